@@ -1,0 +1,78 @@
+"""What every subcommand shares: settings, the store, errors and exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import TypeVar
+
+from rich.console import Console
+
+from inspector.config import ConfigError, Settings, load_settings
+from inspector.lookup import QueryError
+from inspector.store.errors import StoreError
+from inspector.store.repository import StoreRepository
+
+EXIT_OK = 0
+EXIT_NOT_FOUND = 1
+EXIT_BAD_INPUT = 2
+EXIT_UNREACHABLE = 3
+
+T = TypeVar("T")
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@cache
+def err_console() -> Console:
+    return Console(stderr=True, soft_wrap=True)
+
+
+@cache
+def out_console() -> Console:
+    return Console(soft_wrap=True)
+
+
+def settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise CliError(str(exc), EXIT_BAD_INPUT) from None
+
+
+def open_store(cfg: Settings) -> StoreRepository:
+    """The configured store, or the demo store (built on first use)."""
+    if cfg.is_demo:
+        from inspector.config import demo_store_path
+        from inspector.fixtures.demo import ensure_demo_store
+
+        path = demo_store_path()
+        if ensure_demo_store(path):
+            err_console().print(f"inspector: built the demo store at {path}", markup=False)
+    with translate_errors():
+        store = StoreRepository.open(cfg.store_url, statement_timeout_s=cfg.statement_timeout_s)
+        store.check_schema()
+    return store
+
+
+@contextmanager
+def translate_errors() -> Iterator[None]:
+    """Domain errors become CliError with the contract's exit code."""
+    try:
+        yield
+    except QueryError as exc:
+        raise CliError(str(exc), EXIT_BAD_INPUT) from None
+    except StoreError as exc:
+        raise CliError(str(exc), EXIT_UNREACHABLE) from None
+    except ConfigError as exc:
+        raise CliError(str(exc), EXIT_BAD_INPUT) from None
+
+
+def guarded(fn: Callable[[], T]) -> T:
+    with translate_errors():
+        return fn()

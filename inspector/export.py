@@ -1,0 +1,76 @@
+"""Plain-data views of store records, for `--json` output and exported files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from inspector.health import DeviceState, push_warnings, token_state
+from inspector.masking import mask_advertising_id, mask_token
+from inspector.store.records import Event, Installation, Match
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def installation_to_dict(
+    inst: Installation, *, reveal: bool = False, now: datetime | None = None
+) -> dict[str, Any]:
+    """Every field; token and advertising ID masked unless `reveal`."""
+    return {
+        "installation_id": inst.installation_id,
+        "custom_user_id": inst.custom_user_id,
+        "advertising_id": inst.advertising_id
+        if reveal
+        else mask_advertising_id(inst.advertising_id),
+        "platform": inst.platform,
+        "app": {
+            "app_id": inst.app.app_id,
+            "name": inst.app.name,
+            "platform": inst.app.platform,
+            "bundle_id": inst.app.bundle_id,
+            "fcm_project_id": inst.app.fcm_project_id,
+            "apns_topic": inst.app.apns_topic,
+        },
+        "device_brand": inst.device_brand,
+        "device_model": inst.device_model,
+        "os_version": inst.os_version,
+        "app_version": inst.app_version,
+        "sdk_version": inst.sdk_version,
+        "language": inst.language,
+        "region": inst.region,
+        "timezone": inst.timezone,
+        "push_provider": inst.push_provider,
+        "push_token": inst.push_token if reveal else mask_token(inst.push_token),
+        "push_token_masked": not reveal,
+        "apns_environment": inst.apns_environment,
+        "push_token_updated_at": _iso(inst.push_token_updated_at),
+        "push_token_status": inst.push_token_status,
+        "token_state": token_state(inst),
+        "notifications_enabled": inst.notifications_enabled,
+        "installed_at": _iso(inst.installed_at),
+        "last_seen_at": _iso(inst.last_seen_at),
+        "attributes": inst.attributes,
+        "warnings": push_warnings(inst, now),
+    }
+
+
+def match_to_dict(
+    match: Match, state: DeviceState | None = None, *, now: datetime | None = None
+) -> dict[str, Any]:
+    data = installation_to_dict(match.installation, now=now)
+    data["matched_by"] = [k.value for k in match.matched_by]
+    if state is not None:
+        data["live"] = state.live
+        data["stale"] = state.stale_reason
+    return data
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    return {
+        "event_id": event.event_id,
+        "occurred_at": _iso(event.occurred_at),
+        "kind": event.kind,
+        "detail": event.detail,
+    }

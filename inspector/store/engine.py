@@ -1,0 +1,201 @@
+"""Read-only engines for the installation store, one recipe per dialect.
+
+Every connection is read-only at the session level, carries a statement timeout and is
+pinged before use. The real protection is a read-only database role (see README); this
+is the second lock.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from inspector.config import describe_url
+from inspector.store.errors import (
+    StoreError,
+    StoreReadOnly,
+    StoreTimeout,
+    StoreUnavailable,
+)
+
+CONNECT_TIMEOUT_S = 5
+
+
+def open_readonly_engine(url: URL, *, statement_timeout_s: float = 5.0) -> Engine:
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(url, statement_timeout_s)
+    if backend == "postgresql":
+        return _postgres_engine(url, statement_timeout_s)
+    if backend in ("mysql", "mariadb"):
+        return _mysql_engine(url, statement_timeout_s)
+    raise StoreError(f"unsupported store database '{backend}' (sqlite, postgresql, mariadb/mysql)")
+
+
+def open_writable_engine(url: URL) -> Engine:
+    """For building demo and benchmark stores only; never used on a configured store."""
+    backend = url.get_backend_name()
+    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if backend == "sqlite":
+        if url.database:
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    elif backend == "postgresql":
+        kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
+    elif backend in ("mysql", "mariadb"):
+        kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S, "charset": "utf8mb4"}
+    engine = create_engine(url, **kwargs)
+    if backend in ("mysql", "mariadb"):
+        event.listen(engine, "connect", _mysql_utc)
+    return engine
+
+
+def _sqlite_engine(url: URL, timeout_s: float) -> Engine:
+    path = url.database
+    if not path or path == ":memory:":
+        raise StoreError("the SQLite store must be a file (an in-memory store is empty)")
+    if not Path(path).is_file():
+        raise StoreUnavailable(f"cannot open the store sqlite:{path}: no such file")
+    uri = f"file:{Path(path).resolve().as_posix()}?mode=ro"
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=timeout_s)
+
+    engine = create_engine("sqlite+pysqlite://", creator=connect, pool_pre_ping=True)
+    deadlines: dict[int, float] = {}
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        dbapi_conn.execute("PRAGMA query_only = ON")
+        key = id(dbapi_conn)
+
+        # SQLite has no statement timeout: a progress handler aborts a statement
+        # that runs past its deadline ("interrupted").
+        def check() -> int:
+            deadline = deadlines.get(key)
+            return 1 if deadline is not None and time.monotonic() > deadline else 0
+
+        dbapi_conn.set_progress_handler(check, 10_000)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _arm(conn: Any, _cursor: Any, *_args: Any) -> None:
+        deadlines[id(conn.connection.dbapi_connection)] = time.monotonic() + timeout_s
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _disarm(conn: Any, _cursor: Any, *_args: Any) -> None:
+        deadlines.pop(id(conn.connection.dbapi_connection), None)
+
+    return engine
+
+
+def _postgres_engine(url: URL, timeout_s: float) -> Engine:
+    ms = max(1, int(timeout_s * 1000))
+    options = f"-c default_transaction_read_only=on -c statement_timeout={ms}"
+    engine = create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "options": options},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        dbapi_conn.commit()
+
+    return engine
+
+
+def _mysql_engine(url: URL, timeout_s: float) -> Engine:
+    engine = create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            "charset": "utf8mb4",
+            # A socket read that outlives the statement timeout means a dead server.
+            "read_timeout": int(timeout_s) + CONNECT_TIMEOUT_S,
+        },
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        _mysql_utc(dbapi_conn, _record)
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SET SESSION TRANSACTION READ ONLY")
+            cur.execute("SELECT VERSION()")
+            version = str(cur.fetchone()[0])
+            if "mariadb" in version.lower():
+                cur.execute(f"SET SESSION max_statement_time = {float(timeout_s):.3f}")
+            else:
+                cur.execute(f"SET SESSION max_execution_time = {int(timeout_s * 1000)}")
+        dbapi_conn.commit()
+
+    return engine
+
+
+def _mysql_utc(dbapi_conn: Any, _record: Any) -> None:
+    # TIMESTAMP values are converted through the session time zone: keep it UTC.
+    with dbapi_conn.cursor() as cur:
+        cur.execute("SET time_zone = '+00:00'")
+
+
+_TIMEOUT_MARKERS = (
+    "statement timeout",  # PostgreSQL
+    "canceling statement",
+    "max_statement_time",  # MariaDB
+    "maximum statement execution time",  # MySQL
+    "interrupted",  # SQLite progress handler
+)
+_READONLY_MARKERS = (
+    "read-only transaction",  # PostgreSQL
+    "read only transaction",  # MariaDB
+    "readonly database",  # SQLite
+    "query_only",
+)
+
+
+def translate_error(exc: SQLAlchemyError, url: URL) -> StoreError:
+    """One line a person can act on; names host and database, never the password."""
+    label = describe_url(url)
+    reason = _first_line(exc, url)
+    lowered = reason.lower()
+    if any(marker in lowered for marker in _TIMEOUT_MARKERS):
+        return StoreTimeout(f"the store at {label} took too long and the query was cancelled")
+    if any(marker in lowered for marker in _READONLY_MARKERS):
+        return StoreReadOnly(f"the store at {label} is read-only for the inspector: {reason}")
+    if (isinstance(exc, DBAPIError) and exc.connection_invalidated) or _looks_unreachable(exc):
+        return StoreUnavailable(f"cannot reach the store at {label}: {reason}")
+    return StoreError(f"the store at {label} failed: {reason}")
+
+
+def _looks_unreachable(exc: SQLAlchemyError) -> bool:
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def _first_line(exc: SQLAlchemyError, url: URL) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    if url.password:
+        text = text.replace(str(url.password), "***")
+    return text[:300]
+
+
+@contextmanager
+def translated(url: URL) -> Iterator[None]:
+    """Run database work, re-raising driver errors as StoreError."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise translate_error(exc, url) from None

@@ -1,0 +1,113 @@
+"""Plain records the repository hands out: no ORM object leaves the store package."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from inspector.lookup import KeyKind
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    app_id: str
+    name: str
+    platform: str
+    bundle_id: str
+    fcm_project_id: str | None
+    apns_topic: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Installation:
+    installation_id: str
+    app: App
+    custom_user_id: str | None
+    advertising_id: str | None
+    platform: str
+    device_brand: str | None
+    device_model: str | None
+    os_version: str | None
+    app_version: str | None
+    sdk_version: str | None
+    language: str | None
+    region: str | None
+    timezone: str | None
+    push_provider: str | None
+    push_token: str | None
+    apns_environment: str | None
+    push_token_updated_at: datetime | None
+    push_token_status: str
+    notifications_enabled: bool | None
+    installed_at: datetime
+    last_seen_at: datetime
+    attributes_text: str | None = field(default=None, repr=False)
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        """The attributes as a dict; text that is not a JSON object is kept under `_raw`."""
+        return parse_json_object(self.attributes_text)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    installation: Installation
+    matched_by: tuple[KeyKind, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FindResult:
+    matches: tuple[Match, ...]
+    # Rows beyond the cap, per probe kind; None means "more than the count limit".
+    more: dict[KeyKind, int | None] = field(default_factory=dict)
+
+    @property
+    def truncated(self) -> bool:
+        return any(n is None or n > 0 for n in self.more.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    event_id: int
+    installation_id: str
+    occurred_at: datetime
+    kind: str
+    detail_text: str | None = field(default=None, repr=False)
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        return parse_json_object(self.detail_text)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryCursor:
+    """Keyset position: the next page starts strictly before this event."""
+
+    occurred_at: datetime
+    event_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    events: tuple[Event, ...]
+    next_cursor: HistoryCursor | None
+
+
+@dataclass(frozen=True, slots=True)
+class DayActivity:
+    day: date
+    sessions: int
+    pushes_received: int
+    pushes_opened: int
+
+
+def parse_json_object(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"_raw": text}
+    return value if isinstance(value, dict) else {"_raw": value}

@@ -1,0 +1,1 @@
+inspector/store/schema.sql
