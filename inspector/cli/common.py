@@ -33,9 +33,11 @@ def err_console() -> Console:
     return Console(stderr=True, soft_wrap=True)
 
 
-@cache
 def out_console() -> Console:
-    return Console(soft_wrap=True)
+    """stdout; piped output gets room so tables are not cut to 80 columns."""
+    import sys
+
+    return Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 
 
 def settings() -> Settings:

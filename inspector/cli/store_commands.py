@@ -85,7 +85,7 @@ def cmd_find(args: argparse.Namespace) -> int:
         table = Table(title=f"{len(result.matches)} installation(s) for {lookup.description}")
         for col in ("installation id", "customer", "app", "platform", "device", "version",
                     "last seen", "token", "matched by", ""):  # fmt: skip
-            table.add_column(col)
+            table.add_column(col, no_wrap=col == "installation id")
         for m in result.matches:
             i = m.installation
             table.add_row(

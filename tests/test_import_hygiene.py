@@ -1,0 +1,32 @@
+"""Domain code loads without textual: the UI is one consumer among others."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+DOMAIN = [
+    "inspector.config",
+    "inspector.lookup",
+    "inspector.health",
+    "inspector.masking",
+    "inspector.export",
+    "inspector.store.repository",
+    "inspector.fixtures.demo",
+    "inspector.cli",
+]
+OPTIONAL = ["inspector.journal", "inspector.push", "inspector.fixtures.generator"]
+
+
+def test_domain_modules_do_not_import_textual() -> None:
+    code = (
+        "import importlib, importlib.util, sys\n"
+        f"for name in {DOMAIN!r}: importlib.import_module(name)\n"
+        f"for name in {OPTIONAL!r}:\n"
+        "    if importlib.util.find_spec(name): importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "print(','.join(bad))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ""
