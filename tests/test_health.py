@@ -1,0 +1,64 @@
+"""Which device is live, which were left behind, and what the push state warns about."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from sqlalchemy.engine import URL
+
+from inspector.fixtures import demo
+from inspector.health import device_states, push_warnings, token_state
+from inspector.lookup import parse_query
+from inspector.store.records import Installation
+from inspector.store.repository import StoreRepository
+from tests.conftest import DEMO_NOW
+
+
+def find(url: URL, query: str) -> list[Installation]:
+    store = StoreRepository.open(url)
+    try:
+        return [m.installation for m in store.find(parse_query(query)).matches]
+    finally:
+        store.close()
+
+
+def get(url: URL, installation_id: str) -> Installation:
+    (inst,) = find(url, f"iid:{installation_id}")
+    return inst
+
+
+def test_live_and_stale_devices_of_a_customer(sqlite_demo_url: URL) -> None:
+    states = device_states(find(sqlite_demo_url, demo.CUSTOMER_ANA), DEMO_NOW)
+    assert states[demo.ANA_IPHONE].live
+    assert not states[demo.ANA_IPAD].live and states[demo.ANA_IPAD].stale_reason is None
+    assert states[demo.ANA_PIXEL].label == "STALE"
+    assert "not seen for 40 d" in (states[demo.ANA_PIXEL].stale_reason or "")
+
+
+def test_reinstall_leaves_a_stale_installation(sqlite_demo_url: URL) -> None:
+    states = device_states(find(sqlite_demo_url, demo.CUSTOMER_REINSTALL), DEMO_NOW)
+    assert states[demo.REINSTALL_NEW].live
+    assert "left behind by a reinstall" in (states[demo.REINSTALL_OLD].stale_reason or "")
+
+
+def test_anonymous_installations_are_never_live(sqlite_demo_url: URL) -> None:
+    inst = get(sqlite_demo_url, demo.ZERO_ADID_DEVICES[1])
+    assert inst.custom_user_id is None
+    assert not device_states([inst], DEMO_NOW)[inst.installation_id].live
+
+
+def test_push_warnings(sqlite_demo_url: URL) -> None:
+    ipad, pixel, opted_out, iphone = (
+        get(sqlite_demo_url, i)
+        for i in (demo.ANA_IPAD, demo.ANA_PIXEL, demo.OPTED_OUT, demo.ANA_IPHONE)
+    )
+    assert any("sandbox token" in w for w in push_warnings(ipad, DEMO_NOW))
+    pixel_warnings = push_warnings(pixel, DEMO_NOW)
+    assert pixel_warnings[0].startswith("token unregistered since 300 d ago")
+    assert any("FCM treats such tokens as stale" in w for w in pixel_warnings)
+    assert any("opted out" in w for w in push_warnings(opted_out, DEMO_NOW))
+    assert push_warnings(iphone, DEMO_NOW) == []
+    old = replace(pixel, last_seen_at=DEMO_NOW - timedelta(days=300))
+    assert any("expire after 270 days" in w for w in push_warnings(old, DEMO_NOW))
+    assert token_state(ipad) == "active · sandbox"
