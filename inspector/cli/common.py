@@ -56,6 +56,10 @@ def open_store(cfg: Settings) -> StoreRepository:
         path = demo_store_path()
         if ensure_demo_store(path):
             err_console().print(f"inspector: built the demo store at {path}", markup=False)
+        err_console().print(
+            "inspector: DEMO store: sample data (set INSPECTOR_STORE_URL for a real store)",
+            markup=False,
+        )
     with translate_errors():
         store = StoreRepository.open(cfg.store_url, statement_timeout_s=cfg.statement_timeout_s)
         store.check_schema()

@@ -156,10 +156,11 @@ def test_dotenv_is_read_but_the_process_wins(
 def test_demo_store_is_built_once_and_said(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "find", demo.CUSTOMER_ANA, "--json")
     assert code == 0
-    assert "built the demo store" in err
+    assert "built the demo store" in err and "DEMO store" in err
     assert len(json.loads(out)["installations"]) == 3
     code, _, err = run(capsys, "find", demo.CUSTOMER_ANA, "--json")
     assert code == 0 and "built the demo store" not in err
+    assert "DEMO store" in err
 
 
 def test_console_script_runs_without_textual() -> None:
