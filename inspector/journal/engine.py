@@ -1,0 +1,131 @@
+"""Writable engines for the journal, one recipe per dialect, and error translation.
+
+SQLite: WAL and synchronous=FULL (a committed record survives a power cut), a busy
+timeout, and `BEGIN IMMEDIATE` for appends so writers queue instead of deadlocking.
+PostgreSQL and MariaDB: bounded connect, lock and statement waits; UTC sessions.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from inspector.config import describe_url
+from inspector.journal.errors import JournalError
+
+CONNECT_TIMEOUT_S = 3
+# Execution option that makes a SQLite transaction take the write lock up front.
+WRITE = "journal_write"
+
+
+def open_engine(url: URL, *, timeout_s: float) -> Engine:
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(url, timeout_s)
+    if backend == "postgresql":
+        return _postgres_engine(url, timeout_s)
+    if backend in ("mysql", "mariadb"):
+        return _mysql_engine(url, timeout_s)
+    raise JournalError(
+        f"unsupported journal database '{backend}' (sqlite, postgresql, mariadb/mysql)"
+    )
+
+
+def _sqlite_engine(url: URL, timeout_s: float) -> Engine:
+    path = url.database
+    if not path or path == ":memory:":
+        raise JournalError("the SQLite journal must be a file (an in-memory journal is lost)")
+    file = Path(path).expanduser()
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise JournalError(f"cannot create the journal directory {file.parent}: "
+                           f"{exc.strerror or exc}") from None  # fmt: skip
+
+    def connect() -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            str(file), timeout=timeout_s, check_same_thread=False, isolation_level=None
+        )
+        return conn
+
+    engine = create_engine("sqlite+pysqlite://", creator=connect, pool_pre_ping=True)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        dbapi_conn.execute("PRAGMA journal_mode = WAL")
+        dbapi_conn.execute("PRAGMA synchronous = FULL")
+        dbapi_conn.execute(f"PRAGMA busy_timeout = {max(1, int(timeout_s * 1000))}")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # The driver is in autocommit mode; we open transactions ourselves.
+        write = conn.get_execution_options().get(WRITE)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def _postgres_engine(url: URL, timeout_s: float) -> Engine:
+    ms = max(1, int(timeout_s * 1000))
+    options = f"-c statement_timeout={ms} -c lock_timeout={ms} -c TimeZone=UTC"
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "options": options},
+    )
+
+
+def _mysql_engine(url: URL, timeout_s: float) -> Engine:
+    engine = create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            "charset": "utf8mb4",
+            "read_timeout": int(timeout_s) + 30,
+            "write_timeout": int(timeout_s) + 30,
+        },
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SET time_zone = '+00:00'")
+            cur.execute(f"SET SESSION innodb_lock_wait_timeout = {max(1, int(timeout_s))}")
+        dbapi_conn.commit()
+
+    return engine
+
+
+def describe_error(exc: BaseException, url: URL) -> str:
+    """First line of a driver error, with the URL's password blanked out."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip()
+    text = text.splitlines()[0] if text else type(orig).__name__
+    if url.password:
+        text = text.replace(str(url.password), "***")
+    return text[:300]
+
+
+@contextmanager
+def translated(url: URL, doing: str) -> Iterator[None]:
+    """Driver errors become JournalError naming the journal (host/database) and the step."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise JournalError(
+            f"the journal at {describe_url(url)} could not {doing}: {describe_error(exc, url)}"
+        ) from None
+    except OSError as exc:
+        raise JournalError(
+            f"the journal at {describe_url(url)} could not {doing}: {exc.strerror or exc}"
+        ) from None

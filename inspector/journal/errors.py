@@ -1,0 +1,19 @@
+"""Journal failures: one line for a person, never a secret."""
+
+
+class JournalError(Exception):
+    """The journal cannot be opened, written or read. Sends stop; lookups warn and go on."""
+
+
+class TestDeviceError(Exception):
+    """A test-device change that cannot be made as asked (the journal itself is fine)."""
+
+    __test__ = False  # not a pytest test class
+
+
+class TestDeviceNotFound(TestDeviceError):
+    __test__ = False
+
+
+class TestDeviceExists(TestDeviceError):
+    __test__ = False

@@ -1,0 +1,413 @@
+"""The journal: the inspector's own database of audit records and test devices.
+
+Appends take the chain head's lock (SQLite BEGIN IMMEDIATE, SELECT ... FOR UPDATE on
+PostgreSQL and MariaDB), so concurrent inspectors extend one chain. Every method is
+synchronous and may be called from worker threads; failures raise JournalError.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, inspect, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from inspector.config import Settings, describe_url
+from inspector.journal import schema
+from inspector.journal.chain import HASHED_COLUMNS, canonical_at, record_hash, walk
+from inspector.journal.engine import WRITE, open_engine, translated
+from inspector.journal.errors import (
+    JournalError,
+    TestDeviceError,
+    TestDeviceExists,
+    TestDeviceNotFound,
+)
+from inspector.journal.keyed import KeyedHasher, Scrubber
+from inspector.journal.records import OUTCOME_UNKNOWN, AuditEntry, TestDevice, VerifyResult
+from inspector.journal.safetext import clip, field, has_unsafe
+from inspector.journal.schema import audit_log, chain_head, dialect_family, test_devices
+from inspector.lookup import Lookup
+
+MAX_DETAILS_CHARS = 32_000
+_LOG = audit_log.c
+_DEV = test_devices.c
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _naive(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC)
+
+
+class Journal:
+    def __init__(self, engine: Engine, settings: Settings, hasher: KeyedHasher) -> None:
+        self._engine = engine
+        self._url = settings.journal_url
+        self._settings = settings
+        self._hasher = hasher
+        self._lock = threading.Lock()
+        self._family = "mysql" if engine.dialect.name in ("mysql", "mariadb") else (
+            engine.dialect.name)  # fmt: skip
+        self._scrub = Scrubber([
+            settings.store_url.password, settings.journal_url.password,
+            settings.journal_hash_key, settings.apns_key_id,
+            str(settings.apns_key_file) if settings.apns_key_file else None,
+        ])  # fmt: skip
+        self._operator = field(self._scrub.text(settings.operator), 200)
+        self._environment = field(settings.environment.value, 32)
+        self._store = field(settings.store_label, 300)
+
+    # -- opening -----------------------------------------------------------------
+
+    @classmethod
+    def open(cls, settings: Settings) -> Journal:
+        """Open (and create or upgrade) the journal; JournalError when it cannot."""
+        url = settings.journal_url
+        engine = open_engine(url, timeout_s=max(settings.statement_timeout_s, 0.1))
+        try:
+            with translated(url, "be opened"):
+                _migrate(engine)
+                with engine.connect() as conn:
+                    stored_key = conn.execute(
+                        select(schema.meta.c.value).where(schema.meta.c.name == "hash_key")
+                    ).scalar_one()
+        except BaseException:
+            engine.dispose()
+            raise
+        if settings.journal_hash_key:
+            hasher = KeyedHasher(settings.journal_hash_key.encode(), "configured")
+        else:
+            hasher = KeyedHasher(bytes.fromhex(stored_key), "journal")
+        return cls(engine, settings, hasher)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    @property
+    def label(self) -> str:
+        """host/database of the journal, never a password."""
+        return describe_url(self._url)
+
+    def __repr__(self) -> str:
+        return f"Journal({self.label})"
+
+    # -- appending ---------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self, doing: str) -> Iterator[Connection]:
+        with self._lock, translated(self._url, doing), self._engine.connect() as conn:
+            conn.execution_options(**{WRITE: True})
+            with conn.begin():
+                yield conn
+
+    def _append(
+        self,
+        conn: Connection,
+        action: str,
+        *,
+        installation_id: str | None,
+        outcome: str,
+        details: dict[str, Any] | None,
+        ref_id: int | None = None,
+    ) -> int:
+        head = select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
+        if self._family != "sqlite":
+            head = head.with_for_update()
+        last_seq, prev_hash = conn.execute(head).one()
+        values: dict[str, Any] = {
+            "seq": int(last_seq) + 1,
+            "at": _utcnow(),
+            "operator": self._operator,
+            "environment": self._environment,
+            "store": self._store,
+            "installation_id": (
+                None if installation_id is None else field(self._scrub.text(installation_id), 128)
+            ),
+            "action": field(action, 64),
+            "outcome": field(self._scrub.text(outcome), 200),
+            "ref_id": ref_id,
+            "details": self._details_text(details),
+        }
+        fields = [values[c] for c in HASHED_COLUMNS]
+        fields[1] = canonical_at(values["at"])
+        values["prev_hash"] = prev_hash
+        values["hash"] = record_hash(fields, prev_hash)
+        conn.execute(insert(audit_log).values(**values))
+        conn.execute(
+            update(chain_head)
+            .where(chain_head.c.id == 1)
+            .values(seq=values["seq"], hash=values["hash"])
+        )
+        return int(values["seq"])
+
+    def _details_text(self, details: dict[str, Any] | None) -> str:
+        # ASCII JSON: control characters and non-ASCII are escapes in the stored text.
+        text = json.dumps(
+            self._scrub.value(details or {}), sort_keys=True, ensure_ascii=True,
+            separators=(",", ":"), default=str,
+        )  # fmt: skip
+        if len(text) > MAX_DETAILS_CHARS:
+            text = json.dumps({"_truncated": True, "preview": text[:4000]}, ensure_ascii=True)
+        return text
+
+    def record(
+        self,
+        action: str,
+        *,
+        installation_id: str | None = None,
+        outcome: str = "ok",
+        details: dict[str, Any] | None = None,
+    ) -> int:
+        """Append one record; returns its id. JournalError when it cannot be written."""
+        if not action or not action.strip():
+            raise ValueError("an audit record needs an action")
+        with self._writing("record the action") as conn:
+            return self._append(
+                conn, action, installation_id=installation_id, outcome=outcome, details=details
+            )
+
+    def probe_hash(self, kind: str, value: str) -> str:
+        """The keyed hash a lookup of (kind, value) is recorded under."""
+        return self._hasher.digest(kind, value)
+
+    def record_lookup(self, lookup: Lookup, *, outcome: str, found: int) -> int:
+        details = {
+            "key_kinds": [p.kind.value for p in lookup.probes],
+            "probes": [
+                {"kind": p.kind.value, "hmac": self._hasher.digest(p.kind.value, p.value)}
+                for p in lookup.probes
+            ],
+            "found": int(found),
+            "hash_key": self._hasher.source,
+        }
+        return self.record("lookup", outcome=outcome, details=details)
+
+    def push_intent(self, *, installation_id: str, provider: str, details: dict[str, Any]) -> int:
+        """Written and committed before any network call; JournalError means do not send."""
+        return self.record(
+            "push.intent",
+            installation_id=installation_id,
+            outcome="pending",
+            details={**details, "provider": provider},
+        )
+
+    def push_outcome(
+        self, intent_id: int, *, installation_id: str, outcome: str, details: dict[str, Any]
+    ) -> int:
+        with self._writing("record the push outcome") as conn:
+            return self._append(
+                conn,
+                "push.outcome",
+                installation_id=installation_id,
+                outcome=outcome,
+                details={**details, "intent": intent_id},
+                ref_id=intent_id,
+            )
+
+    # -- reading -----------------------------------------------------------------
+
+    def sends_since(self, operator: str, since: datetime) -> int:
+        stmt = select(func.count()).where(
+            _LOG.action == "push.intent",
+            _LOG.operator == field(operator, 200),
+            _LOG.at >= _naive(since),
+        )
+        with translated(self._url, "be read"), self._engine.connect() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+    def last_send_to(self, installation_id: str) -> datetime | None:
+        stmt = (
+            select(_LOG.at)
+            .where(_LOG.installation_id == installation_id, _LOG.action == "push.intent")
+            .order_by(_LOG.seq.desc())
+            .limit(1)
+        )
+        with translated(self._url, "be read"), self._engine.connect() as conn:
+            at = conn.execute(stmt).scalar()
+        return _aware(at) if at is not None else None
+
+    def entries(
+        self,
+        *,
+        installation_id: str | None = None,
+        operator: str | None = None,
+        since: datetime | None = None,
+        limit: int = 200,
+    ) -> list[AuditEntry]:
+        """Newest first. An intent with no outcome record shows as "outcome unknown"."""
+        stmt = select(audit_log).order_by(_LOG.seq.desc()).limit(max(1, min(limit, 10_000)))
+        if installation_id is not None:
+            stmt = stmt.where(_LOG.installation_id == installation_id)
+        if operator is not None:
+            stmt = stmt.where(_LOG.operator == operator)
+        if since is not None:
+            stmt = stmt.where(_LOG.at >= _naive(since))
+        with translated(self._url, "be read"), self._engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+            intents = [r.seq for r in rows if r.action == "push.intent"]
+            answered: dict[int, str] = {}
+            if intents:
+                found = conn.execute(
+                    select(_LOG.ref_id, _LOG.outcome).where(
+                        _LOG.action == "push.outcome", _LOG.ref_id.in_(intents)
+                    )
+                )
+                answered = {int(ref): outcome for ref, outcome in found}
+        return [_entry(r, answered) for r in rows]
+
+    def count(self) -> int:
+        with translated(self._url, "be read"), self._engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(audit_log)).scalar_one())
+
+    def verify(self) -> VerifyResult:
+        """Walk the whole chain in record order; names the first record that breaks it."""
+        columns = ", ".join((*HASHED_COLUMNS, "prev_hash", "hash"))
+        with translated(self._url, "be verified"), self._engine.connect() as conn:
+            if self._family != "sqlite":
+                # One snapshot for the head and the records.
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                head = conn.execute(select(chain_head.c.seq).where(chain_head.c.id == 1))
+                head_seq = head.scalar()
+                rows = conn.execution_options(stream_results=True, yield_per=20_000)
+                result = rows.exec_driver_sql(f"SELECT {columns} FROM audit_log ORDER BY seq")
+                return walk(result, None if head_seq is None else int(head_seq))
+
+    # -- test devices --------------------------------------------------------------
+
+    def add_test_device(self, installation_id: str, label: str, owner: str) -> TestDevice:
+        iid = _checked(installation_id, "Installation ID", 128)
+        label = _checked(label, "label", 200)
+        owner = _checked(owner, "owner", 200) if owner and owner.strip() else self._operator
+        with self._writing("register the test device") as conn:
+            existing = conn.execute(select(test_devices).where(_DEV.installation_id == iid))
+            row = existing.first()
+            if row is not None:
+                raise TestDeviceExists(
+                    f"{iid} is already a test device ({clip(row.label, 60)}); rename it instead"
+                )
+            device = TestDevice(iid, label, owner, _aware(_utcnow()), self._operator)
+            conn.execute(insert(test_devices).values(
+                installation_id=iid, label=label, owner=owner,
+                added_at=_naive(device.added_at), added_by=device.added_by,
+            ))  # fmt: skip
+            self._append(conn, "test_device.add", installation_id=iid, outcome="ok",
+                         details={"label": label, "owner": owner})  # fmt: skip
+        return device
+
+    def rename_test_device(self, installation_id: str, label: str) -> TestDevice:
+        iid = installation_id.strip()
+        label = _checked(label, "label", 200)
+        with self._writing("rename the test device") as conn:
+            row = conn.execute(select(test_devices).where(_DEV.installation_id == iid)).first()
+            if row is None:
+                raise TestDeviceNotFound(f"{field(iid, 128)} is not a test device")
+            conn.execute(
+                update(test_devices).where(_DEV.installation_id == iid).values(label=label)
+            )
+            self._append(conn, "test_device.rename", installation_id=iid, outcome="ok",
+                         details={"label": label, "previous": row.label})  # fmt: skip
+        return replace(_device(row), label=label)
+
+    def remove_test_device(self, installation_id: str) -> None:
+        iid = installation_id.strip()
+        with self._writing("remove the test device") as conn:
+            row = conn.execute(select(test_devices).where(_DEV.installation_id == iid)).first()
+            if row is None:
+                raise TestDeviceNotFound(f"{field(iid, 128)} is not a test device")
+            conn.execute(delete(test_devices).where(_DEV.installation_id == iid))
+            self._append(conn, "test_device.remove", installation_id=iid, outcome="ok",
+                         details={"label": row.label, "owner": row.owner})  # fmt: skip
+
+    def test_device(self, installation_id: str) -> TestDevice | None:
+        stmt = select(test_devices).where(_DEV.installation_id == installation_id.strip())
+        with translated(self._url, "be read"), self._engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return _device(row) if row is not None else None
+
+    def test_devices(self) -> list[TestDevice]:
+        stmt = select(test_devices).order_by(_DEV.label, _DEV.installation_id)
+        with translated(self._url, "be read"), self._engine.connect() as conn:
+            return [_device(r) for r in conn.execute(stmt)]
+
+
+def _device(row: Any) -> TestDevice:
+    return TestDevice(row.installation_id, row.label, row.owner, _aware(row.added_at), row.added_by)
+
+
+def _checked(value: str, what: str, limit: int) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise TestDeviceError(f"the {what} must not be empty")
+    if len(text) > limit:
+        raise TestDeviceError(f"the {what} is {len(text)} characters long; at most {limit}")
+    if has_unsafe(text):
+        raise TestDeviceError(f"the {what} contains control or invisible characters")
+    return text
+
+
+def _entry(row: Any, answered: dict[int, str]) -> AuditEntry:
+    try:
+        details = json.loads(row.details)
+        if not isinstance(details, dict):
+            details = {"_raw": row.details}
+    except ValueError:
+        details = {"_raw": row.details}
+    outcome = row.outcome
+    if row.action == "push.intent":
+        outcome = answered.get(int(row.seq), OUTCOME_UNKNOWN)
+    return AuditEntry(
+        record_id=int(row.seq),
+        at=_aware(row.at),
+        operator=row.operator,
+        environment=row.environment,
+        store=row.store,
+        installation_id=row.installation_id,
+        action=row.action,
+        outcome=outcome,
+        details=details,
+    )
+
+
+def _migrate(engine: Engine) -> None:
+    """Create or upgrade the tables under a lock that other inspectors respect."""
+    with engine.connect() as conn:
+        current = (
+            inspect(conn).has_table(schema.schema_versions.name)
+            and schema.current_version(conn) == schema.SCHEMA_VERSION
+        )
+        conn.rollback()
+        if current:
+            return
+    with engine.connect() as conn:
+        family = dialect_family(conn)
+        conn.execution_options(**{WRITE: True})
+        if family == "mysql":
+            # DDL commits implicitly on MariaDB: a named lock spans the whole upgrade.
+            got = conn.exec_driver_sql("SELECT GET_LOCK('inspector_journal_schema', 30)").scalar()
+            conn.commit()
+            if got != 1:
+                raise JournalError("another inspector is upgrading the journal; try again")
+            try:
+                with conn.begin():
+                    schema.migrate(conn)
+            finally:
+                conn.exec_driver_sql("SELECT RELEASE_LOCK('inspector_journal_schema')")
+                conn.commit()
+            return
+        with conn.begin():
+            if family == "postgresql":
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7235518031)")
+            schema.migrate(conn)

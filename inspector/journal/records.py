@@ -1,0 +1,41 @@
+"""Plain records the journal hands out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+OUTCOME_UNKNOWN = "outcome unknown"
+
+
+@dataclass(frozen=True)
+class TestDevice:
+    __test__ = False  # not a pytest test class
+
+    installation_id: str
+    label: str
+    owner: str
+    added_at: datetime
+    added_by: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    record_id: int
+    at: datetime
+    operator: str
+    environment: str
+    store: str
+    installation_id: str | None
+    action: str
+    outcome: str
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_bad: int | None = None
+    problem: str = ""
