@@ -20,9 +20,12 @@ from inspector.cli.common import (
     out_console,
     settings,
 )
+from inspector.cli.journal_commands import open_journal_or_warn
+from inspector.config import Settings
 from inspector.export import event_to_dict, installation_to_dict, match_to_dict
 from inspector.health import device_states, push_warnings, token_state
-from inspector.lookup import parse_query
+from inspector.journal import JournalError
+from inspector.lookup import KeyKind, Lookup, Probe, parse_query
 from inspector.masking import mask_advertising_id, mask_token
 from inspector.store.records import FindResult
 from inspector.timefmt import ago, stamp
@@ -47,6 +50,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     show.set_defaults(func=cmd_show)
 
 
+def audit_lookup(cfg: Settings, lookup: Lookup, found: int) -> None:
+    """Record the lookup in the journal; a journal that fails is a warning, never a failure."""
+    journal = open_journal_or_warn(cfg)
+    if journal is None:
+        return
+    try:
+        journal.record_lookup(lookup, outcome="found" if found else "not found", found=found)
+    except JournalError as exc:
+        err_console().print(
+            f"inspector: warning: this lookup is not in the audit journal: {exc}", markup=False
+        )
+    finally:
+        journal.close()
+
+
 def more_text(result: FindResult) -> str | None:
     parts = []
     for kind, n in result.more.items():
@@ -65,6 +83,7 @@ def cmd_find(args: argparse.Namespace) -> int:
         result = guarded(lambda: store.find(lookup))
     finally:
         store.close()
+    audit_lookup(cfg, lookup, len(result.matches))
     now = datetime.now(UTC)
     installations = [m.installation for m in result.matches]
     states = device_states(installations, now)
@@ -125,6 +144,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         )
     finally:
         store.close()
+    audit_lookup(cfg, Lookup(iid, (Probe(KeyKind.INSTALLATION_ID, iid),)), int(inst is not None))
     if inst is None:
         err_console().print(f"inspector: no installation {iid}", markup=False)
         return EXIT_NOT_FOUND

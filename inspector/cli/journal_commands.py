@@ -1,0 +1,326 @@
+"""`inspector audit verify|list` and `inspector test-devices list|add|rename|remove`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from inspector.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    CliError,
+    err_console,
+    guarded,
+    open_store,
+    settings,
+)
+from inspector.config import Settings
+from inspector.health import token_state
+from inspector.journal import (
+    AuditEntry,
+    Journal,
+    JournalError,
+    TestDevice,
+    TestDeviceError,
+    TestDeviceNotFound,
+)
+from inspector.journal.safetext import escape
+from inspector.timefmt import ago, stamp
+
+# A broken chain is a refusal to vouch for the journal: the "refused" exit code.
+EXIT_CHAIN_BROKEN = EXIT_BAD_INPUT
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    audit = sub.add_parser("audit", help="read and check the audit journal")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
+    verify = audit_sub.add_parser("verify", help="check the journal's hash chain")
+    verify.set_defaults(func=cmd_audit_verify)
+    lst = audit_sub.add_parser("list", help="journal records, newest first")
+    lst.add_argument("--installation", metavar="ID", help="records about one installation")
+    lst.add_argument("--operator", metavar="X", help="records of one operator")
+    lst.add_argument(
+        "--since", metavar="T", help="from T on: 2026-11-27, 2026-11-27T09:30, or 30m / 2h / 7d"
+    )
+    lst.add_argument("--limit", type=int, default=200, metavar="N", help="at most N (200)")
+    lst.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    lst.set_defaults(func=cmd_audit_list)
+
+    devices = sub.add_parser("test-devices", help="the registered test devices")
+    dev_sub = devices.add_subparsers(dest="devices_command", metavar="COMMAND", required=True)
+    dlist = dev_sub.add_parser("list", help="test devices with their live token state")
+    dlist.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    dlist.set_defaults(func=cmd_devices_list)
+    add = dev_sub.add_parser("add", help="register an installation as a test device")
+    add.add_argument("installation_id", metavar="ID")
+    add.add_argument("--label", required=True, metavar="L", help='e.g. "Ana\'s Pixel 8"')
+    add.add_argument("--owner", metavar="O", help="who it belongs to (default: the operator)")
+    add.set_defaults(func=cmd_devices_add)
+    rename = dev_sub.add_parser("rename", help="change a test device's label")
+    rename.add_argument("installation_id", metavar="ID")
+    rename.add_argument("--label", required=True, metavar="L")
+    rename.set_defaults(func=cmd_devices_rename)
+    remove = dev_sub.add_parser("remove", help="unregister a test device")
+    remove.add_argument("installation_id", metavar="ID")
+    remove.set_defaults(func=cmd_devices_remove)
+
+
+# -- shared helpers -------------------------------------------------------------------
+
+
+def say(message: str) -> None:
+    err_console().print(f"inspector: {message}", markup=False, highlight=False)
+
+
+def open_journal(cfg: Settings) -> Journal:
+    try:
+        return Journal.open(cfg)
+    except JournalError as exc:
+        raise CliError(str(exc), EXIT_UNREACHABLE) from None
+
+
+def open_journal_or_warn(cfg: Settings) -> Journal | None:
+    """For reads: a journal that cannot be opened is a warning, not a failure."""
+    try:
+        return Journal.open(cfg)
+    except JournalError as exc:
+        say(f"warning: this action is not in the audit journal: {exc}")
+        return None
+
+
+_RELATIVE = re.compile(r"(\d+)\s*(m|min|h|d|w)", re.IGNORECASE)
+_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(text: str, now: datetime | None = None) -> datetime:
+    """An ISO date or time (UTC unless it says otherwise), or an age like 30m, 2h, 7d."""
+    raw = text.strip()
+    match = _RELATIVE.fullmatch(raw)
+    if match:
+        delta = timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
+        return (now or datetime.now(UTC)) - delta
+    try:
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise CliError(
+            f"--since takes a date or time like 2026-11-27T09:30 or an age like 2h; "
+            f"got {escape(raw)[:60]!r}",
+            EXIT_BAD_INPUT,
+        ) from None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _details_text(details: dict[str, Any]) -> str:
+    parts = []
+    for key, value in details.items():
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        parts.append(f"{escape(str(key))}={escape(shown)}")
+    return " ".join(parts)
+
+
+def entry_line(e: AuditEntry) -> str:
+    """One line per record; every field escaped so none can forge a line or a colour."""
+    fields = (
+        f"#{e.record_id}",
+        stamp(e.at),
+        escape(e.operator),
+        escape(e.environment),
+        escape(e.action),
+        escape(e.outcome),
+        escape(e.installation_id or "—"),
+        _details_text(e.details),
+    )
+    return "  ".join(fields)
+
+
+def entry_to_dict(e: AuditEntry) -> dict[str, Any]:
+    return {
+        "record_id": e.record_id,
+        "at": e.at.isoformat(),
+        "operator": e.operator,
+        "environment": e.environment,
+        "store": e.store,
+        "installation_id": e.installation_id,
+        "action": e.action,
+        "outcome": e.outcome,
+        "details": e.details,
+    }
+
+
+def _print_json(doc: dict[str, Any]) -> None:
+    # ASCII JSON: control and invisible characters arrive as \u escapes.
+    print(json.dumps(doc, ensure_ascii=True, indent=2))
+
+
+# -- audit ----------------------------------------------------------------------------
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    cfg = settings()
+    journal = open_journal(cfg)
+    try:
+        result = journal.verify()
+    except JournalError as exc:
+        raise CliError(str(exc), EXIT_UNREACHABLE) from None
+    finally:
+        journal.close()
+    if result.ok:
+        print(f"the journal at {journal.label} is whole: {result.checked:,} record(s) checked")
+        return EXIT_OK
+    say(
+        f"the journal at {journal.label} is broken at record {result.first_bad}: "
+        f"{result.problem} ({result.checked:,} records before it are whole)"
+    )
+    return EXIT_CHAIN_BROKEN
+
+
+def cmd_audit_list(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise CliError("--limit must be 1 or more", EXIT_BAD_INPUT)
+    since = parse_since(args.since) if args.since else None
+    cfg = settings()
+    journal = open_journal(cfg)
+    try:
+        entries = journal.entries(
+            installation_id=args.installation.strip() if args.installation else None,
+            operator=args.operator,
+            since=since,
+            limit=args.limit,
+        )
+    except JournalError as exc:
+        raise CliError(str(exc), EXIT_UNREACHABLE) from None
+    finally:
+        journal.close()
+    if args.json:
+        _print_json({"journal": journal.label, "entries": [entry_to_dict(e) for e in entries]})
+    else:
+        for e in entries:
+            print(entry_line(e))
+    if not entries:
+        say("no journal record matches")
+        return EXIT_NOT_FOUND
+    return EXIT_OK
+
+
+# -- test devices ---------------------------------------------------------------------
+
+
+def _device_dict(d: TestDevice) -> dict[str, Any]:
+    return {
+        "installation_id": d.installation_id,
+        "label": d.label,
+        "owner": d.owner,
+        "added_at": d.added_at.isoformat(),
+        "added_by": d.added_by,
+    }
+
+
+def cmd_devices_list(args: argparse.Namespace) -> int:
+    cfg = settings()
+    journal = open_journal(cfg)
+    try:
+        devices = journal.test_devices()
+    except JournalError as exc:
+        raise CliError(str(exc), EXIT_UNREACHABLE) from None
+    finally:
+        journal.close()
+    states: dict[str, tuple[str, str | None]] = {}
+    try:
+        store = open_store(cfg)
+    except CliError as exc:
+        say(f"warning: token states unknown: {exc}")
+        store = None
+    if store is not None:
+        try:
+            now = datetime.now(UTC)
+            for d in devices:
+                inst = guarded(lambda d=d: store.get(d.installation_id))
+                states[d.installation_id] = (
+                    (token_state(inst), ago(inst.last_seen_at, now))
+                    if inst
+                    else ("not in the store", None)
+                )
+        except CliError as exc:
+            say(f"warning: token states unknown: {exc}")
+        finally:
+            store.close()
+    if args.json:
+        rows = []
+        for d in devices:
+            state, seen = states.get(d.installation_id, (None, None))
+            rows.append({**_device_dict(d), "token_state": state, "last_seen": seen})
+        _print_json({"test_devices": rows})
+    else:
+        for d in devices:
+            state, seen = states.get(d.installation_id, ("token state unknown", None))
+            line = [escape(d.installation_id), escape(d.label), escape(d.owner), escape(state)]
+            if seen:
+                line.append(f"seen {seen}")
+            print("  ".join(line))
+    if not devices:
+        say("no test device is registered (inspector test-devices add ID --label L)")
+    return EXIT_OK
+
+
+def cmd_devices_add(args: argparse.Namespace) -> int:
+    cfg = settings()
+    iid = args.installation_id.strip()
+    if not iid or len(iid) > 64:
+        raise CliError("an Installation ID is 1 to 64 characters", EXIT_BAD_INPUT)
+    store = open_store(cfg)
+    try:
+        inst = guarded(lambda: store.get(iid))
+    finally:
+        store.close()
+    if inst is None:
+        say(f"no installation {escape(iid)} in the store at {cfg.store_label}")
+        return EXIT_NOT_FOUND
+    journal = open_journal(cfg)
+    try:
+        device = journal.add_test_device(inst.installation_id, args.label, args.owner or "")
+    except TestDeviceError as exc:
+        raise CliError(str(exc), EXIT_BAD_INPUT) from None
+    except JournalError as exc:
+        raise CliError(str(exc), EXIT_UNREACHABLE) from None
+    finally:
+        journal.close()
+    say(
+        f"{device.installation_id} is a test device: {escape(device.label)} "
+        f"(owner {escape(device.owner)}, {token_state(inst)})"
+    )
+    return EXIT_OK
+
+
+def _change(args: argparse.Namespace, rename: bool) -> int:
+    cfg = settings()
+    journal = open_journal(cfg)
+    try:
+        if rename:
+            device = journal.rename_test_device(args.installation_id, args.label)
+            say(f"{device.installation_id} is now labelled {escape(device.label)}")
+        else:
+            journal.remove_test_device(args.installation_id)
+            say(f"{escape(args.installation_id.strip())} is no longer a test device")
+    except TestDeviceNotFound as exc:
+        say(str(exc))
+        return EXIT_NOT_FOUND
+    except TestDeviceError as exc:
+        raise CliError(str(exc), EXIT_BAD_INPUT) from None
+    except JournalError as exc:
+        raise CliError(str(exc), EXIT_UNREACHABLE) from None
+    finally:
+        journal.close()
+    return EXIT_OK
+
+
+def cmd_devices_rename(args: argparse.Namespace) -> int:
+    return _change(args, rename=True)
+
+
+def cmd_devices_remove(args: argparse.Namespace) -> int:
+    return _change(args, rename=False)
