@@ -44,13 +44,43 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_tui() -> int:
+    """Open the Textual app; textual is imported here only, so subcommands never load it."""
     from inspector.cli.common import open_store, settings
 
-    # The terminal UI lands later; until then the bare command says how to search.
     cfg = settings()
     store = open_store(cfg)
-    store.close()
-    err_console().print("inspector: try `inspector find cust-42` on the demo store", markup=False)
+    warnings: list[str] = []
+    journal = None
+    try:
+        from inspector.journal import Journal, JournalError
+    except ImportError:
+        warnings.append("The audit journal is not available in this build: nothing is audited.")
+    else:
+        try:
+            journal = Journal.open(cfg)
+        except JournalError as exc:
+            warnings.append(f"Journal unavailable ({exc}): reveals and exports are not audited.")
+    push = None
+    try:
+        from inspector.push import PushService
+    except ImportError:
+        pass
+    else:
+        try:
+            push = PushService.from_settings(cfg, store, journal)
+        except Exception as exc:  # a push setup problem must not keep the inspector closed
+            warnings.append(f"Push is not configured: {str(exc).splitlines()[0][:200]}")
+
+    from inspector.tui.app import InspectorApp
+
+    try:
+        InspectorApp(cfg, store, journal, push, startup_warnings=tuple(warnings)).run()
+    finally:
+        if push is not None:
+            push.close()
+        if journal is not None:
+            journal.close()
+        store.close()
     return 0
 
 

@@ -1,0 +1,694 @@
+"""The inspector's Textual app: search, results, device details, everyday actions.
+
+The app receives its store, journal and push service through the constructor. Every
+call to them runs in a thread worker that posts a Message back; failures of all
+workers are turned into words in one place (`on_worker_state_changed`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import BindingType
+from textual.widgets import DataTable, Footer, Input, Static, TabbedContent
+from textual.worker import Worker, WorkerState
+
+from inspector.config import Settings
+from inspector.export import event_to_dict, installation_to_dict
+from inspector.health import DeviceState, push_warnings
+from inspector.lookup import KeyKind, Lookup, Probe, QueryError, ZeroAdvertisingIdError, parse_query
+from inspector.store.records import FindResult, HistoryCursor, Match
+from inspector.tui.commands import BY_ACTION, InspectorCommands, bindings
+from inspector.tui.errors import describe_error, is_journal_error
+from inspector.tui.messages import (
+    ActivityLoaded,
+    HistoryLoaded,
+    LookupFinished,
+    TestDeviceLoaded,
+    TokenChecked,
+)
+from inspector.tui.present import (
+    RESULT_COLUMNS,
+    not_found_text,
+    overview_fields,
+    push_fields,
+    result_rows,
+    results_title,
+)
+from inspector.tui.screens.help import HelpScreen
+from inspector.tui.screens.pick import PickScreen, PromptScreen
+from inspector.tui.widgets.activity import ActivityView
+from inspector.tui.widgets.attributes import AttributesView
+from inspector.tui.widgets.banner import EnvironmentBanner
+from inspector.tui.widgets.details import DeviceDetails
+from inspector.tui.widgets.history import HistoryView
+
+if TYPE_CHECKING:
+    from inspector.journal import Journal
+    from inspector.push import PushService
+    from inspector.store.repository import StoreRepository
+
+HISTORY_PAGE = 50
+EXPORT_EVENTS = 200
+BACK_LIMIT = 50
+SEARCH_PLACEHOLDER = "Customer ID, Installation ID, Advertising ID or push token  (Enter to search)"
+
+
+@dataclass
+class ResultView:
+    """One result list the user has seen, kept for `back`."""
+
+    query: str
+    description: str
+    kinds: tuple[KeyKind, ...]
+    result: FindResult
+    selected: str | None = None
+    states: dict[str, DeviceState] = field(default_factory=dict)
+
+    def match(self, installation_id: str) -> Match | None:
+        for m in self.result.matches:
+            if m.installation.installation_id == installation_id:
+                return m
+        return None
+
+
+class InspectorApp(App[None]):
+    CSS_PATH = "inspector.tcss"
+    TITLE = "inspector"
+    BINDINGS: ClassVar[list[BindingType]] = bindings()
+    COMMANDS = App.COMMANDS | {InspectorCommands}
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: StoreRepository,
+        journal: Journal | None = None,
+        push: PushService | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        export_dir: Path | None = None,
+        history_page_size: int = HISTORY_PAGE,
+        startup_warnings: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.store = store
+        self.journal = journal
+        self.push = push
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.export_dir = export_dir
+        self.history_page_size = history_page_size
+        self.startup_warnings = startup_warnings
+        self.view: ResultView | None = None
+        self.back_stack: list[ResultView] = []
+        self.device: Match | None = None
+        self.revealed: set[str] = set()
+        self.test_label: str | None = None
+        self.verdict: str | None = None
+        self._generation = 0
+        self._pending: tuple[str, str, tuple[KeyKind, ...]] | None = None
+        self._lookup_worker: Worker[None] | None = None
+        self._history_generation = 0
+        self._history_cursor: HistoryCursor | None = None
+        self._activity_for: str | None = None
+
+    # -- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield EnvironmentBanner(self.settings)
+        yield Input(placeholder=SEARCH_PLACEHOLDER, id="search", max_length=600)
+        yield Static("Type an identifier and press Enter.  ? help  ctrl+p commands", id="status")
+        table: DataTable[str] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*RESULT_COLUMNS)
+        yield table
+        yield Static(
+            "No device selected. Search for a customer or a device to see its details.",
+            id="empty",
+        )
+        yield DeviceDetails(id="details")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#details").display = False
+        self.query_one("#results").display = False
+        self.query_one("#search", Input).focus()
+        if self.settings.is_demo:
+            self.sub_title = "demo"
+        for warning in self.startup_warnings:
+            self.notify(warning, severity="warning", timeout=10)
+
+    # -- command availability -------------------------------------------------------------
+
+    def command_state(self, action: str) -> bool | None:
+        """True: available; None: shown but disabled (no device yet / nothing to go back to)."""
+        command = BY_ACTION.get(action)
+        if command is None:
+            return True
+        if command.needs_device and self.device is None:
+            return None
+        if action == "back" and not self.back_stack:
+            return None
+        return True
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in BY_ACTION and len(self.screen_stack) > 1:
+            # A dialog is open: its own keys apply, not the main screen's.
+            return False
+        return self.command_state(action)
+
+    # -- search -------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.focus()
+        search.select_all()
+
+    @on(Input.Submitted, "#search")
+    def _on_search_submitted(self, event: Input.Submitted) -> None:
+        self.search(event.value)
+
+    @on(Input.Changed, "#search")
+    def _on_search_changed(self, event: Input.Changed) -> None:
+        # Typing after Enter supersedes the lookup still running.
+        if self._pending is not None and event.value != self._pending[0]:
+            self._cancel_lookup("Search cancelled: press Enter to search for the new text.")
+
+    def search(self, text: str) -> None:
+        """Parse in place (pure, instant) and look up in a worker."""
+        try:
+            lookup = parse_query(text)
+        except ZeroAdvertisingIdError as exc:
+            self._cancel_lookup(None)
+            self.set_status(f"Refused: {exc}.", "refused")
+            return
+        except QueryError as exc:
+            self._cancel_lookup(None)
+            self.set_status(f"Cannot search: {exc}.", "error")
+            return
+        self.start_lookup(text, lookup.description, lookup)
+
+    def start_lookup(self, query: str, description: str, lookup: Lookup) -> None:
+        self._generation += 1
+        kinds = tuple(p.kind for p in lookup.probes)
+        self._pending = (query, description, kinds)
+        self.set_status(f"Searching {description}…", "busy")
+        self.query_one("#results", DataTable).loading = True
+        self._lookup_worker = self.run_lookup(self._generation, lookup)
+
+    def _cancel_lookup(self, message: str | None) -> None:
+        if self._pending is None:
+            return
+        self._generation += 1
+        self._pending = None
+        self._lookup_worker = None
+        self.workers.cancel_group(self, "lookup")
+        self.query_one("#results", DataTable).loading = False
+        if message:
+            self.set_status(message, "info")
+
+    @work(thread=True, exclusive=True, group="lookup", exit_on_error=False)
+    def run_lookup(self, generation: int, lookup: Lookup) -> None:
+        try:
+            result = self.store.find(lookup)
+        except Exception:
+            self._audit_lookup(lookup, "error", 0)
+            raise
+        outcome = "ok" if result.matches else "not_found"
+        self._audit_lookup(lookup, outcome, len(result.matches))
+        kinds = tuple(p.kind for p in lookup.probes)
+        self.post_message(LookupFinished(generation, lookup.description, kinds, result))
+
+    def _audit_lookup(self, lookup: Lookup, outcome: str, found: int) -> None:
+        """Runs in the worker thread; a journal failure warns and never blocks the lookup."""
+        if self.journal is None:
+            return
+        try:
+            self.journal.record_lookup(lookup, outcome=outcome, found=found)
+        except Exception as exc:
+            self._warn_from_thread(exc, "this lookup was not written to the audit journal")
+
+    def _warn_from_thread(self, exc: BaseException, what: str) -> None:
+        text = f"{describe_error(exc)} ({what})"
+        self.call_from_thread(self.notify, text, severity="warning", timeout=8)
+
+    def on_lookup_finished(self, message: LookupFinished) -> None:
+        if message.generation != self._generation or self._pending is None:
+            return  # superseded by a newer search
+        query, description, kinds = self._pending
+        self._pending = None
+        self.query_one("#results", DataTable).loading = False
+        if self.view is not None:
+            self.back_stack.append(self.view)
+            del self.back_stack[:-BACK_LIMIT]
+        if not message.result.matches:
+            self.view = None
+            self.show_results(None)
+            self.set_status(not_found_text(description, kinds), "info")
+            return
+        view = ResultView(query, description, kinds, message.result)
+        self.view = view
+        self.show_results(view)
+        search = self.query_one("#search", Input)
+        if search.has_focus and search.value == query:
+            self.query_one("#results", DataTable).focus()
+
+    # -- results ------------------------------------------------------------------------
+
+    def show_results(self, view: ResultView | None) -> None:
+        table = self.query_one("#results", DataTable)
+        table.clear()
+        if view is None:
+            table.display = False
+            self.show_device(None)
+            return
+        rows, view.states = result_rows(view.result.matches, self.clock())
+        for row in rows:
+            table.add_row(*row.cells(), key=row.installation_id)
+        table.display = True
+        table.styles.height = min(len(rows), 8) + 1
+        self.set_status(results_title(view.result, view.description), "title")
+        selected = view.selected if view.match(view.selected or "") else rows[0].installation_id
+        table.move_cursor(row=table.get_row_index(selected), animate=False)
+        self.show_device(selected)
+
+    @on(DataTable.RowHighlighted, "#results")
+    def _on_result_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        iid = event.row_key.value
+        if iid and (self.device is None or self.device.installation.installation_id != iid):
+            self.show_device(iid)
+
+    @on(DataTable.RowSelected, "#results")
+    def _on_result_selected(self, event: DataTable.RowSelected) -> None:
+        self.query_one("#tabs Tabs").focus()
+
+    # -- device details -----------------------------------------------------------------
+
+    def show_device(self, installation_id: str | None) -> None:
+        match = self.view.match(installation_id) if self.view and installation_id else None
+        self.device = match
+        self.revealed = set()
+        self.test_label = None
+        self.verdict = None
+        self._history_generation += 1
+        self._activity_for = None
+        self.query_one("#details").display = match is not None
+        self.query_one("#empty").display = match is None
+        self.refresh_bindings()
+        if match is None or self.view is None:
+            return
+        self.view.selected = installation_id
+        self.render_device()
+        inst = match.installation
+        self.query_one(AttributesView).show(inst.attributes)
+        self.query_one(HistoryView).reset(self.clock())
+        self._load_history(first=True)
+        self.query_one(ActivityView).reset()
+        if self.query_one(DeviceDetails).active == "activity":
+            self._load_activity()
+        if self.journal is not None:
+            self.load_test_device(inst.installation_id)
+
+    def render_device(self) -> None:
+        if self.device is None or self.view is None:
+            return
+        inst = self.device.installation
+        now = self.clock()
+        state = self.view.states.get(inst.installation_id)
+        details = self.query_one(DeviceDetails)
+        details.show_overview(
+            overview_fields(
+                inst,
+                state,
+                self.device.matched_by,
+                now,
+                reveal_adid="advertising_id" in self.revealed,
+            )
+        )
+        details.show_push(
+            push_fields(
+                inst,
+                now,
+                reveal_token="push_token" in self.revealed,
+                test_device=self.test_label,
+            ),
+            push_warnings(inst, now),
+            self.verdict,
+        )
+
+    @on(TabbedContent.TabActivated, "#tabs")
+    def _on_tab(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "activity" and self.device is not None:
+            self._load_activity()
+
+    def _load_activity(self) -> None:
+        if self.device is None:
+            return
+        iid = self.device.installation.installation_id
+        if self._activity_for != iid:
+            self._activity_for = iid
+            self.run_activity(iid)
+
+    @work(thread=True, exclusive=True, group="activity", exit_on_error=False)
+    def run_activity(self, installation_id: str) -> None:
+        days = self.store.activity(installation_id, now=self.clock())
+        self.post_message(ActivityLoaded(installation_id, days))
+
+    def on_activity_loaded(self, message: ActivityLoaded) -> None:
+        if self._current_iid() == message.installation_id:
+            self.query_one(ActivityView).show(message.days)
+
+    def _current_iid(self) -> str | None:
+        return self.device.installation.installation_id if self.device else None
+
+    # -- history ------------------------------------------------------------------------
+
+    def _load_history(self, *, first: bool) -> None:
+        iid = self._current_iid()
+        if iid is None:
+            return
+        history = self.query_one(HistoryView)
+        cursor = None if first else self._history_cursor
+        if not first and cursor is None:
+            return
+        self.run_history(iid, self._history_generation, cursor, history.kinds, append=not first)
+
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
+    def run_history(
+        self,
+        installation_id: str,
+        generation: int,
+        cursor: HistoryCursor | None,
+        kinds: tuple[str, ...] | None,
+        *,
+        append: bool,
+    ) -> None:
+        page = self.store.history(
+            installation_id, before=cursor, kinds=kinds, limit=self.history_page_size
+        )
+        self.post_message(HistoryLoaded(installation_id, generation, page, append))
+
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        if (
+            message.generation != self._history_generation
+            or message.installation_id != self._current_iid()
+        ):
+            return
+        self._history_cursor = message.page.next_cursor
+        self.query_one(HistoryView).add_page(message.page)
+
+    def on_history_view_need_more(self, message: HistoryView.NeedMore) -> None:
+        self._load_history(first=False)
+
+    def on_history_view_kinds_changed(self, message: HistoryView.KindsChanged) -> None:
+        self._history_generation += 1
+        self.query_one(HistoryView).reset(self.clock(), keep_filter=True)
+        self._load_history(first=True)
+
+    # -- test device label --------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="test-device", exit_on_error=False)
+    def load_test_device(self, installation_id: str) -> None:
+        assert self.journal is not None
+        device = self.journal.test_device(installation_id)
+        label = f'"{device.label}" ({device.owner})' if device else None
+        self.post_message(TestDeviceLoaded(installation_id, label))
+
+    def on_test_device_loaded(self, message: TestDeviceLoaded) -> None:
+        if message.installation_id == self._current_iid():
+            self.test_label = message.label
+            self.render_device()
+
+    # -- everyday actions ---------------------------------------------------------------
+
+    def _need_device(self) -> Match | None:
+        if self.device is None:
+            self.notify("Select a device first: search, then pick a row.", severity="warning")
+        return self.device
+
+    async def action_reveal(self) -> None:
+        match = self._need_device()
+        if match is None:
+            return
+        inst = match.installation
+        choices = []
+        if inst.push_token:
+            choices.append(("push_token", "push token"))
+        if inst.advertising_id:
+            choices.append(("advertising_id", "Advertising ID"))
+        if not choices:
+            self.notify("This device has neither a push token nor an Advertising ID.")
+            return
+        if len(choices) == 1:
+            self.reveal(choices[0][0])
+            return
+        self.push_screen(PickScreen("Reveal which value of this device?", choices), self.reveal)
+
+    def reveal(self, field_name: str | None) -> None:
+        if field_name is None or self.device is None:
+            return
+        self.revealed.add(field_name)
+        self.render_device()
+        label = "push token" if field_name == "push_token" else "Advertising ID"
+        self.notify(f"{label} revealed for this device only; the reveal is audited.")
+        if self.journal is not None:
+            self.run_audit(
+                "reveal", self.device.installation.installation_id, {"field": field_name}
+            )
+
+    @work(thread=True, group="audit", exit_on_error=False)
+    def run_audit(self, action: str, installation_id: str, details: dict[str, Any]) -> None:
+        assert self.journal is not None
+        try:
+            self.journal.record(action, installation_id=installation_id, details=details)
+        except Exception as exc:
+            self._warn_from_thread(exc, f"the {action} was not written to the audit journal")
+
+    def action_copy(self) -> None:
+        match = self._need_device()
+        if match is None:
+            return
+        inst = match.installation
+        choices = [("installation_id", f"Installation ID  {inst.installation_id}")]
+        if inst.custom_user_id:
+            choices.append(("custom_user_id", f"Customer ID  {inst.custom_user_id}"))
+        if "push_token" in self.revealed and inst.push_token:
+            choices.append(("push_token", "push token (revealed)"))
+        if "advertising_id" in self.revealed and inst.advertising_id:
+            choices.append(("advertising_id", "Advertising ID (revealed)"))
+        self.push_screen(PickScreen("Copy which identifier?", choices), self.copy_identifier)
+
+    def copy_identifier(self, field_name: str | None) -> None:
+        if field_name is None or self.device is None:
+            return
+        value = getattr(self.device.installation, field_name)
+        self.copy_to_clipboard(value)
+        names = {
+            "installation_id": "Installation ID",
+            "custom_user_id": "Customer ID",
+            "push_token": "push token",
+            "advertising_id": "Advertising ID",
+        }
+        self.notify(f"{names[field_name]} copied to the clipboard.")
+
+    def action_export(self) -> None:
+        match = self._need_device()
+        if match is not None:
+            self.run_export(match.installation.installation_id)
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def run_export(self, installation_id: str) -> None:
+        now = self.clock()
+        inst = self.store.get(installation_id)
+        if inst is None:
+            raise QueryError("this installation is no longer in the store")
+        page = self.store.history(installation_id, limit=EXPORT_EVENTS)
+        document = {
+            "exported_at": now.isoformat(),
+            "exported_by": self.settings.operator,
+            "environment": self.settings.environment.value,
+            "store": self.settings.store_label,
+            "installation": installation_to_dict(inst, now=now),
+            "history": [event_to_dict(e) for e in page.events],
+            "history_complete": page.next_cursor is None,
+        }
+        folder = self.export_dir or Path.cwd()
+        path = folder / f"inspector-{installation_id}-{now.strftime('%Y%m%dT%H%M%SZ')}.json"
+        path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        if self.journal is not None:
+            try:
+                self.journal.record(
+                    "export",
+                    installation_id=installation_id,
+                    details={"file": path.name, "events": len(page.events)},
+                )
+            except Exception as exc:
+                self._warn_from_thread(exc, "the export was not written to the audit journal")
+        self.call_from_thread(
+            self.notify, f"Exported with the latest {len(page.events)} events to {path}"
+        )
+
+    def action_customer(self) -> None:
+        match = self._need_device()
+        if match is None:
+            return
+        customer = match.installation.custom_user_id
+        if not customer:
+            self.notify("This installation has no Customer ID.", severity="warning")
+            return
+        query = f"cid:{customer}"
+        lookup = Lookup(query, (Probe(KeyKind.CUSTOMER_ID, customer),))
+        search = self.query_one("#search", Input)
+        with search.prevent(Input.Changed):
+            search.value = query
+        self.start_lookup(query, lookup.description, lookup)
+
+    def action_back(self) -> None:
+        if not self.back_stack:
+            self.notify("Nothing to go back to.")
+            return
+        self._cancel_lookup(None)
+        self.view = self.back_stack.pop()
+        search = self.query_one("#search", Input)
+        with search.prevent(Input.Changed):
+            search.value = self.view.query
+        self.show_results(self.view)
+        self.query_one("#results", DataTable).focus()
+
+    def _show_tab(self, tab: str) -> None:
+        if self._need_device() is not None:
+            self.query_one(DeviceDetails).active = tab
+
+    def action_tab_overview(self) -> None:
+        self._show_tab("overview")
+
+    def action_tab_push(self) -> None:
+        self._show_tab("push")
+
+    def action_tab_attributes(self) -> None:
+        self._show_tab("attributes")
+
+    def action_tab_history(self) -> None:
+        self._show_tab("history")
+
+    def action_tab_activity(self) -> None:
+        self._show_tab("activity")
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    # -- push placeholders (the push screens plug in here) --------------------------------
+
+    def action_push(self) -> None:
+        match = self._need_device()
+        if match is None:
+            return
+        if self.push is None:
+            self.notify("Push is not configured: no test push can be sent.", severity="warning")
+            return
+        self.open_push(match.installation)
+
+    def open_push(self, installation: Any) -> None:
+        self.notify("The compose screen is not available in this build.", severity="warning")
+
+    def action_check_token(self) -> None:
+        match = self._need_device()
+        if match is None:
+            return
+        if self.push is None:
+            self.notify("Push is not configured: the token cannot be checked.", severity="warning")
+            return
+        self.check_token(match.installation)
+
+    def check_token(self, installation: Any) -> None:
+        self.notify("Checking the token with the provider…")
+        self.run_check_token(installation.installation_id)
+
+    @work(thread=True, exclusive=True, group="token-check", exit_on_error=False)
+    def run_check_token(self, installation_id: str) -> None:
+        assert self.push is not None
+        result = self.push.check_token(installation_id)
+        self.post_message(TokenChecked(installation_id, result.ok, result.explanation))
+
+    def on_token_checked(self, message: TokenChecked) -> None:
+        self.notify(message.explanation, severity="information" if message.ok else "warning")
+        if message.installation_id == self._current_iid():
+            self.verdict = message.explanation
+            self.render_device()
+
+    def action_test_device(self) -> None:
+        match = self._need_device()
+        if match is None:
+            return
+        if self.journal is None:
+            self.notify("Journal unavailable: the test-device list cannot be changed.",
+                        severity="warning")  # fmt: skip
+            return
+        self.toggle_test_device(match.installation)
+
+    @work(exclusive=True, group="test-device-ui", exit_on_error=False)
+    async def toggle_test_device(self, installation: Any) -> None:
+        iid = installation.installation_id
+        if self.test_label is not None:
+            choice = await self.push_screen_wait(
+                PickScreen(
+                    f"Remove {self.test_label} from the test devices?",
+                    [("keep", "keep it"), ("remove", "remove it")],
+                )
+            )
+            if choice == "remove":
+                self.write_test_device(iid, None)
+            return
+        label = await self.push_screen_wait(
+            PromptScreen("Label for this test device", placeholder="e.g. Ana's iPhone")
+        )
+        if label:
+            self.write_test_device(iid, label)
+
+    @work(thread=True, group="test-device-write", exit_on_error=False)
+    def write_test_device(self, installation_id: str, label: str | None) -> None:
+        assert self.journal is not None
+        if label is None:
+            self.journal.remove_test_device(installation_id)
+            self.post_message(TestDeviceLoaded(installation_id, None))
+            self.call_from_thread(self.notify, "Removed from the test devices.")
+            return
+        device = self.journal.add_test_device(installation_id, label, self.settings.operator)
+        self.post_message(TestDeviceLoaded(installation_id, f'"{device.label}" ({device.owner})'))
+        self.call_from_thread(self.notify, f'Added as test device "{device.label}".')
+
+    # -- one place for failures ---------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        worker = event.worker
+        error = worker.error or RuntimeError("unknown failure")
+        text = describe_error(error)
+        if worker.group == "lookup":
+            if worker is self._lookup_worker:
+                self._pending = None
+                self.query_one("#results", DataTable).loading = False
+                self.set_status(text, "error")
+            return
+        if worker.group == "history":
+            self.query_one(HistoryView).set_status(f"history unavailable: {text}")
+            self.query_one(HistoryView).loading_more = False
+            return
+        if worker.group == "activity":
+            self._activity_for = None
+            self.query_one("#activity-summary", Static).update(f"activity unavailable: {text}")
+            return
+        severity = "warning" if is_journal_error(error) else "error"
+        self.notify(text, severity=severity, timeout=10)
+
+    def set_status(self, text: str, kind: str) -> None:
+        status = self.query_one("#status", Static)
+        status.update(text)
+        status.set_classes(f"-{kind}")

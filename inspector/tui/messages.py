@@ -1,0 +1,54 @@
+"""Messages the workers post back to the app: results travel as plain records."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from inspector.lookup import KeyKind
+from inspector.store.records import DayActivity, FindResult, HistoryPage
+
+
+class LookupFinished(Message):
+    """A search (or a customer jump) came back; `generation` tells stale from current."""
+
+    def __init__(
+        self, generation: int, description: str, kinds: tuple[KeyKind, ...], result: FindResult
+    ) -> None:
+        super().__init__()
+        self.generation = generation
+        self.description = description
+        self.kinds = kinds
+        self.result = result
+
+
+class HistoryLoaded(Message):
+    def __init__(
+        self, installation_id: str, generation: int, page: HistoryPage, append: bool
+    ) -> None:
+        super().__init__()
+        self.installation_id = installation_id
+        self.generation = generation
+        self.page = page
+        self.append = append
+
+
+class ActivityLoaded(Message):
+    def __init__(self, installation_id: str, days: list[DayActivity]) -> None:
+        super().__init__()
+        self.installation_id = installation_id
+        self.days = days
+
+
+class TestDeviceLoaded(Message):
+    def __init__(self, installation_id: str, label: str | None) -> None:
+        super().__init__()
+        self.installation_id = installation_id
+        self.label = label
+
+
+class TokenChecked(Message):
+    def __init__(self, installation_id: str, ok: bool, explanation: str) -> None:
+        super().__init__()
+        self.installation_id = installation_id
+        self.ok = ok
+        self.explanation = explanation

@@ -1,0 +1,1 @@
+"""Screens of the inspector (modal dialogs and the help screen)."""

@@ -1,0 +1,28 @@
+"""The environment banner: always on top, red for production."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from inspector.config import Environment, Settings
+
+
+def banner_text(settings: Settings) -> Text:
+    env = settings.environment
+    name = "DEMO" if env is Environment.DEMO else env.value.upper()
+    text = Text(" inspector · ", style="bold")
+    text.append(name, style="bold reverse" if env is Environment.PRODUCTION else "bold")
+    text.append(f" · {settings.store_label} · operator {settings.operator}")
+    if env is Environment.DEMO:
+        text.append(" · curated demo data")
+    return text
+
+
+class EnvironmentBanner(Static):
+    """Host and database come from Settings.store_label, which never holds a password."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(banner_text(settings), id="banner")
+        self.add_class(f"-{settings.environment.value}")
+        self.environment = settings.environment

@@ -1,0 +1,143 @@
+"""The History tab: newest first, filter by kind, keyset pages loaded as the user scrolls."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Select, Static
+
+from inspector.store.records import Event, HistoryPage
+from inspector.store.repository import EVENT_KINDS
+from inspector.timefmt import ago, stamp
+from inspector.tui.present import event_detail, event_summary, kind_label
+
+# Ask for the next page when the cursor or the scroll position comes this close to the end.
+PREFETCH_ROWS = 10
+
+
+class EventsTable(DataTable[str]):
+    """A DataTable that says when its end comes into view."""
+
+    class NearEnd(Message):
+        pass
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self.row_count and new_value >= self.max_scroll_y - PREFETCH_ROWS:
+            self.post_message(self.NearEnd())
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= self.row_count - PREFETCH_ROWS:
+            self.post_message(self.NearEnd())
+
+
+class HistoryView(Vertical):
+    """Shows pages it is given; the app loads them (all store work lives in app workers)."""
+
+    class NeedMore(Message):
+        """The user scrolled near the end and another page exists."""
+
+    class KindsChanged(Message):
+        def __init__(self, kinds: tuple[str, ...] | None) -> None:
+            super().__init__()
+            self.kinds = kinds
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.events: dict[str, Event] = {}
+        self.has_more = False
+        self.loading_more = False
+        self.now: datetime | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="history-bar"):
+            yield Select(
+                [(kind_label(k), k) for k in EVENT_KINDS],
+                prompt="all kinds",
+                allow_blank=True,
+                id="history-kind",
+            )
+            yield Static("", id="history-status")
+        table = EventsTable(id="history-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns("when (UTC)", "ago", "kind", "detail")
+        yield table
+        yield Static("", id="history-detail")
+
+    @property
+    def table(self) -> EventsTable:
+        return self.query_one(EventsTable)
+
+    @property
+    def kinds(self) -> tuple[str, ...] | None:
+        value = self.query_one("#history-kind", Select).value
+        return (str(value),) if isinstance(value, str) else None
+
+    def reset(self, now: datetime, *, keep_filter: bool = False) -> None:
+        self.now = now
+        self.events.clear()
+        self.has_more = False
+        self.loading_more = False
+        self.table.clear()
+        if not keep_filter:
+            with self.prevent(Select.Changed):
+                self.query_one("#history-kind", Select).clear()
+        self.query_one("#history-detail", Static).update("")
+        self.set_status("loading history…")
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#history-status", Static).update(text)
+
+    def add_page(self, page: HistoryPage) -> None:
+        table = self.table
+        now = self.now or datetime.now().astimezone()
+        for event in page.events:
+            key = str(event.event_id)
+            if key in self.events:
+                continue
+            self.events[key] = event
+            table.add_row(
+                stamp(event.occurred_at).removesuffix(" UTC"),
+                ago(event.occurred_at, now),
+                kind_label(event.kind),
+                Text(event_summary(event), overflow="ellipsis", no_wrap=True),
+                key=key,
+            )
+        self.has_more = page.next_cursor is not None
+        self.loading_more = False
+        count = len(self.events)
+        noun = "event" if count == 1 else "events"
+        if not count:
+            self.set_status("no events" + (" of this kind" if self.kinds else ""))
+        elif self.has_more:
+            self.set_status(f"latest {count:,} {noun} · scroll down for more")
+        else:
+            self.set_status(f"all {count:,} {noun}")
+        if table.row_count and not self.query_one("#history-detail", Static).content:
+            self._show_detail(table.cursor_row)
+
+    def _show_detail(self, row: int) -> None:
+        if not 0 <= row < self.table.row_count:
+            return
+        key = self.table.coordinate_to_cell_key((row, 0)).row_key.value
+        event = self.events.get(key or "")
+        if event is not None and self.now is not None:
+            self.query_one("#history-detail", Static).update(Text(event_detail(event, self.now)))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_detail(event.cursor_row)
+
+    def on_events_table_near_end(self, event: EventsTable.NearEnd) -> None:
+        event.stop()
+        if self.has_more and not self.loading_more:
+            self.loading_more = True
+            self.set_status(f"latest {len(self.events):,} events · loading more…")
+            self.post_message(self.NeedMore())
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self.post_message(self.KindsChanged(self.kinds))
