@@ -283,7 +283,10 @@ class Journal:
                 head_seq = head.scalar()
                 rows = conn.execution_options(stream_results=True, yield_per=20_000)
                 result = rows.exec_driver_sql(f"SELECT {columns} FROM audit_log ORDER BY seq")
-                return walk(result, None if head_seq is None else int(head_seq))
+                try:
+                    return walk(result, None if head_seq is None else int(head_seq))
+                finally:
+                    result.close()  # a walk that stops early leaves rows unread
 
     # -- test devices --------------------------------------------------------------
 
@@ -338,9 +341,10 @@ class Journal:
         return _device(row) if row is not None else None
 
     def test_devices(self) -> list[TestDevice]:
-        stmt = select(test_devices).order_by(_DEV.label, _DEV.installation_id)
         with translated(self._url, "be read"), self._engine.connect() as conn:
-            return [_device(r) for r in conn.execute(stmt)]
+            devices = [_device(r) for r in conn.execute(select(test_devices))]
+        # Sorted here: collations differ between engines.
+        return sorted(devices, key=lambda d: (d.label.casefold(), d.installation_id))
 
 
 def _device(row: Any) -> TestDevice:
