@@ -1,0 +1,26 @@
+"""Test pushes to exactly one device: providers, payloads, policy and the sender.
+
+Never imports textual: the terminal UI and the command line both drive PushService.
+"""
+
+from inspector.push.model import (
+    Compose,
+    JournalUnavailable,
+    ProviderNotConfigured,
+    PushError,
+    PushRefused,
+    PushResult,
+)
+from inspector.push.prepared import PreparedPush
+from inspector.push.service import PushService
+
+__all__ = [
+    "Compose",
+    "JournalUnavailable",
+    "PreparedPush",
+    "ProviderNotConfigured",
+    "PushError",
+    "PushRefused",
+    "PushResult",
+    "PushService",
+]

@@ -1,0 +1,315 @@
+"""FCM HTTP v1 through pyfcm, with every retry and sleep of pyfcm and google-auth removed.
+
+pyfcm 2.x retries 502/503 through urllib3 (we mount an adapter with no retries), sleeps on
+any Retry-After and resends recursively, and resends after an expired-token 401
+(`send_request`: we never call it, and post once on its session ourselves). google-auth
+retries the token endpoint with sleeps: our token transport makes one bounded attempt and
+turns any non-200 answer into an error at once.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import google.auth.exceptions
+import google.auth.transport.requests
+import requests
+from google.oauth2 import service_account
+from pyfcm import FCMNotification
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NewConnectionError
+
+from inspector.config import Settings
+from inspector.push.catalogue import explain
+from inspector.push.model import Content, ProviderNotConfigured, PushResult
+from inspector.push.transport import Stopwatch, host_of, retry_after_seconds
+from inspector.store.records import Installation
+
+SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
+FCM_ERROR_TYPE = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
+
+
+class _TokenEndpointFailed(google.auth.exceptions.RefreshError):
+    """The token endpoint answered with an error; raised on the first answer, not retried."""
+
+
+class _OneAttemptTokenRequest:
+    """google-auth transport: one request, bounded in time; an error answer is final."""
+
+    def __init__(self, timeout: tuple[float, float]) -> None:
+        session = requests.Session()
+        adapter = HTTPAdapter(max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        self._inner = google.auth.transport.requests.Request(session)
+        self._timeout = timeout
+
+    def __call__(
+        self,
+        url: str,
+        method: str = "GET",
+        body: Any = None,
+        headers: Any = None,
+        timeout: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        response = self._inner(
+            url, method=method, body=body, headers=headers, timeout=self._timeout, **kwargs
+        )
+        if response.status != 200:
+            try:
+                error = json.loads(response.data).get("error") or ""
+            except (ValueError, AttributeError):
+                error = ""
+            detail = f"HTTP {response.status}" + (f" {error}" if isinstance(error, str) else "")
+            raise _TokenEndpointFailed(detail.strip(), retryable=False)
+        return response
+
+    def close(self) -> None:
+        self._inner.session.close()
+
+
+class _OneShotFCM(FCMNotification):
+    """pyfcm's payload building and session, with one bounded POST per send."""
+
+    def __init__(
+        self,
+        credentials: service_account.Credentials,
+        base_url: str,
+        token_request: _OneAttemptTokenRequest,
+    ) -> None:
+        super().__init__(credentials=credentials, adapter=HTTPAdapter(max_retries=0))
+        # The class attribute names the host and the "/v1/projects" path.
+        self.FCM_END_POINT_BASE = base_url.rstrip("/") + "/v1/projects"
+        self._token_request = token_request
+        self._token_lock = threading.Lock()
+
+    def _get_access_token(self) -> str:
+        with self._token_lock:
+            if not self.credentials.valid:
+                self.credentials.refresh(self._token_request)
+            return str(self.credentials.token)
+
+    def endpoint(self, project_id: str) -> str:
+        return f"{self.FCM_END_POINT_BASE}/{project_id}/messages:send"
+
+    def post_once(
+        self, project_id: str, body: bytes, timeout: tuple[float, float]
+    ) -> requests.Response:
+        headers = self.request_headers()  # refreshes the OAuth token only when due
+        return self.requests_session.post(
+            self.endpoint(project_id), data=body, headers=headers, timeout=timeout
+        )
+
+
+class FcmProvider:
+    name = "fcm"
+
+    def __init__(self, settings: Settings) -> None:
+        path = settings.fcm_credentials
+        if path is None:
+            raise ProviderNotConfigured(
+                "FCM is not configured: set INSPECTOR_FCM_CREDENTIALS to a service-account JSON"
+            )
+        self.credentials = _load_credentials(path)
+        self.base_url = settings.fcm_url
+        self.timeout = (settings.push_connect_timeout_s, settings.push_read_timeout_s)
+        self._token_request = _OneAttemptTokenRequest(self.timeout)
+        self._api = _OneShotFCM(self.credentials, self.base_url, self._token_request)
+        self.token_uri = str(getattr(self.credentials, "_token_uri", "") or "")
+
+    def project_for(self, installation: Installation) -> str | None:
+        return installation.app.fcm_project_id or self.credentials.project_id
+
+    def problem(self, installation: Installation) -> str | None:
+        if not self.project_for(installation):
+            return (
+                f"app {installation.app.app_id} has no fcm_project_id and the service account"
+                " names no project"
+            )
+        return None
+
+    def wire_body(
+        self, installation: Installation, message: dict[str, Any], *, dry_run: bool
+    ) -> bytes:
+        """The exact request body, made by pyfcm from our message parts."""
+        notification = message.get("notification", {})
+        body: bytes = self._api.parse_payload(
+            fcm_token=installation.push_token,
+            notification_title=notification.get("title"),
+            notification_body=notification.get("body"),
+            data_payload=message.get("data"),
+            android_config=message.get("android"),
+            apns_config=message.get("apns"),
+            webpush_config=message.get("webpush"),
+            dry_run=dry_run,
+        )
+        sent = json.loads(body)["message"]
+        # One device by construction: a token, never a topic or a condition.
+        if sent.get("token") != installation.push_token or "topic" in sent or "condition" in sent:
+            raise RuntimeError("FCM message must address exactly one token")
+        return body
+
+    def send(
+        self,
+        installation: Installation,
+        content: Content,
+        payload: dict[str, Any],
+        *,
+        dry_run: bool,
+    ) -> PushResult:
+        project = self.project_for(installation)
+        assert project is not None  # problem() is checked before any send
+        body = self.wire_body(installation, payload, dry_run=dry_run)
+        clock = Stopwatch()
+        host = host_of(self.base_url)
+        try:
+            response = self._api.post_once(project, body, self.timeout)
+        except google.auth.exceptions.RefreshError as exc:
+            detail = str(exc.args[0]) if exc.args else "refused"
+            if not isinstance(exc, _TokenEndpointFailed):
+                detail = "the token endpoint's answer was not understood"
+            return self._failure(
+                "OAUTH_REJECTED", None, clock, dry_run, host=host_of(self.token_uri), detail=detail
+            )
+        except google.auth.exceptions.TransportError:
+            return self._failure(
+                "OAUTH_UNAVAILABLE", None, clock, dry_run, host=host_of(self.token_uri)
+            )
+        except requests.exceptions.ConnectTimeout:
+            return self._failure("UNREACHABLE", None, clock, dry_run, host=host)
+        except requests.exceptions.ReadTimeout:
+            return self._failure(
+                "TIMEOUT",
+                None,
+                clock,
+                dry_run,
+                host=host,
+                read=f"{self.timeout[1]:g}",
+                ambiguous=True,
+            )
+        except requests.exceptions.ConnectionError as exc:
+            if _never_connected(exc):
+                return self._failure("UNREACHABLE", None, clock, dry_run, host=host)
+            return self._failure("CONNECTION_LOST", None, clock, dry_run, host=host, ambiguous=True)
+        except requests.exceptions.RequestException:
+            return self._failure("CONNECTION_LOST", None, clock, dry_run, host=host, ambiguous=True)
+        return self._result(response, clock, dry_run, project)
+
+    def check_token(
+        self, installation: Installation, content: Content, payload: dict[str, Any]
+    ) -> PushResult:
+        return self.send(installation, content, payload, dry_run=True)
+
+    def _result(
+        self, response: requests.Response, clock: Stopwatch, dry_run: bool, project: str
+    ) -> PushResult:
+        latency = clock.ms()
+        status = response.status_code
+        try:
+            doc = response.json()
+        except ValueError:
+            doc = None
+        if status == 200 and isinstance(doc, dict) and isinstance(doc.get("name"), str):
+            what = "FCM accepted the message" if not dry_run else "FCM validated the message"
+            return PushResult(
+                provider=self.name,
+                ok=True,
+                status=status,
+                reason=None,
+                message_id=doc["name"],
+                latency_ms=latency,
+                dry_run=dry_run,
+                explanation=(
+                    f"{what} ({doc['name']}); it is on its way to the device."
+                    if not dry_run
+                    else f"{what} without sending it: the token is registered."
+                ),
+            )
+        if status == 200:
+            return self._failure("BAD_RESPONSE", status, clock, dry_run)
+        code = fcm_error_code(doc) if isinstance(doc, dict) else None
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        return PushResult(
+            provider=self.name,
+            ok=False,
+            status=status,
+            reason=code or f"HTTP_{status}",
+            message_id=None,
+            latency_ms=latency,
+            retry_after_s=retry_after,
+            dry_run=dry_run,
+            explanation=explain("fcm", code, status, retry_after_s=retry_after, project=project),
+        )
+
+    def _failure(
+        self,
+        code: str,
+        status: int | None,
+        clock: Stopwatch,
+        dry_run: bool,
+        *,
+        ambiguous: bool = False,
+        **facts: object,
+    ) -> PushResult:
+        return PushResult(
+            provider=self.name,
+            ok=False,
+            status=status,
+            reason=code,
+            message_id=None,
+            latency_ms=clock.ms(),
+            dry_run=dry_run,
+            ambiguous=ambiguous,
+            explanation=explain("fcm", code, status, **facts),
+        )
+
+    def close(self) -> None:
+        self._token_request.close()
+        session = getattr(self._api.thread_local, "requests_session", None)
+        if session is not None:
+            session.close()
+
+
+def fcm_error_code(doc: dict[str, Any]) -> str | None:
+    """The FcmError errorCode from error.details[], else the error's canonical status."""
+    error = doc.get("error")
+    if not isinstance(error, dict):
+        return None
+    for detail in error.get("details") or []:
+        if isinstance(detail, dict) and detail.get("@type") == FCM_ERROR_TYPE:
+            code = detail.get("errorCode")
+            if isinstance(code, str) and code:
+                return code
+    status = error.get("status")
+    return status if isinstance(status, str) and status else None
+
+
+def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
+    """A refused or failed connect (nothing sent), unlike a reset after the request."""
+    link: object = exc.args[0] if exc.args else None
+    for _ in range(6):
+        if isinstance(link, NewConnectionError):
+            return True
+        if link is None:
+            return False
+        link = getattr(link, "reason", None) or getattr(link, "__cause__", None)
+    return False
+
+
+def _load_credentials(path: Path) -> service_account.Credentials:
+    setting = "INSPECTOR_FCM_CREDENTIALS"
+    try:
+        return service_account.Credentials.from_service_account_file(str(path), scopes=[SCOPE])
+    except FileNotFoundError:
+        raise ProviderNotConfigured(f"{setting}: no file at {path}") from None
+    except OSError as exc:
+        raise ProviderNotConfigured(f"{setting}: cannot read {path} ({exc.strerror})") from None
+    except (ValueError, KeyError, TypeError):
+        # The message of these may quote the key material: name the file only.
+        raise ProviderNotConfigured(
+            f"{setting}: {path} is not a service-account JSON with a private key"
+        ) from None

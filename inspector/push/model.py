@@ -1,0 +1,107 @@
+"""What the push package hands out: compose input, the prepared send, the result."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from inspector.store.records import Installation
+
+PAYLOAD_LIMIT = 4096
+
+
+class PushRefused(Exception):
+    """The send is not allowed (policy, rate limit, no token, bad compose); one line."""
+
+
+class PushError(Exception):
+    """The send cannot happen for a reason outside the message; one line."""
+
+
+class JournalUnavailable(PushError):
+    """The intent could not be written, so nothing was sent."""
+
+
+class ProviderNotConfigured(PushError):
+    """Credentials for FCM or APNs are missing or unreadable."""
+
+
+@dataclass(frozen=True)
+class Compose:
+    title: str
+    body: str
+    data: dict[str, str] = field(default_factory=dict)
+    deep_link: str | None = None
+    mark_as_test: bool = True
+
+
+@dataclass(frozen=True)
+class PushResult:
+    provider: str  # "fcm" | "apns" | "simulated"
+    ok: bool
+    status: int | None
+    reason: str | None  # provider error code, e.g. "UNREGISTERED", "BadDeviceToken"
+    message_id: str | None
+    latency_ms: float
+    explanation: str  # one human sentence: what it means and what to do
+    retry_after_s: float | None = None
+    dry_run: bool = False
+    simulated: bool = False
+    # Whether the provider may have acted although no answer came back.
+    ambiguous: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "ok": self.ok,
+            "status": self.status,
+            "reason": self.reason,
+            "message_id": self.message_id,
+            "latency_ms": round(self.latency_ms, 1),
+            "explanation": self.explanation,
+            "retry_after_s": self.retry_after_s,
+            "dry_run": self.dry_run,
+            "simulated": self.simulated,
+            "ambiguous": self.ambiguous,
+        }
+
+
+@dataclass(frozen=True)
+class Content:
+    """The message after marking: what every provider turns into its wire format."""
+
+    title: str
+    body: str
+    data: dict[str, str]
+    deep_link: str | None
+    collapse_id: str
+    marked: bool
+
+
+class Provider(Protocol):
+    """One provider: takes one installation and one message, returns a result."""
+
+    name: str  # "fcm" | "apns" | "simulated"
+
+    def problem(self, installation: Installation) -> str | None:
+        """Why this provider cannot address the installation (no project, no topic)."""
+
+    def send(
+        self,
+        installation: Installation,
+        content: Content,
+        payload: dict[str, Any],
+        *,
+        dry_run: bool,
+    ) -> PushResult: ...
+
+    def check_token(
+        self, installation: Installation, content: Content, payload: dict[str, Any]
+    ) -> PushResult: ...
+
+    def close(self) -> None: ...
+
+
+def compact_json(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

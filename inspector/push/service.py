@@ -1,0 +1,419 @@
+"""The single-target sender: one installation id in, at most one provider request out.
+
+There is no function here that takes a query, a segment, a topic or a list: `send`
+takes one PreparedPush, re-reads its installation from the store, checks policy and rate
+limits, writes the intent to the journal (nothing is sent if that fails), makes exactly
+one provider request and writes the outcome.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from inspector.config import Environment, PushPolicy, Settings
+from inspector.journal import Journal, JournalError
+from inspector.masking import mask_token
+from inspector.push.model import (
+    Compose,
+    Content,
+    JournalUnavailable,
+    Provider,
+    PushError,
+    PushRefused,
+    PushResult,
+)
+from inspector.push.payload import (
+    build_payload,
+    check_size,
+    content_for,
+    payload_size,
+    token_problem,
+    wire_format,
+    with_record,
+)
+from inspector.push.prepared import PreparedPush
+from inspector.push.simulated import SimulatedProvider
+from inspector.push.transport import host_of
+from inspector.store.errors import StoreError
+from inspector.store.records import Installation
+from inspector.store.repository import StoreRepository
+
+APNS_ENVIRONMENTS = ("production", "sandbox")
+CHECK_COMPOSE = Compose(title="Token check", body="validate only: never delivered")
+
+
+class PushService:
+    def __init__(
+        self,
+        settings: Settings,
+        store: StoreRepository,
+        journal: Journal | None,
+        providers: Mapping[str, Provider] | None = None,
+    ) -> None:
+        """`providers` maps a wire format ("fcm", "apns") to its provider; when None, the
+        real providers are built from the settings on first use."""
+        self.settings = settings
+        self.store = store
+        self.journal = journal
+        self._providers: dict[str, Provider] = dict(providers or {})
+        self._build_missing = providers is None
+        # Rate-limit check and intent write happen as one step.
+        self._gate = threading.Lock()
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, store: StoreRepository, journal: Journal | None
+    ) -> PushService:
+        """The demo sends through the simulated provider; anything else through FCM/APNs."""
+        if settings.is_demo or settings.environment is Environment.DEMO:
+            sim = SimulatedProvider()
+            return cls(settings, store, journal, {"fcm": sim, "apns": sim})
+        return cls(settings, store, journal)
+
+    # -- checks ------------------------------------------------------------------
+
+    def policy_problem(self, installation: Installation) -> str | None:
+        """Why a send to this installation is refused now, or None."""
+        policy = self.settings.push_policy
+        if policy is PushPolicy.OFF:
+            return "sending is off here (INSPECTOR_PUSH_POLICY=off)"
+        problem = token_problem(installation) or address_problem(installation)
+        if problem:
+            return problem
+        if policy is PushPolicy.TEST_DEVICES:
+            if self.journal is None:
+                return "the test-devices policy needs the journal, and it is not open"
+            try:
+                device = self.journal.test_device(installation.installation_id)
+            except JournalError as exc:
+                return f"cannot read the test-device list: {exc}"
+            if device is None:
+                return (
+                    f"{installation.installation_id} is not a test device, and the policy here"
+                    " is test-devices: add it to the test devices first"
+                )
+        return self.rate_problem(installation)
+
+    def rate_problem(self, installation: Installation, now: datetime | None = None) -> str | None:
+        journal = self.journal
+        if journal is None:
+            return None
+        now = now or datetime.now(UTC)
+        cap = self.settings.push_max_per_minute
+        cooldown = self.settings.push_device_cooldown_s
+        operator = self.settings.operator
+        try:
+            if cap > 0:
+                sent = journal.sends_since(operator, now - timedelta(minutes=1))
+                if sent >= cap:
+                    return (
+                        f"rate limit: {operator} sent {sent} test pushes in the last minute"
+                        f" (limit {cap:g}, INSPECTOR_PUSH_MAX_PER_MINUTE); wait a minute"
+                    )
+            if cooldown > 0:
+                last = journal.last_send_to(installation.installation_id)
+                if last is not None:
+                    if last.tzinfo is None:
+                        last = last.replace(tzinfo=UTC)
+                    waited = (now - last).total_seconds()
+                    if waited < cooldown:
+                        return (
+                            f"this device got a test push {max(waited, 0):.0f} s ago; wait"
+                            f" {cooldown - waited:.0f} s more (cooldown {cooldown:g} s,"
+                            " INSPECTOR_PUSH_DEVICE_COOLDOWN)"
+                        )
+        except JournalError as exc:
+            return f"cannot read the journal to apply rate limits: {exc}"
+        return None
+
+    # -- building ----------------------------------------------------------------
+
+    def preview(self, installation: Installation, compose: Compose) -> PreparedPush:
+        """The payload and summary for a compose, with no I/O and no policy: for live
+        display while typing. Raises PushRefused for a compose that cannot be built."""
+        wire = wire_format(installation) or "fcm"
+        content = content_for(installation, compose, self.settings.operator)
+        provider = self._providers.get(wire)
+        return PreparedPush(
+            installation=installation,
+            provider=provider.name if provider is not None else wire,
+            wire=wire,
+            compose=compose,
+            content=content,
+            payload=build_payload(installation, content),
+            payload_bytes=payload_size(installation, content),
+            environment=self.settings.environment.value,
+            store_label=self.store.label,
+            operator=self.settings.operator,
+            provider_host=self._host(installation, provider),
+            warnings=tuple(device_warnings(installation)),
+        )
+
+    def prepare(self, installation_id: str, compose: Compose) -> PreparedPush:
+        """Re-read the installation, apply policy, build the exact payload."""
+        installation = self._reread(installation_id)
+        problem = self.policy_problem(installation)
+        if problem:
+            raise PushRefused(problem)
+        provider = self._provider(installation)
+        problem = provider.problem(installation)
+        if problem:
+            raise PushRefused(problem)
+        prepared = self.preview(installation, compose)
+        check_size(prepared.payload_bytes)
+        return prepared
+
+    # -- sending -----------------------------------------------------------------
+
+    def send(self, prepared: PreparedPush, *, dry_run: bool = False) -> PushResult:
+        installation = self._reread(prepared.installation.installation_id)
+        if _route(installation) != _route(prepared.installation):
+            raise PushRefused(
+                "the installation's token, provider or environment changed since the"
+                " confirmation: review it again"
+            )
+        check_size(prepared.payload_bytes)
+        if dry_run:
+            return self._dry_run(installation, prepared.content)
+        with self._gate:
+            problem = self.policy_problem(installation)
+            if problem:
+                raise PushRefused(problem)
+            provider = self._provider(installation)
+            problem = provider.problem(installation)
+            if problem:
+                raise PushRefused(problem)
+            journal = self._journal()
+            try:
+                intent = journal.push_intent(
+                    installation_id=installation.installation_id,
+                    provider=provider.name,
+                    details=self._intent_details(installation, prepared.content, prepared),
+                )
+            except JournalError as exc:
+                raise JournalUnavailable(
+                    f"the journal cannot be written, so nothing was sent: {exc}"
+                ) from None
+        content = with_record(prepared.content, intent)
+        return self._deliver(provider, installation, content, intent, dry_run=False)
+
+    def check_token(self, installation_id: str) -> PushResult:
+        """FCM: a validate_only request (never shown on the device). APNs has no dry run."""
+        installation = self._reread(installation_id)
+        if self.settings.push_policy is PushPolicy.OFF:
+            raise PushRefused("sending is off here (INSPECTOR_PUSH_POLICY=off)")
+        problem = token_problem(installation) or address_problem(installation)
+        if problem:
+            raise PushRefused(problem)
+        content = content_for(installation, CHECK_COMPOSE, self.settings.operator)
+        return self._dry_run(installation, content)
+
+    def close(self) -> None:
+        for provider in {id(p): p for p in self._providers.values()}.values():
+            provider.close()
+
+    # -- internals ---------------------------------------------------------------
+
+    def _dry_run(self, installation: Installation, content: Content) -> PushResult:
+        provider = self._provider(installation)
+        problem = provider.problem(installation)
+        if problem:
+            raise PushRefused(problem)
+        payload = build_payload(installation, content)
+        contacts_provider = wire_format(installation) == "fcm"
+        if not contacts_provider:
+            # APNs: the request is built and checked locally; nothing to journal.
+            return provider.send(installation, content, payload, dry_run=True)
+        journal = self._journal()
+        details = self._intent_details(installation, content, None)
+        try:
+            intent = journal.record(
+                "token.check",
+                installation_id=installation.installation_id,
+                outcome="intent",
+                details={**details, "provider": provider.name},
+            )
+        except JournalError as exc:
+            raise JournalUnavailable(
+                f"the journal cannot be written, so nothing was checked: {exc}"
+            ) from None
+        return self._deliver(
+            provider, installation, with_record(content, intent), intent, dry_run=True
+        )
+
+    def _deliver(
+        self,
+        provider: Provider,
+        installation: Installation,
+        content: Content,
+        intent: int,
+        *,
+        dry_run: bool,
+    ) -> PushResult:
+        payload = build_payload(installation, content)
+        try:
+            result = provider.send(installation, content, payload, dry_run=dry_run)
+        except Exception as exc:
+            self._write_outcome(
+                intent,
+                installation,
+                dry_run,
+                outcome="error",
+                details={"error": type(exc).__name__},
+            )
+            raise PushError(f"the {provider.name} provider failed: {type(exc).__name__}") from exc
+        outcome = "ok" if result.ok else (result.reason or "failed")
+        written = self._write_outcome(
+            intent, installation, dry_run, outcome=outcome, details=_outcome_details(result)
+        )
+        if not written:
+            result = replace(
+                result,
+                explanation=result.explanation + " (The outcome could not be written to the"
+                " journal.)",
+            )
+        return result
+
+    def _write_outcome(
+        self,
+        intent: int,
+        installation: Installation,
+        dry_run: bool,
+        *,
+        outcome: str,
+        details: dict[str, Any],
+    ) -> bool:
+        journal = self._journal()
+        try:
+            if dry_run:
+                journal.record(
+                    "token.check",
+                    installation_id=installation.installation_id,
+                    outcome=outcome,
+                    details={"intent_id": intent, **details},
+                )
+            else:
+                journal.push_outcome(
+                    intent,
+                    installation_id=installation.installation_id,
+                    outcome=outcome,
+                    details=details,
+                )
+        except JournalError:
+            return False
+        return True
+
+    def _journal(self) -> Journal:
+        if self.journal is None:
+            raise JournalUnavailable(
+                "no journal is open: a send writes its intent first, so nothing was sent"
+            )
+        return self.journal
+
+    def _intent_details(
+        self, installation: Installation, content: Content, prepared: PreparedPush | None
+    ) -> dict[str, Any]:
+        return {
+            "wire": wire_format(installation),
+            "app_id": installation.app.app_id,
+            "apns_environment": installation.apns_environment,
+            "token": mask_token(installation.push_token),
+            "title": content.title,
+            "body": content.body,
+            "data_keys": sorted(content.data),
+            "deep_link": content.deep_link,
+            "collapse_id": content.collapse_id,
+            "marked": content.marked,
+            "payload_bytes": prepared.payload_bytes if prepared else None,
+        }
+
+    def _reread(self, installation_id: str) -> Installation:
+        iid = (installation_id or "").strip()
+        if not iid or len(iid) > 64:
+            raise PushRefused("an Installation ID is 1 to 64 characters")
+        try:
+            installation = self.store.get(iid)
+        except StoreError as exc:
+            raise PushError(f"cannot read the installation from the store: {exc}") from None
+        if installation is None:
+            raise PushRefused(f"no installation {iid} in the store")
+        return installation
+
+    def _provider(self, installation: Installation) -> Provider:
+        wire = wire_format(installation)
+        if wire is None:
+            raise PushRefused(
+                f"unknown push provider {installation.push_provider!r} (expected apns or fcm)"
+            )
+        provider = self._providers.get(wire)
+        if provider is None:
+            if not self._build_missing:
+                raise PushError(f"no {wire.upper()} provider is configured")
+            provider = _build_provider(wire, self.settings)
+            self._providers[wire] = provider
+        return provider
+
+    def _host(self, installation: Installation, provider: Provider | None) -> str | None:
+        if provider is None or provider.name == "simulated":
+            return None
+        if provider.name == "apns":
+            env = installation.apns_environment
+            return host_of(getattr(provider, "urls", {}).get(env, "")) or None
+        return host_of(self.settings.fcm_url)
+
+
+def _build_provider(wire: str, settings: Settings) -> Provider:
+    if wire == "apns":
+        from inspector.push.apns import ApnsProvider
+
+        return ApnsProvider(settings)
+    from inspector.push.fcm import FcmProvider
+
+    return FcmProvider(settings)
+
+
+def address_problem(installation: Installation) -> str | None:
+    """What every provider needs to address the one device, real or simulated."""
+    if wire_format(installation) == "apns":
+        env = installation.apns_environment
+        if env not in APNS_ENVIRONMENTS:
+            # Never guess: a wrong guess is a silent BadDeviceToken, or a push to production.
+            return (
+                f"the installation's APNs environment is {env or 'unknown'}; expected"
+                " production or sandbox"
+            )
+        if not (installation.app.apns_topic or installation.app.bundle_id):
+            return f"app {installation.app.app_id} has no bundle id or APNs topic"
+    return None
+
+
+def device_warnings(installation: Installation) -> list[str]:
+    warnings = []
+    if installation.push_token_status != "active":
+        warnings.append(
+            f"the token's status in the store is {installation.push_token_status}: expect a"
+            " rejection"
+        )
+    if installation.notifications_enabled is False:
+        warnings.append("notifications are turned off on this device: it will not show the push")
+    return warnings
+
+
+def _route(installation: Installation) -> tuple[Any, ...]:
+    return (
+        installation.push_token,
+        installation.push_provider,
+        installation.apns_environment,
+        installation.app,
+        installation.platform,
+    )
+
+
+def _outcome_details(result: PushResult) -> dict[str, Any]:
+    details = result.to_dict()
+    details.pop("explanation", None)
+    return details

@@ -1,0 +1,270 @@
+"""A fake APNs provider API: HTTP/2 cleartext with prior knowledge on 127.0.0.1.
+
+It checks what Apple checks: POST /3/device/<hex token>, a bearer ES256 JWT (kid, iss,
+iat; verified with the key's public half, older than an hour is ExpiredProviderToken),
+apns-topic, apns-push-type and the 4096-byte payload limit. It counts connections and the
+distinct JWTs it has seen, so tests can prove both are reused.
+
+`mode` (or `token_modes[token]`) picks the answer: "ok", an APNs reason, or a fault:
+"timeout" (never answers), "reset" (connection reset), "retry_after" (429 with
+Retry-After: `retry_after`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import socket
+import struct
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import h2.config
+import h2.connection
+import h2.events
+import h2.exceptions
+import jwt
+
+APNS_ERRORS = {
+    "BadDeviceToken": 400,
+    "DeviceTokenNotForTopic": 400,
+    "BadCollapseId": 400,
+    "MissingTopic": 400,
+    "InvalidPushType": 400,
+    "PayloadTooLarge": 413,
+    "InvalidProviderToken": 403,
+    "ExpiredProviderToken": 403,
+    "MissingProviderToken": 403,
+    "Unregistered": 410,
+    "TooManyProviderTokenUpdates": 429,
+    "TooManyRequests": 429,
+    "InternalServerError": 500,
+    "ServiceUnavailable": 503,
+}
+PUSH_TYPES = {
+    "alert",
+    "background",
+    "voip",
+    "complication",
+    "fileprovider",
+    "mdm",
+    "liveactivity",
+    "pushtotalk",
+    "location",
+    "widgets",
+}
+_PATH = re.compile(r"^/3/device/(?P<token>[0-9a-fA-F]{64,200})$")
+UNREGISTERED_AT_MS = 1_764_000_000_000  # 2025-11-24: when the fake says a token died
+
+
+@dataclass
+class ApnsRequest:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    connection: int
+
+
+@dataclass
+class FakeApns:
+    public_pem: bytes
+    key_id: str
+    team_id: str
+    topic: str
+    mode: str = "ok"
+    token_modes: dict[str, str] = field(default_factory=dict)
+    retry_after: str = "3600"
+    requests: list[ApnsRequest] = field(default_factory=list)
+    connections: int = 0
+    jwts: set[str] = field(default_factory=set)
+    release: threading.Event = field(default_factory=threading.Event)
+    arrived: threading.Event = field(default_factory=threading.Event)
+
+    def start(self) -> FakeApns:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    @property
+    def url(self) -> str:
+        host, port = self._listener.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    def reset(self) -> None:
+        self.mode = "ok"
+        self.token_modes.clear()
+        self.retry_after = "3600"
+        self.requests.clear()
+        self.jwts.clear()
+        self.connections = 0
+        self.arrived.clear()
+
+    def stop(self) -> None:
+        self.release.set()
+        self._listener.close()
+        with self._lock:
+            for sock in self._sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+
+    # -- connections ---------------------------------------------------------------
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                sock, _ = self._listener.accept()
+            except OSError:
+                return
+            with self._lock:
+                self.connections += 1
+                number = self.connections
+                self._sockets.append(sock)
+            threading.Thread(target=self._serve, args=(sock, number), daemon=True).start()
+
+    def _serve(self, sock: socket.socket, number: int) -> None:
+        config = h2.config.H2Configuration(client_side=False, header_encoding="utf-8")
+        conn = h2.connection.H2Connection(config=config)
+        conn.initiate_connection()
+        sock.sendall(conn.data_to_send())
+        streams: dict[int, dict[str, Any]] = {}
+        try:
+            while True:
+                data = sock.recv(65535)
+                if not data:
+                    return
+                for event in conn.receive_data(data):
+                    if isinstance(event, h2.events.RequestReceived):
+                        streams[event.stream_id] = {"headers": dict(event.headers), "body": b""}
+                    elif isinstance(event, h2.events.DataReceived):
+                        streams[event.stream_id]["body"] += event.data
+                        conn.acknowledge_received_data(
+                            event.flow_controlled_length, event.stream_id
+                        )
+                    elif isinstance(event, h2.events.StreamEnded):
+                        stream = streams.pop(event.stream_id)
+                        if not self._answer(conn, sock, event.stream_id, stream, number):
+                            return
+                    elif isinstance(event, h2.events.ConnectionTerminated):
+                        return
+                pending = conn.data_to_send()
+                if pending:
+                    sock.sendall(pending)
+        except (OSError, h2.exceptions.ProtocolError):
+            return
+        finally:
+            sock.close()
+
+    # -- one request -----------------------------------------------------------------
+
+    def _answer(
+        self,
+        conn: h2.connection.H2Connection,
+        sock: socket.socket,
+        stream_id: int,
+        stream: dict[str, Any],
+        number: int,
+    ) -> bool:
+        """Queue the response; False when the connection is to be dropped."""
+        headers: dict[str, str] = stream["headers"]
+        path = headers.get(":path", "")
+        self.requests.append(ApnsRequest(path, headers, stream["body"], number))
+        self.arrived.set()
+        apns_id = headers.get("apns-id") or str(uuid.uuid4()).upper()
+        match = _PATH.match(path)
+        if headers.get(":method") != "POST" or match is None:
+            self._respond(
+                conn,
+                stream_id,
+                404 if match is None else 405,
+                {"reason": "BadPath" if match is None else "MethodNotAllowed"},
+                apns_id,
+            )
+            return True
+        problem = self._check_jwt(headers.get("authorization"))
+        if problem is not None:
+            self._respond(conn, stream_id, 403, {"reason": problem}, apns_id)
+            return True
+        if not headers.get("apns-topic"):
+            self._respond(conn, stream_id, 400, {"reason": "MissingTopic"}, apns_id)
+            return True
+        if headers.get("apns-push-type") not in PUSH_TYPES:
+            self._respond(conn, stream_id, 400, {"reason": "InvalidPushType"}, apns_id)
+            return True
+        if len(headers.get("apns-collapse-id", "").encode()) > 64:
+            self._respond(conn, stream_id, 400, {"reason": "BadCollapseId"}, apns_id)
+            return True
+        if len(stream["body"]) > 4096:
+            self._respond(conn, stream_id, 413, {"reason": "PayloadTooLarge"}, apns_id)
+            return True
+        if headers["apns-topic"] != self.topic:
+            self._respond(conn, stream_id, 400, {"reason": "DeviceTokenNotForTopic"}, apns_id)
+            return True
+        mode = self.token_modes.get(match["token"], self.mode)
+        if mode == "timeout":
+            return True  # never answered; the connection stays usable
+        if mode == "reset":
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return False
+        if mode == "retry_after":
+            self._respond(
+                conn,
+                stream_id,
+                429,
+                {"reason": "TooManyRequests"},
+                apns_id,
+                {"retry-after": self.retry_after},
+            )
+            return True
+        if mode in APNS_ERRORS:
+            doc: dict[str, Any] = {"reason": mode}
+            if mode == "Unregistered":
+                doc["timestamp"] = UNREGISTERED_AT_MS
+            self._respond(conn, stream_id, APNS_ERRORS[mode], doc, apns_id)
+            return True
+        self._respond(conn, stream_id, 200, None, apns_id)
+        return True
+
+    def _check_jwt(self, authorization: str | None) -> str | None:
+        if not authorization or not authorization.startswith("bearer "):
+            return "MissingProviderToken"
+        token = authorization[len("bearer ") :]
+        try:
+            header = jwt.get_unverified_header(token)
+            claims = jwt.decode(
+                token, self.public_pem, algorithms=["ES256"], options={"require": ["iss", "iat"]}
+            )
+        except jwt.InvalidTokenError:
+            return "InvalidProviderToken"
+        if header.get("alg") != "ES256" or header.get("kid") != self.key_id:
+            return "InvalidProviderToken"
+        if claims.get("iss") != self.team_id:
+            return "InvalidProviderToken"
+        if time.time() - float(claims["iat"]) > 3600:
+            return "ExpiredProviderToken"
+        self.jwts.add(token)
+        return None
+
+    def _respond(
+        self,
+        conn: h2.connection.H2Connection,
+        stream_id: int,
+        status: int,
+        doc: dict[str, Any] | None,
+        apns_id: str,
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        body = json.dumps(doc).encode() if doc is not None else b""
+        headers = [(":status", str(status)), ("apns-id", apns_id)]
+        if body:
+            headers += [("content-type", "application/json"), ("content-length", str(len(body)))]
+        headers += list((extra or {}).items())
+        conn.send_headers(stream_id, headers, end_stream=not body)
+        if body:
+            conn.send_data(stream_id, body, end_stream=True)

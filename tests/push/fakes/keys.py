@@ -1,0 +1,74 @@
+"""Provider credentials made for the tests: a service-account JSON and an APNs .p8 key."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+PROJECT_ID = "shop-prod"
+CLIENT_EMAIL = "inspector@shop-prod.iam.gserviceaccount.com"
+APNS_KEY_ID = "ABC123DEFG"
+APNS_TEAM_ID = "TEAM123456"
+
+
+@dataclass(frozen=True)
+class ServiceAccount:
+    private_pem: str
+    public_pem: bytes
+
+    @classmethod
+    def generate(cls) -> ServiceAccount:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        private = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
+        public = key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return cls(private, public)
+
+    def write(self, path: Path, token_uri: str) -> Path:
+        """The JSON Google hands out, with token_uri pointing at the fake."""
+        doc = {
+            "type": "service_account",
+            "project_id": PROJECT_ID,
+            "private_key_id": "0123456789abcdef0123456789abcdef01234567",
+            "private_key": self.private_pem,
+            "client_email": CLIENT_EMAIL,
+            "client_id": "100000000000000000001",
+            "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+            "token_uri": token_uri,
+            "universe_domain": "googleapis.com",
+        }
+        path.write_text(json.dumps(doc, indent=2))
+        return path
+
+
+@dataclass(frozen=True)
+class ApnsKey:
+    private_pem: bytes
+    public_pem: bytes
+
+    @classmethod
+    def generate(cls) -> ApnsKey:
+        key = ec.generate_private_key(ec.SECP256R1())
+        private = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        public = key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return cls(private, public)
+
+    def write(self, directory: Path) -> Path:
+        path = directory / f"AuthKey_{APNS_KEY_ID}.p8"
+        path.write_bytes(self.private_pem)
+        return path

@@ -1,0 +1,192 @@
+"""FCM through pyfcm against the fake FCM: one request per send, every documented error,
+OAuth through the service account's token_uri, and faults that never hang or retry."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+
+from inspector.config import Settings
+from inspector.fixtures.demo import ANA_PIXEL, UNICODE_DEVICE, WEB
+from inspector.journal import Journal
+from inspector.push import Compose, PushService
+from inspector.push.payload import KEY_OPERATOR, KEY_RECORD, TEST_PREFIX
+from inspector.store.repository import StoreRepository
+from tests.push.conftest import OPERATOR, closed_port_url
+from tests.push.fakes.fcm_server import FakeFcm
+
+HELLO = Compose(title="Hello", body="A test from the inspector", data={"screen": "cart"})
+
+
+def send(service: PushService, iid: str = UNICODE_DEVICE, compose: Compose = HELLO):
+    return service.send(service.prepare(iid, compose))
+
+
+def test_send_makes_one_request_to_one_token(
+    service: PushService, fcm: FakeFcm, store: StoreRepository, journal: Journal
+) -> None:
+    result = send(service)
+
+    assert result.ok, result.explanation
+    assert len(fcm.requests) == 1
+    request = fcm.requests[0]
+    message = request.body["message"]
+    assert request.project == "shop-prod"
+    assert message["token"] == store.get(UNICODE_DEVICE).push_token
+    assert "topic" not in message and "condition" not in message
+    assert request.body["validate_only"] is False
+    assert request.authorization is not None and request.authorization[7:] in fcm.issued
+    assert fcm.token_requests == 1
+    assert message["notification"] == {
+        "title": TEST_PREFIX + "Hello",
+        "body": "A test from the inspector",
+    }
+    intent, outcome = sorted(
+        (e for e in journal.entries(installation_id=UNICODE_DEVICE)), key=lambda e: e.record_id
+    )
+    assert message["data"] == {
+        "screen": "cart",
+        KEY_OPERATOR: OPERATOR,
+        KEY_RECORD: str(intent.record_id),
+    }
+    assert message["android"]["collapse_key"].startswith("inspector-")
+    assert result.message_id == json.loads(json.dumps(result.message_id))
+    assert result.message_id.startswith("projects/shop-prod/messages/")
+    assert (intent.action, outcome.action) == ("push.intent", "push.outcome")
+    assert outcome.outcome == "ok"
+    assert outcome.details["intent"] == intent.record_id
+    assert outcome.details["message_id"] == result.message_id
+
+
+def test_oauth_token_is_reused_across_sends(service: PushService, fcm: FakeFcm) -> None:
+    assert send(service).ok
+    assert send(service, WEB).ok
+    assert len(fcm.requests) == 2
+    assert fcm.token_requests == 1
+    web = fcm.requests[1].body["message"]
+    assert web["webpush"]["notification"]["tag"].startswith("inspector-")
+    assert "android" not in web
+
+
+ERRORS = [
+    ("INVALID_ARGUMENT", 400, "malformed"),
+    ("THIRD_PARTY_AUTH_ERROR", 401, "APNs key or web-push credentials"),
+    ("SENDER_ID_MISMATCH", 403, "another Firebase project than shop-prod"),
+    ("UNREGISTERED", 404, "The token is dead"),
+    ("QUOTA_EXCEEDED", 429, "quota is used up"),
+    ("INTERNAL", 500, "internal error"),
+    ("UNAVAILABLE", 503, "overloaded or unavailable"),
+]
+
+
+@pytest.mark.parametrize(("code", "status", "words"), ERRORS)
+def test_every_fcm_error_is_reported_from_its_error_code(
+    service: PushService, fcm: FakeFcm, journal: Journal, code: str, status: int, words: str
+) -> None:
+    fcm.mode = code
+    result = send(service)
+
+    assert not result.ok
+    assert (result.status, result.reason) == (status, code)
+    assert words in result.explanation
+    # pyfcm would retry 502/503 and sleep on Retry-After: one request, no sleep.
+    assert len(fcm.requests) == 1
+    if status in (429, 503):
+        assert result.retry_after_s == 3600
+        assert "retry after" in result.explanation and "(in 60 min)" in result.explanation
+    outcome = journal.entries(installation_id=UNICODE_DEVICE)[0]
+    assert (outcome.action, outcome.outcome) == ("push.outcome", code)
+
+
+def test_check_token_is_validate_only_and_not_a_send(
+    service: PushService, fcm: FakeFcm, journal: Journal
+) -> None:
+    result = service.check_token(UNICODE_DEVICE)
+
+    assert result.ok and result.dry_run
+    assert "validated" in result.explanation
+    assert len(fcm.requests) == 1
+    assert fcm.requests[0].body["validate_only"] is True
+    actions = [e.action for e in journal.entries(installation_id=UNICODE_DEVICE)]
+    assert actions == ["token.check", "token.check"]
+    assert journal.last_send_to(UNICODE_DEVICE) is None
+
+
+def test_check_token_reports_a_dead_token(
+    service: PushService, fcm: FakeFcm, store: StoreRepository
+) -> None:
+    fcm.token_modes[store.get(ANA_PIXEL).push_token] = "UNREGISTERED"
+    result = service.check_token(ANA_PIXEL)
+    assert (result.reason, result.dry_run) == ("UNREGISTERED", True)
+    assert fcm.requests[0].body["validate_only"] is True
+
+
+def test_dry_run_send_validates_the_composed_message(service: PushService, fcm: FakeFcm) -> None:
+    prepared = service.prepare(UNICODE_DEVICE, HELLO)
+    result = service.send(prepared, dry_run=True)
+    assert result.ok and result.dry_run
+    assert fcm.requests[0].body["validate_only"] is True
+    assert fcm.requests[0].body["message"]["notification"]["title"] == TEST_PREFIX + "Hello"
+
+
+def test_read_timeout_is_reported_and_not_retried(
+    make_settings: Callable[..., Settings],
+    make_service: Callable[..., PushService],
+    fcm: FakeFcm,
+    journal: Journal,
+) -> None:
+    service = make_service(make_settings(push_read_timeout="0.3"))
+    fcm.mode = "timeout"
+    result = send(service)
+
+    assert (result.ok, result.reason, result.ambiguous) == (False, "TIMEOUT", True)
+    assert "may or may not have been delivered" in result.explanation
+    assert "Nothing was retried" in result.explanation
+    assert len(fcm.requests) == 1
+    assert journal.entries(installation_id=UNICODE_DEVICE)[0].outcome == "TIMEOUT"
+
+
+def test_connection_reset_is_ambiguous_and_not_retried(service: PushService, fcm: FakeFcm) -> None:
+    fcm.mode = "reset"
+    result = send(service)
+    assert (result.reason, result.ambiguous) == ("CONNECTION_LOST", True)
+    assert len(fcm.requests) == 1
+
+
+def test_unreachable_fcm_sends_nothing(
+    make_settings: Callable[..., Settings],
+    make_service: Callable[..., PushService],
+    fcm: FakeFcm,
+) -> None:
+    service = make_service(make_settings(fcm_url=closed_port_url()))
+    result = send(service)
+    assert (result.reason, result.ambiguous) == ("UNREACHABLE", False)
+    assert "nothing was sent" in result.explanation
+
+
+def test_slow_oauth_is_bounded_and_sends_nothing(
+    make_settings: Callable[..., Settings],
+    make_service: Callable[..., PushService],
+    fcm: FakeFcm,
+) -> None:
+    service = make_service(make_settings(push_read_timeout="0.3"))
+    fcm.mode = "slow_oauth"
+    result = send(service)
+    assert result.reason == "OAUTH_UNAVAILABLE"
+    assert "nothing was sent to FCM" in result.explanation
+    assert fcm.token_requests == 1
+    assert fcm.requests == []
+
+
+def test_oauth_refusal_is_reported_once_without_secrets(
+    service: PushService, fcm: FakeFcm, service_account
+) -> None:
+    fcm.mode = "oauth_denied"
+    result = send(service)
+    assert result.reason == "OAUTH_REJECTED"
+    assert "invalid_grant" in result.explanation
+    assert fcm.token_requests == 1  # google-auth would retry with sleeps; we do not
+    assert fcm.requests == []
+    assert "PRIVATE KEY" not in result.explanation
