@@ -1,6 +1,7 @@
 """Text from the outside world made harmless for a terminal and a one-line record.
 
-Newlines, carriage returns, escape sequences (ESC, the C1 CSI), bidi overrides and
+Records keep what was given (JSON details, bounded fields); everything is escaped when
+shown. Newlines, carriage returns, escape sequences (ESC, the C1 CSI), bidi overrides and
 other invisible characters are written as visible escapes, so a value cannot forge a
 line of `audit list` or colour the terminal. Backslashes are doubled so the escaped
 form stays unambiguous.
@@ -46,5 +47,11 @@ def clip(text: str, limit: int) -> str:
 
 
 def field(text: str | None, limit: int) -> str:
-    """A short stored field (operator, action, ...): escaped and bounded to its column."""
-    return clip(escape(text or ""), limit)
+    """A short stored field (operator, action, ...): bounded to its column, and free of
+    what no engine stores (NUL, lone surrogates). Escaping happens when it is shown."""
+    value = text or ""
+    if not value.isascii() or "\x00" in value:
+        value = "".join(
+            "\ufffd" if ch == "\x00" or "\ud800" <= ch <= "\udfff" else ch for ch in value
+        )
+    return clip(value, limit)
