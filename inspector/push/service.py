@@ -210,7 +210,7 @@ class PushService:
         if problem:
             raise PushRefused(problem)
         content = content_for(installation, CHECK_COMPOSE, self.settings.operator)
-        return self._dry_run(installation, content)
+        return self._dry_run(installation, content, token_check=True)
 
     def close(self) -> None:
         for provider in {id(p): p for p in self._providers.values()}.values():
@@ -218,7 +218,9 @@ class PushService:
 
     # -- internals ---------------------------------------------------------------
 
-    def _dry_run(self, installation: Installation, content: Content) -> PushResult:
+    def _dry_run(
+        self, installation: Installation, content: Content, *, token_check: bool = False
+    ) -> PushResult:
         provider = self._provider(installation)
         problem = provider.problem(installation)
         if problem:
@@ -226,7 +228,10 @@ class PushService:
         payload = build_payload(installation, content)
         contacts_provider = wire_format(installation) == "fcm"
         if not contacts_provider:
-            # APNs: the request is built and checked locally; nothing to journal.
+            # APNs has no dry run: the request is at most built and checked locally, so
+            # there is nothing to journal.
+            if token_check:
+                return provider.check_token(installation, content, payload)
             return provider.send(installation, content, payload, dry_run=True)
         journal = self._journal()
         details = self._intent_details(installation, content, None)

@@ -18,6 +18,7 @@ import secrets
 import socket
 import struct
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -68,6 +69,8 @@ class FakeFcm:
     release: threading.Event = field(default_factory=threading.Event)
     # Set when a request has arrived: tests wait on it instead of sleeping.
     arrived: threading.Event = field(default_factory=threading.Event)
+    # Called in the server thread when a send request arrives, before the answer.
+    on_request: Callable[[], None] | None = None
 
     def start(self) -> FakeFcm:
         fake = self
@@ -97,6 +100,7 @@ class FakeFcm:
         self.requests.clear()
         self.token_requests = 0
         self.arrived.clear()
+        self.on_request = None
 
     def stop(self) -> None:
         self.release.set()
@@ -172,6 +176,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = {"_unparsed": raw.decode(errors="replace")}
         fake.requests.append(FcmRequest(project, auth, body))
         fake.arrived.set()
+        if fake.on_request is not None:
+            fake.on_request()
         if not auth or not auth.startswith("Bearer ") or auth[7:] not in fake.issued:
             self._json(
                 401,

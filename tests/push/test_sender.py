@@ -1,0 +1,303 @@
+"""The single-target sender: policy, rate limits, the journal's intent before any request,
+and the re-read of the installation between confirmation and send."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from inspector.config import Settings
+from inspector.fixtures.demo import ANA_IPHONE, ANA_PIXEL, OPTED_OUT, UNICODE_DEVICE, WEB
+from inspector.journal import Journal
+from inspector.push import (
+    Compose,
+    JournalUnavailable,
+    PushError,
+    PushRefused,
+    PushService,
+)
+from inspector.push.service import address_problem
+from inspector.store.repository import StoreRepository
+from tests.push.fakes.apns_server import FakeApns
+from tests.push.fakes.fcm_server import FakeFcm
+
+HELLO = Compose(title="Hello", body="A test from the inspector")
+
+
+def provider_requests(fcm: FakeFcm, apns: dict[str, FakeApns]) -> int:
+    return len(fcm.requests) + sum(len(f.requests) for f in apns.values())
+
+
+@pytest.fixture
+def journal_for(
+    make_settings: Callable[..., Settings],
+) -> Iterator[Callable[[Settings], Journal]]:
+    opened: list[Journal] = []
+
+    def open_(settings: Settings) -> Journal:
+        j = Journal.open(settings)
+        opened.append(j)
+        return j
+
+    yield open_
+    for j in opened:
+        j.close()
+
+
+# -- policy ------------------------------------------------------------------------
+
+
+def test_policy_off_refuses_everything(
+    make_settings: Callable[..., Settings],
+    make_service: Callable[..., PushService],
+    store: StoreRepository,
+    fcm: FakeFcm,
+    apns: dict[str, FakeApns],
+) -> None:
+    service = make_service(make_settings(push_policy="off"))
+    assert "INSPECTOR_PUSH_POLICY=off" in service.policy_problem(store.get(UNICODE_DEVICE))
+    with pytest.raises(PushRefused, match="sending is off"):
+        service.prepare(UNICODE_DEVICE, HELLO)
+    with pytest.raises(PushRefused, match="sending is off"):
+        service.check_token(UNICODE_DEVICE)
+    assert provider_requests(fcm, apns) == 0
+
+
+def test_policy_test_devices_allows_only_registered_devices(
+    make_settings: Callable[..., Settings],
+    make_service: Callable[..., PushService],
+    journal_for: Callable[[Settings], Journal],
+    fcm: FakeFcm,
+    apns: dict[str, FakeApns],
+) -> None:
+    settings = make_settings(push_policy="test-devices")
+    journal = journal_for(settings)
+    service = make_service(settings, journal_=journal)
+    with pytest.raises(PushRefused, match="is not a test device"):
+        service.prepare(UNICODE_DEVICE, HELLO)
+    assert provider_requests(fcm, apns) == 0
+
+    journal.add_test_device(UNICODE_DEVICE, "Li's Xiaomi", "ana")
+    assert service.send(service.prepare(UNICODE_DEVICE, HELLO)).ok
+    assert len(fcm.requests) == 1
+    with pytest.raises(PushRefused, match="is not a test device"):
+        service.prepare(WEB, HELLO)
+
+
+def test_removing_a_test_device_between_confirm_and_send_refuses(
+    make_settings: Callable[..., Settings],
+    make_service: Callable[..., PushService],
+    journal_for: Callable[[Settings], Journal],
+    fcm: FakeFcm,
+) -> None:
+    settings = make_settings(push_policy="test-devices")
+    journal = journal_for(settings)
+    journal.add_test_device(UNICODE_DEVICE, "Li's Xiaomi", "ana")
+    service = make_service(settings, journal_=journal)
+    prepared = service.prepare(UNICODE_DEVICE, HELLO)
+    journal.remove_test_device(UNICODE_DEVICE)
+    with pytest.raises(PushRefused, match="is not a test device"):
+        service.send(prepared)
+    assert fcm.requests == []
+
+
+def test_policy_any_sends_to_any_device(service: PushService, fcm: FakeFcm) -> None:
+    assert service.policy_problem(service.store.get(WEB)) is None
+    assert service.send(service.prepare(WEB, HELLO)).ok
+
+
+# -- rate limits -------------------------------------------------------------------
+
+
+def test_operator_cap_per_minute(
+    make_settings: Callable[..., Settings],
+    make_service: Callable[..., PushService],
+    fcm: FakeFcm,
+) -> None:
+    service = make_service(make_settings(push_max_per_minute="2"))
+    for iid in (UNICODE_DEVICE, WEB):
+        assert service.send(service.prepare(iid, HELLO)).ok
+    with pytest.raises(PushRefused, match=r"rate limit: ana sent 2 test pushes in the last min"):
+        service.prepare(OPTED_OUT, HELLO)
+    assert len(fcm.requests) == 2
+
+
+def test_device_cooldown(
+    make_settings: Callable[..., Settings],
+    make_service: Callable[..., PushService],
+    fcm: FakeFcm,
+) -> None:
+    service = make_service(make_settings(push_device_cooldown="3600"))
+    prepared = service.prepare(UNICODE_DEVICE, HELLO)
+    assert service.send(prepared).ok
+    with pytest.raises(PushRefused, match=r"this device got a test push \d+ s ago; wait \d+ s"):
+        service.send(prepared)
+    assert service.send(service.prepare(WEB, HELLO)).ok  # another device is not held back
+    assert len(fcm.requests) == 2
+
+
+def test_a_failed_send_still_counts_for_the_rate_limits(
+    make_settings: Callable[..., Settings],
+    make_service: Callable[..., PushService],
+    fcm: FakeFcm,
+) -> None:
+    service = make_service(make_settings(push_device_cooldown="3600"))
+    fcm.mode = "UNAVAILABLE"
+    assert not service.send(service.prepare(UNICODE_DEVICE, HELLO)).ok
+    with pytest.raises(PushRefused, match="cooldown"):
+        service.prepare(UNICODE_DEVICE, HELLO)
+
+
+# -- the journal comes first --------------------------------------------------------
+
+
+def test_intent_is_written_before_the_request_and_the_outcome_after(
+    service: PushService, fcm: FakeFcm, journal: Journal, store: StoreRepository
+) -> None:
+    result = service.send(service.prepare(UNICODE_DEVICE, HELLO))
+    outcome, intent = journal.entries(installation_id=UNICODE_DEVICE)
+    assert (intent.action, outcome.action) == ("push.intent", "push.outcome")
+    assert intent.record_id < outcome.record_id
+    # The request carried the intent's id: it existed before the request was made.
+    assert fcm.requests[0].body["message"]["data"]["inspector_record"] == str(intent.record_id)
+    assert intent.details["provider"] == "fcm"
+    assert intent.details["title"] == "[TEST] Hello"
+    assert outcome.details["message_id"] == result.message_id
+    token = store.get(UNICODE_DEVICE).push_token
+    for entry in (intent, outcome):
+        assert token not in json.dumps(entry.details)
+    assert journal.verify().ok
+
+
+def test_a_journal_that_cannot_be_written_blocks_the_send(
+    make_settings: Callable[..., Settings],
+    make_service: Callable[..., PushService],
+    journal_for: Callable[[Settings], Journal],
+    fcm: FakeFcm,
+    apns: dict[str, FakeApns],
+) -> None:
+    settings = make_settings(statement_timeout="0.2")
+    journal = journal_for(settings)
+    service = make_service(settings, journal_=journal)
+    prepared = service.prepare(ANA_IPHONE, HELLO)
+    # Another writer holds the journal's write lock past the busy timeout.
+    blocker = sqlite3.connect(settings.journal_url.database, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(JournalUnavailable, match="nothing was sent"):
+            service.send(prepared)
+        with pytest.raises(JournalUnavailable, match="nothing was checked"):
+            service.check_token(UNICODE_DEVICE)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert provider_requests(fcm, apns) == 0
+
+
+def test_no_journal_no_send(
+    settings: Settings,
+    make_service: Callable[..., PushService],
+    fcm: FakeFcm,
+) -> None:
+    service = make_service(settings, journal_=None)
+    with pytest.raises(JournalUnavailable, match="writes its intent first"):
+        service.send(service.prepare(UNICODE_DEVICE, HELLO))
+    assert fcm.requests == []
+
+
+def test_outcome_that_cannot_be_written_is_said_in_the_result(
+    make_settings: Callable[..., Settings],
+    make_service: Callable[..., PushService],
+    journal_for: Callable[[Settings], Journal],
+    fcm: FakeFcm,
+) -> None:
+    settings = make_settings(statement_timeout="0.2", push_read_timeout="5")
+    journal = journal_for(settings)
+    service = make_service(settings, journal_=journal)
+    holder: dict[str, sqlite3.Connection] = {}
+
+    # The fake takes the journal's write lock when the request arrives.
+    def lock_journal() -> None:
+        conn = sqlite3.connect(
+            settings.journal_url.database, isolation_level=None, check_same_thread=False
+        )
+        conn.execute("BEGIN IMMEDIATE")
+        holder["conn"] = conn
+
+    fcm.on_request = lock_journal
+    try:
+        result = service.send(service.prepare(UNICODE_DEVICE, HELLO))
+    finally:
+        fcm.on_request = None
+        holder["conn"].execute("ROLLBACK")
+        holder["conn"].close()
+    assert result.ok
+    assert "could not be written to the journal" in result.explanation
+    assert len(fcm.requests) == 1
+
+
+# -- one device, re-read ---------------------------------------------------------------
+
+
+def test_a_changed_token_between_confirm_and_send_is_refused(
+    service: PushService, fcm: FakeFcm
+) -> None:
+    prepared = service.prepare(UNICODE_DEVICE, HELLO)
+    stale = dataclasses.replace(
+        prepared, installation=dataclasses.replace(prepared.installation, push_token="old")
+    )
+    with pytest.raises(PushRefused, match="changed since the confirmation"):
+        service.send(stale)
+    assert fcm.requests == []
+
+
+def test_unknown_installation_and_bad_ids_are_refused(service: PushService) -> None:
+    with pytest.raises(PushRefused, match="no installation"):
+        service.prepare("00000000-1111-2222-3333-444444444444", HELLO)
+    with pytest.raises(PushRefused, match="1 to 64 characters"):
+        service.prepare("x" * 65, HELLO)
+    with pytest.raises(PushRefused, match="1 to 64 characters"):
+        service.check_token("  ")
+
+
+def test_apns_environment_is_never_guessed(service: PushService) -> None:
+    inst = service.store.get(ANA_IPHONE)
+    unknown = dataclasses.replace(inst, apns_environment=None)
+    assert "APNs environment is unknown" in address_problem(unknown)
+    assert "APNs environment is unknown" in service.policy_problem(unknown)
+
+
+def test_token_shape_is_checked_before_any_request(service: PushService) -> None:
+    inst = service.store.get(ANA_IPHONE)
+    assert "no push token" in service.policy_problem(dataclasses.replace(inst, push_token=None))
+    bad = dataclasses.replace(inst, push_token="../../3/device/other")
+    assert "not a well-formed APNS token" in service.policy_problem(bad)
+
+
+def test_warnings_for_a_dead_or_silent_device(service: PushService) -> None:
+    dead = service.prepare(ANA_PIXEL, HELLO)
+    assert any("unregistered" in w for w in dead.warnings)
+    silent = service.prepare(OPTED_OUT, HELLO)
+    assert any("notifications are turned off" in w for w in silent.warnings)
+
+
+def test_missing_provider_configuration_is_one_line(
+    make_settings: Callable[..., Settings],
+    make_service: Callable[..., PushService],
+    tmp_path,
+) -> None:
+    service = make_service(make_settings(fcm_credentials="", apns_key_id=""))
+    with pytest.raises(PushError, match="set INSPECTOR_FCM_CREDENTIALS"):
+        service.prepare(UNICODE_DEVICE, HELLO)
+    with pytest.raises(PushError, match="set INSPECTOR_APNS_KEY_ID"):
+        service.prepare(ANA_IPHONE, HELLO)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----"}')
+    service = make_service(make_settings(fcm_credentials=str(broken)))
+    with pytest.raises(PushError, match="is not a service-account JSON") as caught:
+        service.prepare(UNICODE_DEVICE, HELLO)
+    assert "BEGIN" not in str(caught.value)
