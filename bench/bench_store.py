@@ -1,0 +1,392 @@
+"""Lookup and history latency of the store, through the inspector and through the raw driver.
+
+Builds (or reuses, under bench/out/) generated stores of 10,000 and 1,000,000 installations
+in SQLite (10,000,000 with --ten-million) and the 1,000,000 one in PostgreSQL, then times
+each lookup kind through StoreRepository.find(parse_query(...)) over thousands of random
+keys, and the first history page (50 events) of a device with 100,000 events. Each timed
+call through the inspector is paired with the same question asked of the raw driver
+(sqlite3 / psycopg, one indexed SELECT of the same columns): the table shows p50, p99 and
+the ratio inspector/raw.
+
+    .venv/bin/python bench/bench_store.py                     # 10k and 1M SQLite, 1M PostgreSQL
+    .venv/bin/python bench/bench_store.py --sizes 10000 --no-postgres   # a quick run
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import random
+import sqlite3
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, make_url
+
+from inspector.fixtures.generator import ZERO_ADID, generate, heavy_installation_id, row_keys
+from inspector.lookup import KeyKind, parse_query
+from inspector.store.repository import StoreRepository
+
+OUT = Path(__file__).resolve().parent / "out"
+# Bump when the generator's output changes, so cached stores are rebuilt.
+STORE_VERSION = 1
+PAGE = 50
+
+_COLUMNS = (
+    "i.installation_id, i.app_id, i.custom_user_id, i.advertising_id, i.platform, "
+    "i.device_brand, i.device_model, i.os_version, i.app_version, i.sdk_version, i.language, "
+    "i.region, i.timezone, i.push_provider, i.push_token, i.apns_environment, "
+    "i.push_token_updated_at, i.push_token_status, i.notifications_enabled, i.installed_at, "
+    "i.last_seen_at, i.attributes, a.name, a.platform, a.bundle_id, a.fcm_project_id, "
+    "a.apns_topic"
+)
+_FROM = "FROM installations i JOIN apps a ON a.app_id = i.app_id"
+_ORDER = f"ORDER BY i.last_seen_at DESC LIMIT {PAGE + 1}"
+# The raw driver's one indexed SELECT per question, in qmark style (psycopg gets %s).
+RAW_SQL = {
+    "customer ID": f"SELECT {_COLUMNS} {_FROM} WHERE i.custom_user_id = ? {_ORDER}",
+    "installation ID (iid:)": (
+        f"SELECT {_COLUMNS} {_FROM} WHERE i.installation_id IN (?, ?) {_ORDER}"
+    ),
+    # A bare UUID is an Installation ID or an Advertising ID: one SELECT asks both.
+    "installation ID (bare UUID)": (
+        f"SELECT {_COLUMNS} {_FROM} "
+        f"WHERE i.installation_id IN (?, ?) OR i.advertising_id IN (?, ?) {_ORDER}"
+    ),
+    "advertising ID (bare UUID)": (
+        f"SELECT {_COLUMNS} {_FROM} "
+        f"WHERE i.installation_id IN (?, ?) OR i.advertising_id IN (?, ?) {_ORDER}"
+    ),
+    "push token": f"SELECT {_COLUMNS} {_FROM} WHERE i.push_token = ? {_ORDER}",
+    "history page (50)": (
+        "SELECT event_id, installation_id, occurred_at, kind, detail FROM installation_events "
+        "WHERE installation_id = ? ORDER BY occurred_at DESC, event_id DESC "
+        f"LIMIT {PAGE + 1}"
+    ),
+}
+EXPECTED_KINDS = {
+    "customer ID": (KeyKind.CUSTOMER_ID,),
+    "installation ID (iid:)": (KeyKind.INSTALLATION_ID,),
+    "installation ID (bare UUID)": (KeyKind.INSTALLATION_ID, KeyKind.ADVERTISING_ID),
+    "advertising ID (bare UUID)": (KeyKind.INSTALLATION_ID, KeyKind.ADVERTISING_ID),
+    "push token": (KeyKind.PUSH_TOKEN,),
+}
+
+
+@dataclass
+class Figure:
+    store: str
+    installations: int
+    question: str
+    samples: int
+    inspector_p50_us: float
+    inspector_p99_us: float
+    raw_p50_us: float
+    raw_p99_us: float
+
+    @property
+    def ratio(self) -> float:
+        return self.inspector_p50_us / self.raw_p50_us
+
+
+# -- stores ----------------------------------------------------------------------------
+
+
+def store_name(n: int, args: argparse.Namespace) -> str:
+    return f"store_{n}_s{args.seed}_m{args.events}_h{args.heavy}_v{STORE_VERSION}"
+
+
+def sqlite_store(n: int, args: argparse.Namespace) -> URL:
+    path = OUT / f"{store_name(n, args)}.db"
+    if path.is_file() and not args.rebuild:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            if conn.execute("PRAGMA user_version").fetchone()[0] == STORE_VERSION:
+                print(f"reusing {path.name}", file=sys.stderr)
+                return URL.create("sqlite", database=str(path))
+    OUT.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".building")
+    tmp.unlink(missing_ok=True)
+    print(f"building {path.name}", file=sys.stderr)
+    result = generate(
+        URL.create("sqlite", database=str(tmp)),
+        n,
+        args.events,
+        seed=args.seed,
+        heavy_device_events=args.heavy,
+    )
+    with sqlite3.connect(tmp) as conn:
+        conn.execute(f"PRAGMA user_version = {STORE_VERSION}")
+    os.replace(tmp, path)
+    print(f"built in {result.seconds:.0f} s", file=sys.stderr)
+    return URL.create("sqlite", database=str(path))
+
+
+def postgres_store(n: int, args: argparse.Namespace) -> URL:
+    admin_url = make_url(args.pg_url)
+    name = f"inspector_bench_{store_name(n, args)}".lower()
+    url = admin_url.set(database=name)
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            comment = conn.execute(
+                text(
+                    "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                    "WHERE datname = :name"
+                ),
+                {"name": name},
+            ).first()
+            if comment is not None and comment[0] == "complete" and not args.rebuild:
+                print(f"reusing PostgreSQL database {name}", file=sys.stderr)
+                return url
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"))
+        print(f"building PostgreSQL database {name}", file=sys.stderr)
+        result = generate(url, n, args.events, seed=args.seed, heavy_device_events=args.heavy)
+        with admin.connect() as conn:
+            conn.execute(text(f"COMMENT ON DATABASE \"{name}\" IS 'complete'"))
+        print(f"built in {result.seconds:.0f} s", file=sys.stderr)
+    finally:
+        admin.dispose()
+    return url
+
+
+# -- keys --------------------------------------------------------------------------------
+
+
+def questions(n: int, count: int, seed: int) -> dict[str, list[str]]:
+    """For each question, `count` query texts drawn at random from the generated rows."""
+    rng = random.Random(seed * 7919 + n)
+    wanted = {q: [] for q in EXPECTED_KINDS}  # type: dict[str, list[str]]
+    while any(len(v) < count for v in wanted.values()):
+        keys = row_keys(seed, rng.randrange(n))
+        if keys.custom_user_id:
+            wanted["customer ID"].append(keys.custom_user_id)
+        wanted["installation ID (iid:)"].append(f"iid:{keys.installation_id}")
+        wanted["installation ID (bare UUID)"].append(keys.installation_id)
+        if keys.advertising_id and keys.advertising_id != ZERO_ADID:
+            wanted["advertising ID (bare UUID)"].append(keys.advertising_id)
+        if keys.push_token:
+            wanted["push token"].append(keys.push_token)
+    return {q: v[:count] for q, v in wanted.items()}
+
+
+def raw_params(question: str, query: str) -> tuple[Any, ...]:
+    if question == "customer ID" or question == "push token":
+        return (query,)
+    value = query.removeprefix("iid:").lower()
+    if question == "installation ID (iid:)":
+        return (value, value.upper())
+    return (value, value.upper(), value, value.upper())
+
+
+# -- timing ------------------------------------------------------------------------------
+
+
+def percentile(values: list[int], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1000
+
+
+def paired(
+    inspector: Callable[[Any], Any], raw: Callable[[Any], Any], items: list[Any]
+) -> tuple[list[int], list[int]]:
+    """Time both paths on each item, alternating, so noise falls on both alike."""
+    for item in items[: min(200, len(items))]:  # warm caches and compiled statements
+        inspector(item)
+        raw(item)
+    ins, rws = [], []
+    clock = time.perf_counter_ns
+    for item in items:
+        t0 = clock()
+        inspector(item)
+        t1 = clock()
+        raw(item)
+        t2 = clock()
+        ins.append(t1 - t0)
+        rws.append(t2 - t1)
+    return ins, rws
+
+
+def measure(label: str, url: URL, n: int, args: argparse.Namespace) -> list[Figure]:
+    store = StoreRepository.open(url)
+    store.check_schema()
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        raw_conn: Any = sqlite3.connect(f"file:{url.database}?mode=ro", uri=True)
+
+        def run_raw(sql: str, params: tuple[Any, ...]) -> list[Any]:
+            return raw_conn.execute(sql, params).fetchall()
+
+    else:
+        import psycopg
+
+        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        raw_conn = psycopg.connect(dsn, autocommit=True)
+
+        def run_raw(sql: str, params: tuple[Any, ...]) -> list[Any]:
+            # prepare=True: a server-side prepared statement, the driver's fastest path.
+            with raw_conn.execute(sql.replace("?", "%s"), params, prepare=True) as cur:
+                return cur.fetchall()
+
+    figures = []
+    try:
+        for question, queries in questions(n, args.samples, args.seed).items():
+            sql = RAW_SQL[question]
+            expected = EXPECTED_KINDS[question]
+            for query in queries[:50]:
+                lookup = parse_query(query)
+                assert tuple(p.kind for p in lookup.probes) == expected, (question, query)
+                found = store.find(lookup).matches
+                assert found, f"{question} {query} not found in {label}"
+                assert len(found) == len(run_raw(sql, raw_params(question, query)))
+
+            ins, rws = paired(
+                lambda q: store.find(parse_query(q)),
+                lambda q, sql=sql, question=question: run_raw(sql, raw_params(question, q)),
+                queries,
+            )
+            figures.append(figure(label, n, question, ins, rws))
+        heavy = heavy_installation_id(args.seed)
+        page = store.history(heavy, limit=PAGE)
+        assert len(page.events) == PAGE and page.next_cursor is not None
+        sql = RAW_SQL["history page (50)"]
+        ins, rws = paired(
+            lambda iid: store.history(iid, limit=PAGE),
+            lambda iid: run_raw(sql, (iid,)),
+            [heavy] * args.history_samples,
+        )
+        figures.append(figure(label, n, "history page (50)", ins, rws))
+    finally:
+        raw_conn.close()
+        store.close()
+    return figures
+
+
+def figure(label: str, n: int, question: str, ins: list[int], rws: list[int]) -> Figure:
+    return Figure(
+        store=label,
+        installations=n,
+        question=question,
+        samples=len(ins),
+        inspector_p50_us=percentile(ins, 0.5),
+        inspector_p99_us=percentile(ins, 0.99),
+        raw_p50_us=percentile(rws, 0.5),
+        raw_p99_us=percentile(rws, 0.99),
+    )
+
+
+# -- report ------------------------------------------------------------------------------
+
+
+def print_table(figures: list[Figure]) -> None:
+    head = (
+        f"{'store':<10} {'installations':>13}  {'question':<28} {'n':>5}  "
+        f"{'insp p50':>9} {'insp p99':>9}  {'raw p50':>8} {'raw p99':>8}  {'ratio':>5}"
+    )
+    print(head)
+    print("-" * len(head))
+    for f in figures:
+        print(
+            f"{f.store:<10} {f.installations:>13,}  {f.question:<28} {f.samples:>5}  "
+            f"{f.inspector_p50_us:>7.0f}µs {f.inspector_p99_us:>7.0f}µs  "
+            f"{f.raw_p50_us:>6.0f}µs {f.raw_p99_us:>6.0f}µs  {f.ratio:>4.1f}x"
+        )
+
+
+def print_targets(figures: list[Figure]) -> None:
+    by = {(f.store, f.installations, f.question): f for f in figures}
+    lookups = [q for q in EXPECTED_KINDS]
+    print("\nTargets (issue 2), SQLite:")
+    big = [by[("sqlite", 1_000_000, q)] for q in lookups if ("sqlite", 1_000_000, q) in by]
+    for f in big:
+        ok = f.inspector_p50_us < 150 and f.ratio < 10
+        print(
+            f"  {'PASS' if ok else 'FAIL'}  1M {f.question:<28} p50 {f.inspector_p50_us:.0f}µs "
+            f"(< 150µs), ratio {f.ratio:.1f}x (< 10x)"
+        )
+    for q in lookups:
+        small, large = by.get(("sqlite", 10_000, q)), by.get(("sqlite", 1_000_000, q))
+        if small and large:
+            growth = large.inspector_p50_us / small.inspector_p50_us
+            print(
+                f"  {'PASS' if growth < 1.5 else 'FAIL'}  growth 10k→1M {q:<28} "
+                f"{growth:.2f}x (< 1.5x)"
+            )
+    for (store, n, q), f in sorted(by.items()):
+        if store == "sqlite" and q == "history page (50)":
+            ok = f.inspector_p50_us < 2000
+            print(
+                f"  {'PASS' if ok else 'FAIL'}  {n:,} history page of a 100k-event device "
+                f"p50 {f.inspector_p50_us:.0f}µs (< 2 ms)"
+            )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes",
+        default="10000,1000000",
+        help="SQLite store sizes, comma-separated (default 10000,1000000)",
+    )
+    parser.add_argument("--ten-million", action="store_true", help="add a 10,000,000 store")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("INSPECTOR_TEST_POSTGRES_URL", ""),
+        help="PostgreSQL server URL (default INSPECTOR_TEST_POSTGRES_URL)",
+    )
+    parser.add_argument("--pg-size", type=int, default=1_000_000)
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--samples", type=int, default=3000, help="random keys per question")
+    parser.add_argument("--history-samples", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--events", type=int, default=2, help="events per installation")
+    parser.add_argument("--heavy", type=int, default=100_000, help="events of the heavy device")
+    parser.add_argument("--rebuild", action="store_true", help="ignore cached stores")
+    parser.add_argument("--build-only", action="store_true", help="build the stores, time nothing")
+    args = parser.parse_args()
+
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    if args.ten_million:
+        sizes.append(10_000_000)
+    targets: list[tuple[str, URL, int]] = [("sqlite", sqlite_store(n, args), n) for n in sizes]
+    if not args.no_postgres:
+        if not args.pg_url:
+            print("no PostgreSQL: set INSPECTOR_TEST_POSTGRES_URL or --pg-url", file=sys.stderr)
+        else:
+            targets.append(("postgresql", postgres_store(args.pg_size, args), args.pg_size))
+
+    if args.build_only:
+        return 0
+    figures: list[Figure] = []
+    for label, url, n in targets:
+        print(f"measuring {label} {n:,}", file=sys.stderr)
+        gc.collect()
+        figures.extend(measure(label, url, n, args))
+
+    print(
+        f"\npython {platform.python_version()}, sqlite {sqlite3.sqlite_version}, "
+        f"{platform.machine()} × {os.cpu_count()} cpu; events/installation {args.events}, "
+        f"heavy device {args.heavy:,} events; times per call, wall clock\n"
+    )
+    print_table(figures)
+    print_targets(figures)
+    OUT.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    result = OUT / f"results-{stamp}.json"
+    result.write_text(
+        json.dumps([asdict(f) | {"ratio": round(f.ratio, 2)} for f in figures], indent=2)
+    )
+    print(f"\nfigures saved to {result}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
