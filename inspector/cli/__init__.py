@@ -10,11 +10,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from inspector.cli import demo_command, journal_commands, store_commands
+from inspector.cli import demo_command, journal_commands, push_commands, store_commands
 from inspector.cli.common import EXIT_BAD_INPUT, CliError, err_console
 
 # Each module adds its subcommands; `func(args) -> int` runs one.
-COMMAND_MODULES = [store_commands, demo_command, journal_commands]
+COMMAND_MODULES = [store_commands, demo_command, journal_commands, push_commands]
 
 
 def build_parser() -> argparse.ArgumentParser:

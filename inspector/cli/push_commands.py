@@ -1,0 +1,178 @@
+"""`inspector push` and `inspector check-token`: one test push to one installation.
+
+Exit codes: 0 accepted (or validated); 1 the provider rejected this token or message
+(UNREGISTERED, BadDeviceToken, PayloadTooLarge...); 2 bad input, refused by policy or rate
+limit, not confirmed, or a check APNs cannot do; 3 the store, journal or provider could not
+be used (unreachable, timeout, 5xx, 429, credentials).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+from inspector.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_UNREACHABLE,
+    CliError,
+    err_console,
+    open_store,
+    out_console,
+    settings,
+)
+from inspector.cli.journal_commands import open_journal
+from inspector.config import Environment, Settings
+from inspector.push import (
+    Compose,
+    PreparedPush,
+    ProviderNotConfigured,
+    PushError,
+    PushRefused,
+    PushResult,
+    PushService,
+)
+from inspector.push.payload import parse_data
+from inspector.push.verdict import exit_code, verdict_lines
+
+EXIT_CODES = (
+    "exit codes: 0 accepted or validated; 1 the provider rejected this token or message;"
+    " 2 bad input, refused (policy, rate limit, not confirmed); 3 store, journal or provider"
+    " unusable (unreachable, timeout, 5xx, 429, credentials)"
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    push = sub.add_parser(
+        "push",
+        help="send a test push to exactly one installation",
+        description="Shows the confirmation summary, asks, then sends to the installation's"
+        " one token. Marked as a test: '[TEST] ' title prefix, operator and journal record"
+        " in the data.",
+        epilog=EXIT_CODES,
+    )
+    push.add_argument("installation_id")
+    push.add_argument("--title", required=True)
+    push.add_argument("--body", required=True)
+    push.add_argument("--data", metavar="JSON", help="data as a JSON object of strings")
+    push.add_argument("--deep-link", metavar="URL", help="a link the app opens")
+    push.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="FCM: validate_only (nothing delivered); APNs: build and check, send nothing",
+    )
+    push.add_argument("--yes", action="store_true", help="send without asking")
+    push.add_argument("--json", action="store_true", help="the result as JSON on stdout")
+    push.set_defaults(func=cmd_push)
+
+    check = sub.add_parser(
+        "check-token",
+        help="ask FCM whether a token is registered, without notifying (validate_only)",
+        description="APNs has no dry run: for APNs tokens this says so and exits 2.",
+        epilog=EXIT_CODES,
+    )
+    check.add_argument("installation_id")
+    check.add_argument("--json", action="store_true", help="the result as JSON on stdout")
+    check.set_defaults(func=cmd_check_token)
+
+
+def say(message: str) -> None:
+    err_console().print(f"inspector: {message}", markup=False, highlight=False)
+
+
+@contextmanager
+def push_service(cfg: Settings) -> Iterator[PushService]:
+    store = open_store(cfg)
+    try:
+        journal = open_journal(cfg)
+    except CliError:
+        store.close()
+        raise
+    service = PushService.from_settings(cfg, store, journal)
+    try:
+        with translated():
+            yield service
+    finally:
+        service.close()
+        journal.close()
+        store.close()
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    try:
+        yield
+    except PushRefused as exc:
+        raise CliError(f"not sent: {exc}", EXIT_BAD_INPUT) from None
+    except ProviderNotConfigured as exc:
+        raise CliError(str(exc), EXIT_BAD_INPUT) from None
+    except PushError as exc:
+        raise CliError(str(exc), EXIT_UNREACHABLE) from None
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    cfg = settings()
+    with translated():
+        compose = Compose(
+            title=args.title,
+            body=args.body,
+            data=parse_data(args.data or ""),
+            deep_link=args.deep_link,
+        )
+    with push_service(cfg) as service:
+        prepared = service.prepare(args.installation_id, compose)
+        for line in prepared.summary_lines():
+            err_console().print(line, markup=False, highlight=False)
+        if not args.dry_run and not args.yes and not confirm(prepared, cfg, sys.stdin):
+            raise CliError("not sent: not confirmed", EXIT_BAD_INPUT)
+        result = service.send(prepared, dry_run=args.dry_run)
+    report(result, prepared.installation.installation_id, args.json, prepared)
+    return exit_code(result)
+
+
+def cmd_check_token(args: argparse.Namespace) -> int:
+    cfg = settings()
+    with push_service(cfg) as service:
+        result = service.check_token(args.installation_id)
+    report(result, args.installation_id.strip(), args.json, None)
+    return exit_code(result)
+
+
+def confirm(prepared: PreparedPush, cfg: Settings, stdin: TextIO) -> bool:
+    """Ask on the terminal. No terminal or end of input is a no: scripts pass --yes."""
+    if not stdin.isatty():
+        say("confirmation needs a terminal; pass --yes to send without asking")
+        return False
+    iid = prepared.installation.installation_id
+    if cfg.environment is Environment.PRODUCTION:
+        question = (
+            "PRODUCTION: type the last four characters of the installation id to send"
+            " (anything else cancels): "
+        )
+    else:
+        question = "Send this test push to this one device? [y/N] "
+    err_console().print(question, end="", markup=False, highlight=False)
+    line = stdin.readline()
+    if not line:
+        return False
+    answer = line.strip()
+    if cfg.environment is Environment.PRODUCTION:
+        return len(answer) == 4 and answer.lower() == iid[-4:].lower()
+    return answer.lower() in ("y", "yes")
+
+
+def report(
+    result: PushResult, installation_id: str, as_json: bool, prepared: PreparedPush | None
+) -> None:
+    if as_json:
+        doc: dict[str, Any] = {"installation_id": installation_id, "result": result.to_dict()}
+        if prepared is not None:
+            doc["payload_bytes"] = prepared.payload_bytes
+            doc["collapse_id"] = prepared.content.collapse_id
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    for line in verdict_lines(result):
+        out_console().print(line, markup=False, highlight=False)

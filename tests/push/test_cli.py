@@ -1,0 +1,157 @@
+"""`inspector push` and `inspector check-token` against the fakes: confirmation on a
+terminal only, production confirmation by typing, dry runs and exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+
+import pytest
+
+from inspector.cli import main
+from inspector.config import load_settings
+from inspector.fixtures.demo import ANA_IPHONE, UNICODE_DEVICE
+from inspector.journal import Journal
+from tests.push.fakes.apns_server import FakeApns
+from tests.push.fakes.fcm_server import FakeFcm
+
+
+class Terminal(io.StringIO):
+    """Typed answers on a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def cli(
+    make_settings: Callable[..., object],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Callable[..., tuple[int, str, str]]:
+    def run(*argv: str, stdin: io.StringIO | None = None, **env: str) -> tuple[int, str, str]:
+        for name, value in make_settings.env(**env).items():  # type: ignore[attr-defined]
+            monkeypatch.setenv(name, value)
+        monkeypatch.setattr("sys.stdin", stdin if stdin is not None else io.StringIO(""))
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+ARGS = ("--title", "Hello", "--body", "From the command line")
+
+
+def test_push_yes_json_sends_once(cli, fcm: FakeFcm) -> None:
+    code, out, err = cli(
+        "push", UNICODE_DEVICE, *ARGS, "--data", '{"screen": "cart"}', "--yes", "--json"
+    )
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["installation_id"] == UNICODE_DEVICE
+    assert doc["result"]["ok"] is True and doc["result"]["provider"] == "fcm"
+    assert len(fcm.requests) == 1
+    assert fcm.requests[0].body["message"]["data"]["screen"] == "cart"
+    assert "Payload" in err and "STAGING" in err  # the summary went to stderr
+
+
+def test_push_without_a_terminal_refuses_and_sends_nothing(cli, fcm: FakeFcm) -> None:
+    code, out, err = cli("push", UNICODE_DEVICE, *ARGS, stdin=io.StringIO("yes\n"))
+    assert code == 2
+    assert "pass --yes" in err and "not sent: not confirmed" in err
+    assert "Device" in err  # the summary was shown
+    assert out == "" and fcm.requests == []
+
+
+def test_push_asks_on_a_terminal(cli, fcm: FakeFcm) -> None:
+    code, _, err = cli("push", UNICODE_DEVICE, *ARGS, stdin=Terminal("n\n"))
+    assert code == 2 and fcm.requests == []
+    code, out, err = cli("push", UNICODE_DEVICE, *ARGS, stdin=Terminal("y\n"))
+    assert code == 0, err
+    assert "Accepted by FCM" in out
+    assert len(fcm.requests) == 1
+
+
+def test_end_of_input_is_a_no(cli, fcm: FakeFcm) -> None:
+    code, _, _ = cli("push", UNICODE_DEVICE, *ARGS, stdin=Terminal(""))
+    assert code == 2 and fcm.requests == []
+
+
+def test_production_needs_the_last_four_characters(cli, apns: dict[str, FakeApns]) -> None:
+    production = apns["production"]
+    code, _, err = cli("push", ANA_IPHONE, *ARGS, stdin=Terminal("yes\n"), environment="production")
+    assert code == 2 and production.requests == []
+    assert "type the last four characters" in err
+    code, out, err = cli(
+        "push", ANA_IPHONE, *ARGS, stdin=Terminal(ANA_IPHONE[-4:] + "\n"), environment="production"
+    )
+    assert code == 0, err
+    assert "Accepted by APNs" in out
+    assert len(production.requests) == 1
+
+
+def test_dry_run_fcm_is_validate_only(cli, fcm: FakeFcm) -> None:
+    code, out, _ = cli("push", UNICODE_DEVICE, *ARGS, "--dry-run")
+    assert code == 0
+    assert "Validated by FCM" in out
+    assert fcm.requests[0].body["validate_only"] is True
+
+
+def test_dry_run_apns_builds_and_says_it_did_not_send(cli, apns: dict[str, FakeApns]) -> None:
+    code, out, _ = cli("push", ANA_IPHONE, *ARGS, "--dry-run", "--json")
+    assert code == 0
+    result = json.loads(out)["result"]
+    assert result["dry_run"] is True
+    assert "Not sent: APNs has no dry run" in result["explanation"]
+    assert apns["production"].requests == [] and apns["sandbox"].requests == []
+
+
+def test_bad_data_is_refused_before_anything(cli, fcm: FakeFcm) -> None:
+    code, out, err = cli("push", UNICODE_DEVICE, *ARGS, "--data", "{oops", "--yes")
+    assert (code, out) == (2, "")
+    assert "data is not valid JSON" in err and "Traceback" not in err
+    assert fcm.requests == []
+
+
+def test_policy_off_exits_2(cli, fcm: FakeFcm) -> None:
+    code, _, err = cli("push", UNICODE_DEVICE, *ARGS, "--yes", push_policy="off")
+    assert code == 2 and "sending is off" in err
+    assert fcm.requests == []
+
+
+def test_rejection_exits_1_and_unavailable_exits_3(cli, fcm: FakeFcm) -> None:
+    fcm.mode = "UNREGISTERED"
+    code, out, _ = cli("push", UNICODE_DEVICE, *ARGS, "--yes")
+    assert code == 1 and "UNREGISTERED" in out and "The token is dead" in out
+    fcm.mode = "UNAVAILABLE"
+    code, out, _ = cli("push", UNICODE_DEVICE, *ARGS, "--yes")
+    assert code == 3 and "retry after" in out
+
+
+def test_missing_provider_configuration_exits_2(cli, fcm: FakeFcm) -> None:
+    code, _, err = cli("push", UNICODE_DEVICE, *ARGS, "--yes", fcm_credentials="")
+    assert code == 2 and "set INSPECTOR_FCM_CREDENTIALS" in err
+
+
+def test_check_token(cli, fcm: FakeFcm, make_settings) -> None:
+    code, out, _ = cli("check-token", UNICODE_DEVICE, "--json")
+    assert code == 0
+    assert json.loads(out)["result"]["dry_run"] is True
+    assert fcm.requests[0].body["validate_only"] is True
+    journal = Journal.open(load_settings(make_settings.env()))
+    try:
+        assert [e.action for e in journal.entries(installation_id=UNICODE_DEVICE)] == [
+            "token.check",
+            "token.check",
+        ]
+    finally:
+        journal.close()
+
+
+def test_check_token_apns_says_no_dry_run(cli, apns: dict[str, FakeApns]) -> None:
+    code, out, _ = cli("check-token", ANA_IPHONE)
+    assert code == 2
+    assert "APNs has no dry run" in out
+    assert apns["production"].requests == []
