@@ -92,9 +92,10 @@ class InspectorCommands(Provider):
     """The command palette's view of COMMANDS: only those that apply right now."""
 
     def _available(self) -> Iterator[Command]:
-        app = self.app
+        # The palette is a screen of its own: ask about the screen beneath it.
+        state = getattr(self.app, "command_state", None)
         for command in COMMANDS:
-            if app.check_action(command.action, ()) is True:
+            if state is None or state(command.action) is True:
                 yield command
 
     async def discover(self) -> Hits:

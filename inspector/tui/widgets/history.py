@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Select, Static
@@ -21,6 +23,12 @@ PREFETCH_ROWS = 10
 
 class EventsTable(DataTable[str]):
     """A DataTable that says when its end comes into view."""
+
+    # Home and End go to the newest and the oldest loaded event (End then loads more).
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "scroll_top", "newest", show=False),
+        Binding("end", "scroll_bottom", "oldest loaded", show=False),
+    ]
 
     class NearEnd(Message):
         pass

@@ -1,0 +1,117 @@
+"""Fixtures for the Textual app: the demo store, a fixed clock, and helpers to wait on workers."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+from sqlalchemy.engine import URL
+from textual.pilot import Pilot
+
+from inspector.config import Settings, load_settings
+from inspector.journal import Journal
+from inspector.store.repository import StoreRepository
+from inspector.tui.app import InspectorApp
+from tests.conftest import DEMO_NOW
+
+AppFactory = Callable[..., InspectorApp]
+
+
+def settings_for(url: URL | str, environment: str = "demo") -> Settings:
+    return load_settings(
+        {
+            "INSPECTOR_STORE_URL": url if isinstance(url, str) else url.render_as_string(False),
+            "INSPECTOR_ENVIRONMENT": environment,
+            "INSPECTOR_OPERATOR": "ana",
+        }
+    )
+
+
+@pytest.fixture
+def local_demo_url(sqlite_demo_url: URL) -> URL:
+    """A copy of the demo store at a relative path (the cwd is the test's tmp dir), so the
+    banner reads the same on every run: snapshots depend on it."""
+    shutil.copy(sqlite_demo_url.database or "", "demo-store.db")
+    return URL.create("sqlite", database="demo-store.db")
+
+
+@pytest.fixture
+def make_app(sqlite_demo_url: URL, tmp_path: Path) -> Iterator[AppFactory]:
+    opened: list[Any] = []
+
+    def factory(
+        environment: str = "demo",
+        *,
+        url: URL | str | None = None,
+        store: StoreRepository | None = None,
+        journal: bool | Journal = False,
+        push: Any = None,
+        **kwargs: Any,
+    ) -> InspectorApp:
+        settings = settings_for(url or sqlite_demo_url, environment)
+        if store is None:
+            store = StoreRepository.open(settings.store_url, statement_timeout_s=2.0)
+        opened.append(store)
+        the_journal = Journal.open(settings) if journal is True else journal or None
+        if the_journal is not None:
+            opened.append(the_journal)
+        kwargs.setdefault("export_dir", tmp_path)
+        return InspectorApp(settings, store, the_journal, push, clock=lambda: DEMO_NOW, **kwargs)
+
+    yield factory
+    for thing in opened:
+        thing.close()
+
+
+# Workers that wait for the user (a dialog) are not waited on.
+_UI_GROUPS = {"test-device-ui"}
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Wait until the store workers are done and the messages they posted are handled
+    (a handled message may start another worker, hence the loop)."""
+    app = pilot.app
+
+    def busy() -> list[Any]:
+        return [w for w in app.workers if not w.is_finished and w.group not in _UI_GROUPS]
+
+    for _ in range(50):
+        await pilot.pause()
+        if running := busy():
+            await app.workers.wait_for_complete(running)
+        await pilot.pause()
+        if not busy():
+            await pilot.pause()
+            return
+    raise AssertionError("workers never settled")
+
+
+async def search(pilot: Pilot[Any], text: str) -> None:
+    app = pilot.app
+    await pilot.press("slash")
+    search_input = app.query_one("#search")
+    search_input.value = text  # typing 200 characters key by key adds nothing
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def status_text(app: InspectorApp) -> str:
+    return str(app.query_one("#status").content)
+
+
+def results(app: InspectorApp) -> list[list[str]]:
+    table = app.query_one("#results")
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def static_text(app: InspectorApp, selector: str) -> str:
+    """The plain text a Static shows (rich renderables rendered without styles)."""
+    widget = app.query_one(selector)
+    out = io.StringIO()
+    Console(width=200, file=out, color_system=None).print(widget.content)
+    return out.getvalue()
