@@ -1,0 +1,170 @@
+"""Compose a test push to one device: title, body, data, deep link, marking, live size.
+
+Dismisses with the Compose to prepare, or None when cancelled. The size is the exact
+payload's (through PushService.preview, no I/O) against the 4096-byte limit; Review is
+disabled while the compose cannot be sent as it stands.
+
+The flow the app runs (in an async worker, blocking calls in threads):
+    compose = await app.push_screen_wait(PushComposeScreen(service, installation))
+    prepared = await asyncio.to_thread(service.prepare, iid, compose)   # PushRefused
+    if await app.push_screen_wait(PushConfirmScreen(prepared)):
+        result = await asyncio.to_thread(service.send, prepared)
+        ... show verdict_text(result) / PushVerdict
+"""
+
+from __future__ import annotations
+
+import json
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static, Switch, TextArea
+
+from inspector.push import Compose, PushRefused, PushService
+from inspector.push.model import PAYLOAD_LIMIT
+from inspector.push.payload import TEST_PREFIX, parse_data
+from inspector.store.records import Installation
+
+
+class PushComposeScreen(ModalScreen[Compose | None]):
+    DEFAULT_CSS = """
+    PushComposeScreen { align: center middle; }
+    PushComposeScreen > #compose-dialog {
+        width: 90; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 1 2;
+    }
+    PushComposeScreen .field-label { margin-top: 1; color: $text-muted; }
+    PushComposeScreen #body { height: 5; }
+    PushComposeScreen #mark-row { height: auto; margin-top: 1; }
+    PushComposeScreen #mark-row Label { padding: 1 1; }
+    PushComposeScreen #size { margin-top: 1; }
+    PushComposeScreen #size.-over { color: $error; text-style: bold; }
+    PushComposeScreen #problem { color: $error; height: auto; }
+    PushComposeScreen #buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    PushComposeScreen #buttons Button { margin-left: 2; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "cancel", id="push_compose.cancel",
+                tooltip="Close without sending"),
+        Binding("ctrl+s", "review", "review", id="push_compose.review",
+                tooltip="Review the exact payload before sending"),
+    ]  # fmt: skip
+
+    def __init__(
+        self, service: PushService, installation: Installation, initial: Compose | None = None
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.installation = installation
+        self.initial = initial or Compose(title="", body="")
+        self.current: Compose | None = None
+        # Inputs post Changed while the screen is still being built: ignore those.
+        self._ready = False
+
+    def compose(self) -> ComposeResult:
+        i = self.installation
+        model = " ".join(x for x in (i.device_brand, i.device_model) if x) or i.platform
+        with Vertical(id="compose-dialog"):
+            yield Static(
+                f"Test push to ONE device: {model} · {i.app.name} · customer"
+                f" {i.custom_user_id or '—'}",
+                classes="dialog-title",
+            )
+            yield Label("Title", classes="field-label")
+            yield Input(self.initial.title, id="title", placeholder="Title")
+            yield Label("Body", classes="field-label")
+            yield TextArea(self.initial.body, id="body", soft_wrap=True)
+            yield Label("Data (JSON object of strings, optional)", classes="field-label")
+            initial_data = (
+                json.dumps(self.initial.data, ensure_ascii=False) if self.initial.data else ""
+            )
+            yield Input(initial_data, id="data", placeholder='{"screen": "cart"}')
+            yield Label("Deep link (optional)", classes="field-label")
+            yield Input(self.initial.deep_link or "", id="deep-link",
+                        placeholder="shop://cart/42")  # fmt: skip
+            with Horizontal(id="mark-row"):
+                yield Switch(self.initial.mark_as_test, id="mark")
+                yield Label(
+                    f'Mark as test: "{TEST_PREFIX.strip()}" title prefix, operator and journal'
+                    " record id in the data"
+                )
+            yield Static("", id="size")
+            yield Static("", id="problem")
+            with Horizontal(id="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Review…", id="review", variant="primary")
+
+    def on_mount(self) -> None:
+        self._ready = True
+        self.query_one("#title", Input).focus()
+        self.refresh_preview()
+
+    # -- live validation -----------------------------------------------------------
+
+    def read_compose(self) -> Compose:
+        """The compose as typed; PushRefused for data that is not a JSON object of strings."""
+        return Compose(
+            title=self.query_one("#title", Input).value,
+            body=self.query_one("#body", TextArea).text,
+            data=parse_data(self.query_one("#data", Input).value),
+            deep_link=self.query_one("#deep-link", Input).value.strip() or None,
+            mark_as_test=self.query_one("#mark", Switch).value,
+        )
+
+    def refresh_preview(self) -> None:
+        if not self._ready:
+            return
+        try:
+            size = self.query_one("#size", Static)
+            problem = self.query_one("#problem", Static)
+            review = self.query_one("#review", Button)
+        except NoMatches:  # a late Changed while the screen is being dismissed
+            return
+        self.current = None
+        try:
+            compose = self.read_compose()
+            preview = self.service.preview(self.installation, compose)
+        except PushRefused as exc:
+            problem.update(str(exc))
+            review.disabled = True
+            return
+        over = preview.payload_bytes > PAYLOAD_LIMIT
+        size.update(
+            f"Payload {preview.payload_bytes} / {PAYLOAD_LIMIT} bytes"
+            + (f" — {preview.payload_bytes - PAYLOAD_LIMIT} bytes too many" if over else "")
+        )
+        size.set_class(over, "-over")
+        problem.update("the payload is over the 4096-byte limit: shorten it" if over else "")
+        review.disabled = over
+        if not over:
+            self.current = compose
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.refresh_preview()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self.refresh_preview()
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        self.refresh_preview()
+
+    # -- leaving ---------------------------------------------------------------------
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "review":
+            self.action_review()
+        else:
+            self.action_cancel()
+
+    def action_review(self) -> None:
+        self.refresh_preview()
+        if self.current is not None:
+            self.dismiss(self.current)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

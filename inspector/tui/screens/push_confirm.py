@@ -1,0 +1,142 @@
+"""Confirm a test push, and show its verdict.
+
+The confirmation shows the environment, the device, the masked token and the exact
+payload with its size. Cancel has the focus. In production the Send button stays
+disabled until the last four characters of the installation id are typed.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from inspector.push import PreparedPush, PushResult
+from inspector.push.model import PAYLOAD_LIMIT
+from inspector.push.verdict import headline, severity
+
+
+class PushConfirmScreen(ModalScreen[bool]):
+    DEFAULT_CSS = """
+    PushConfirmScreen { align: center middle; }
+    PushConfirmScreen > #confirm-dialog {
+        width: 100; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $warning; background: $surface; padding: 1 2;
+    }
+    PushConfirmScreen.-production > #confirm-dialog { border: thick $error; }
+    PushConfirmScreen #environment { text-style: bold; }
+    PushConfirmScreen.-production #environment { background: $error; color: $text; }
+    PushConfirmScreen #payload { height: auto; max-height: 14; border: round $panel; }
+    PushConfirmScreen .warning { color: $warning; }
+    PushConfirmScreen #typed { width: 20; }
+    PushConfirmScreen #buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    PushConfirmScreen #buttons Button { margin-left: 2; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "cancel", id="push_confirm.cancel",
+                tooltip="Do not send"),
+    ]  # fmt: skip
+    AUTO_FOCUS = "#cancel"
+
+    def __init__(self, prepared: PreparedPush) -> None:
+        super().__init__()
+        self.prepared = prepared
+        self.production = prepared.environment == "production"
+        self.expected = prepared.installation.installation_id[-4:].lower()
+
+    def compose(self) -> ComposeResult:
+        p = self.prepared
+        i = p.installation
+        with Vertical(id="confirm-dialog"):
+            yield Static("Send this test push to ONE device?", classes="dialog-title")
+            yield Static(
+                f" {p.environment.upper()} · {p.store_label} · operator {p.operator} ",
+                id="environment",
+            )
+            yield Static(
+                Text.assemble(
+                    ("Customer      ", "bold"), i.custom_user_id or "—", "\n",
+                    ("Device        ", "bold"),
+                    f"{i.platform} · "
+                    f"{' '.join(x for x in (i.device_brand, i.device_model) if x) or '—'}"
+                    f" · {i.app.name} ({i.app.bundle_id})", "\n",
+                    ("APNs env      ", "bold"), i.apns_environment or "— (not APNs)", "\n",
+                    ("Installation  ", "bold"), i.installation_id, "\n",
+                    ("Route         ", "bold"), p.route_line(), "\n",
+                    ("Token         ", "bold"), f"{p.masked_token} ({i.push_token_status})",
+                ),
+                id="device",
+            )  # fmt: skip
+            yield Label(
+                f"Payload: {p.payload_bytes} of {PAYLOAD_LIMIT} bytes"
+                f" · collapse id {p.content.collapse_id}",
+                id="payload-size",
+            )
+            with VerticalScroll(id="payload"):
+                yield Static(Text(p.payload_text), id="payload-text")
+            for warning in p.warnings:
+                yield Static(f"⚠ {warning}", classes="warning")
+            if self.production:
+                yield Label(
+                    "PRODUCTION: type the last four characters of the installation id to"
+                    " enable Send"
+                )
+                yield Input(id="typed", max_length=4, placeholder="····")
+            with Horizontal(id="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button(
+                    "Send to this device", id="send", variant="error", disabled=self.production
+                )
+
+    def on_mount(self) -> None:
+        self.set_class(self.production, "-production")
+        self.query_one("#cancel", Button).focus()
+
+    def typed_ok(self) -> bool:
+        if not self.production:
+            return True
+        return self.query_one("#typed", Input).value.strip().lower() == self.expected
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#send", Button).disabled = not self.typed_ok()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.typed_ok():
+            self.dismiss(True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "send" and self.typed_ok():
+            self.dismiss(True)
+        elif event.button.id == "cancel":
+            self.dismiss(False)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+def verdict_renderable(result: PushResult) -> Text:
+    """The verdict in words, coloured by what it means for the user."""
+    style = {"ok": "bold green", "warning": "bold yellow", "error": "bold red"}[severity(result)]
+    text = Text(headline(result), style=style)
+    text.append("\n")
+    text.append(result.explanation)
+    return text
+
+
+class PushVerdict(Static):
+    """Where the device page shows the last verdict; empty until a result is shown."""
+
+    DEFAULT_CSS = """
+    PushVerdict { height: auto; padding: 0 1; }
+    """
+
+    def show_result(self, result: PushResult | None) -> None:
+        self.result = result
+        self.update(verdict_renderable(result) if result is not None else "")
