@@ -7,9 +7,9 @@ order, ending with the previous record's hash. The first record follows GENESIS.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
 from inspector.journal.records import VerifyResult
@@ -28,20 +28,33 @@ HASHED_COLUMNS = (
     "ref_id",
     "details",
 )
-_dumps = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+_esc = encode_basestring_ascii  # JSON string literal, ASCII only (C implementation)
 _sha256 = hashlib.sha256
 
 
 def canonical_at(value: datetime | str) -> str:
     """A naive UTC timestamp as ISO text with microseconds, whatever the driver returned."""
     if isinstance(value, str):  # SQLite hands back its stored text
+        if len(value) == 26 and value[10] == " ":
+            return f"{value[:10]}T{value[11:]}"  # SQLAlchemy's own format: no parsing needed
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
+def canonical_text(fields: Sequence[Any], prev_hash: str) -> str:
+    """json.dumps([*fields, prev_hash], ensure_ascii=True, separators=(",", ":")), written
+    out by hand for the fixed column types: verify runs this a million times."""
+    seq, at, operator, environment, store, iid, action, outcome, ref_id, details = fields
+    return (
+        f"[{int(seq)},{_esc(at)},{_esc(operator)},{_esc(environment)},{_esc(store)},"
+        f"{'null' if iid is None else _esc(iid)},{_esc(action)},{_esc(outcome)},"
+        f"{'null' if ref_id is None else int(ref_id)},{_esc(details)},{_esc(prev_hash)}]"
+    )
+
+
 def record_hash(fields: Sequence[Any], prev_hash: str) -> str:
     """fields: the HASHED_COLUMNS values, `at` already canonical."""
-    return _sha256(_dumps([*fields, prev_hash]).encode()).hexdigest()
+    return _sha256(canonical_text(fields, prev_hash).encode()).hexdigest()
 
 
 def walk(rows: Iterable[Sequence[Any]], head_seq: int | None = None) -> VerifyResult:
@@ -49,7 +62,20 @@ def walk(rows: Iterable[Sequence[Any]], head_seq: int | None = None) -> VerifyRe
     expected_seq = 1
     prev = GENESIS
     checked = 0
-    for seq, at, *rest, prev_hash, stored in rows:
+    for (
+        seq,
+        at,
+        operator,
+        env,
+        store,
+        iid,
+        action,
+        outcome,
+        ref_id,
+        details,
+        prev_hash,
+        stored,
+    ) in rows:
         seq = int(seq)
         if seq != expected_seq:
             if seq > expected_seq:
@@ -65,7 +91,19 @@ def walk(rows: Iterable[Sequence[Any]], head_seq: int | None = None) -> VerifyRe
                 f"record {seq} does not follow record {seq - 1} "
                 "(a record before it was edited, inserted, deleted or reordered)",
             )
-        if record_hash((seq, canonical_at(at), *rest), prev_hash) != stored:
+        fields = (
+            seq,
+            canonical_at(at),
+            operator,
+            env,
+            store,
+            iid,
+            action,
+            outcome,
+            ref_id,
+            details,
+        )
+        if record_hash(fields, prev_hash) != stored:
             return VerifyResult(
                 False, checked, seq, f"record {seq} was edited after it was written"
             )

@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, inspect, select, update
+from sqlalchemy import bindparam, delete, func, insert, inspect, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from inspector.config import Settings, describe_url
@@ -37,6 +37,17 @@ from inspector.lookup import Lookup
 MAX_DETAILS_CHARS = 32_000
 _LOG = audit_log.c
 _DEV = test_devices.c
+
+
+# Built once so SQLAlchemy compiles them once: an append is mostly the commit's fsync.
+_INSERT_RECORD = insert(audit_log)
+_MOVE_HEAD = (
+    update(chain_head)
+    .where(chain_head.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+_HEAD = select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
+_HEAD_LOCKED = _HEAD.with_for_update()
 
 
 def _utcnow() -> datetime:
@@ -122,9 +133,8 @@ class Journal:
         details: dict[str, Any] | None,
         ref_id: int | None = None,
     ) -> int:
-        head = select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
-        if self._family != "sqlite":
-            head = head.with_for_update()
+        # SQLite holds the write lock since BEGIN IMMEDIATE; the servers lock the head row.
+        head = _HEAD if self._family == "sqlite" else _HEAD_LOCKED
         last_seq, prev_hash = conn.execute(head).one()
         values: dict[str, Any] = {
             "seq": int(last_seq) + 1,
@@ -144,12 +154,8 @@ class Journal:
         fields[1] = canonical_at(values["at"])
         values["prev_hash"] = prev_hash
         values["hash"] = record_hash(fields, prev_hash)
-        conn.execute(insert(audit_log).values(**values))
-        conn.execute(
-            update(chain_head)
-            .where(chain_head.c.id == 1)
-            .values(seq=values["seq"], hash=values["hash"])
-        )
+        conn.execute(_INSERT_RECORD, values)
+        conn.execute(_MOVE_HEAD, {"new_seq": values["seq"], "new_hash": values["hash"]})
         return int(values["seq"])
 
     def _details_text(self, details: dict[str, Any] | None) -> str:

@@ -15,7 +15,14 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from inspector.journal import Journal
-from inspector.journal.chain import GENESIS, HASHED_COLUMNS, canonical_at, record_hash, walk
+from inspector.journal.chain import (
+    GENESIS,
+    HASHED_COLUMNS,
+    canonical_at,
+    canonical_text,
+    record_hash,
+    walk,
+)
 from inspector.journal.schema import audit_log, chain_head
 from tests.journal.conftest import drop_triggers, raw_engine, settings_for, url_text
 from tests.journal.workers import append_many
@@ -189,3 +196,21 @@ def test_two_processes_appending_at_once_keep_one_chain(journal: Journal, journa
     assert result.checked == journal.count() == 2 * n
     operators = [e.operator for e in journal.entries(limit=2 * n)]
     assert operators.count("ana") == operators.count("bob") == n
+
+
+def test_canonical_text_is_the_json_array_of_the_fields() -> None:
+    import json
+
+    for iid, ref in ((None, None), ("iid-\u00e9\n\x1b", 7)):
+        fields = (12, "2026-11-27T12:00:00.000001", "ana \"x\"", "demo", "h/db", iid,
+                  "push.outcome", "ok", ref, '{"a":"\\u00e9"}')  # fmt: skip
+        expected = json.dumps([*fields, GENESIS], ensure_ascii=True, separators=(",", ":"))
+        assert canonical_text(fields, GENESIS) == expected
+
+
+def test_canonical_at_agrees_for_every_driver_shape() -> None:
+    when = datetime(2026, 11, 27, 12, 0, 0, 5)
+    expected = "2026-11-27T12:00:00.000005"
+    assert canonical_at(when) == canonical_at("2026-11-27 12:00:00.000005") == expected
+    assert canonical_at("2026-11-27T12:00:00.000005") == expected
+    assert canonical_at(datetime(2026, 11, 27, 12)) == "2026-11-27T12:00:00.000000"
