@@ -1,0 +1,274 @@
+"""The Test devices screen: the registered devices with their live token state.
+
+Standalone: it receives the Journal (the list) and the store (the live state) in its
+constructor and calls both in thread workers. `r` renames, `d` removes after a
+confirmation whose focus starts on Cancel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Input, Static
+from textual.worker import Worker, WorkerState
+
+from inspector.health import token_state
+from inspector.journal.records import TestDevice
+from inspector.journal.safetext import escape
+from inspector.timefmt import ago
+
+if TYPE_CHECKING:
+    from inspector.journal import Journal
+    from inspector.store.repository import StoreRepository
+
+COLUMNS = ("label", "owner", "installation", "platform · model", "token", "last seen")
+
+
+@dataclass(frozen=True)
+class DeviceRow:
+    __test__ = False
+
+    device: TestDevice
+    token: str  # live token state, or why it is unknown
+    model: str
+    last_seen: str
+    healthy: bool
+
+
+class DevicesLoaded(Message):
+    def __init__(self, rows: list[DeviceRow]) -> None:
+        super().__init__()
+        self.rows = rows
+
+
+class DeviceChanged(Message):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class LabelDialog(ModalScreen[str | None]):
+    """A new label; Enter accepts, Esc cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "cancel", id="label.cancel", tooltip="Keep the old label")
+    ]
+    DEFAULT_CSS = """
+    LabelDialog { align: center middle; }
+    LabelDialog > Vertical { width: 70; height: auto; border: thick $primary; padding: 1 2;
+                             background: $surface; }
+    """
+
+    def __init__(self, device: TestDevice) -> None:
+        super().__init__()
+        self.device = device
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(f"New label for {escape(self.device.installation_id)}"))
+            yield Input(self.device.label, max_length=200, id="label-input")
+            yield Static("Enter rename · Esc cancel")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip():
+            self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class RemoveDialog(ModalScreen[bool]):
+    """Confirm a removal; Cancel has the focus."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "cancel", id="remove.cancel", tooltip="Keep the device")
+    ]
+    DEFAULT_CSS = """
+    RemoveDialog { align: center middle; }
+    RemoveDialog > Vertical { width: 70; height: auto; border: thick $warning; padding: 1 2;
+                              background: $surface; }
+    RemoveDialog Horizontal { height: auto; margin-top: 1; }
+    """
+
+    def __init__(self, device: TestDevice) -> None:
+        super().__init__()
+        self.device = device
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(
+                Text(
+                    f"Remove {escape(self.device.label)} ({escape(self.device.installation_id)}) "
+                    "from the test devices? Test pushes to it will then follow the push policy."
+                )
+            )
+            with Horizontal():
+                yield Button("Cancel", id="cancel", variant="primary")
+                yield Button("Remove", id="remove", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "remove")
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class TestDevicesScreen(Screen[None]):
+    """Registered test devices; the token column is read live from the store."""
+
+    __test__ = False
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "close", id="devices.close", tooltip="Back to the inspector"),
+        Binding("r", "rename", "rename", id="devices.rename", tooltip="Change the label"),
+        Binding("d", "remove", "remove", id="devices.remove", tooltip="Unregister the device"),
+        Binding("f5", "reload", "reload", id="devices.reload", tooltip="Read the state again"),
+    ]
+    DEFAULT_CSS = """
+    TestDevicesScreen #devices-title { padding: 0 1; background: $boost; text-style: bold; }
+    TestDevicesScreen #devices-status { padding: 0 1; height: auto; }
+    TestDevicesScreen #devices-status.bad { color: $error; text-style: bold; }
+    TestDevicesScreen DataTable { height: 1fr; }
+    """
+
+    def __init__(self, journal: Journal, store: StoreRepository) -> None:
+        super().__init__()
+        self.journal = journal
+        self.store = store
+        self.rows: list[DeviceRow] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f"Test devices · {self.journal.label}"), id="devices-title")
+        table: DataTable[Text] = DataTable(id="devices-table", cursor_type="row")
+        table.add_columns(*COLUMNS)
+        yield table
+        yield Static("reading the test devices…", id="devices-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.load()
+
+    # -- workers -------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="devices-load")
+    def load(self) -> None:
+        devices = self.journal.test_devices()
+        now = datetime.now(UTC)
+        rows = []
+        store_problem: str | None = None
+        for device in devices:
+            if store_problem is None:
+                try:
+                    inst = self.store.get(device.installation_id)
+                except Exception as exc:  # any store failure: the list still shows
+                    store_problem = f"store unavailable: {str(exc).splitlines()[0][:80]}"
+            if store_problem is not None:
+                rows.append(DeviceRow(device, store_problem, "—", "—", False))
+            elif inst is None:
+                rows.append(DeviceRow(device, "not in the store", "—", "—", False))
+            else:
+                model = " ".join(x for x in (inst.platform, inst.device_model) if x)
+                state = token_state(inst)
+                rows.append(DeviceRow(device, state, model, ago(inst.last_seen_at, now),
+                                      state.startswith("active")))  # fmt: skip
+        self.post_message(DevicesLoaded(rows))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="devices-change")
+    def rename(self, device: TestDevice, label: str) -> None:
+        renamed = self.journal.rename_test_device(device.installation_id, label)
+        self.post_message(DeviceChanged(f"renamed to {renamed.label}"))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="devices-change")
+    def remove(self, device: TestDevice) -> None:
+        self.journal.remove_test_device(device.installation_id)
+        self.post_message(DeviceChanged(f"{device.label} is no longer a test device"))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            self.set_status(reason, bad=True)
+
+    # -- messages ------------------------------------------------------------------
+
+    def on_devices_loaded(self, message: DevicesLoaded) -> None:
+        self.rows = message.rows
+        table = self.query_one(DataTable)
+        table.clear()
+        for row in self.rows:
+            d = row.device
+            table.add_row(
+                Text(escape(d.label)), Text(escape(d.owner)), Text(escape(d.installation_id)),
+                Text(row.model), Text(row.token, style="" if row.healthy else "yellow"),
+                Text(row.last_seen), key=d.installation_id,
+            )  # fmt: skip
+        if self.rows:
+            self.set_status(f"{len(self.rows)} test device(s) · r rename · d remove · Esc close")
+        else:
+            self.set_status("no test device yet: mark one with t in the device details")
+
+    def on_device_changed(self, message: DeviceChanged) -> None:
+        self.set_status(message.text)
+        self.load()
+
+    # -- helpers -------------------------------------------------------------------
+
+    def selected(self) -> TestDevice | None:
+        table = self.query_one(DataTable)
+        if not self.rows or table.cursor_row < 0 or table.cursor_row >= len(self.rows):
+            return None
+        return self.rows[table.cursor_row].device
+
+    def set_status(self, text: str, *, bad: bool = False) -> None:
+        status = self.query_one("#devices-status", Static)
+        status.update(Text(escape(text)))
+        status.set_class(bad, "bad")
+
+    # -- actions -------------------------------------------------------------------
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_reload(self) -> None:
+        self.load()
+
+    @on(DataTable.RowSelected)
+    def row_selected(self) -> None:
+        self.action_rename()
+
+    def action_rename(self) -> None:
+        device = self.selected()
+        if device is None:
+            return
+
+        def done(label: str | None) -> None:
+            if label and label != device.label:
+                self.rename(device, label)
+
+        self.app.push_screen(LabelDialog(device), done)
+
+    def action_remove(self) -> None:
+        device = self.selected()
+        if device is None:
+            return
+
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                self.remove(device)
+
+        self.app.push_screen(RemoveDialog(device), done)
