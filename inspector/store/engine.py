@@ -68,29 +68,27 @@ def _sqlite_engine(url: URL, timeout_s: float) -> Engine:
     def connect() -> sqlite3.Connection:
         return sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=timeout_s)
 
-    engine = create_engine("sqlite+pysqlite://", creator=connect, pool_pre_ping=True)
-    deadlines: dict[int, float] = {}
+    # A local file has no server to drop the connection: a ping per lookup would only
+    # add a round trip, so SQLite goes without pool_pre_ping.
+    engine = create_engine("sqlite+pysqlite://", creator=connect)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
         dbapi_conn.execute("PRAGMA query_only = ON")
-        key = id(dbapi_conn)
+        # SQLite has no statement timeout: the trace callback notes when each statement
+        # starts, and a progress handler aborts one that runs past the timeout
+        # ("interrupted"). Both live on the driver connection, so the execute path
+        # carries no SQLAlchemy event.
+        started = [time.monotonic()]
 
-        # SQLite has no statement timeout: a progress handler aborts a statement
-        # that runs past its deadline ("interrupted").
+        def arm(_sql: str) -> None:
+            started[0] = time.monotonic()
+
         def check() -> int:
-            deadline = deadlines.get(key)
-            return 1 if deadline is not None and time.monotonic() > deadline else 0
+            return 1 if time.monotonic() - started[0] > timeout_s else 0
 
+        dbapi_conn.set_trace_callback(arm)
         dbapi_conn.set_progress_handler(check, 10_000)
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _arm(conn: Any, _cursor: Any, *_args: Any) -> None:
-        deadlines[id(conn.connection.dbapi_connection)] = time.monotonic() + timeout_s
-
-    @event.listens_for(engine, "after_cursor_execute")
-    def _disarm(conn: Any, _cursor: Any, *_args: Any) -> None:
-        deadlines.pop(id(conn.connection.dbapi_connection), None)
 
     return engine
 

@@ -6,8 +6,9 @@ from collections.abc import Collection, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, or_, select
-from sqlalchemy.engine import URL, Connection, Engine, Row
+from sqlalchemy import bindparam, case, func, literal_column, or_, select, union_all
+from sqlalchemy.engine import URL, Connection, Dialect, Engine
+from sqlalchemy.exc import DBAPIError
 
 from inspector.config import describe_url
 from inspector.lookup import RESULT_CAP, KeyKind, Lookup, Probe
@@ -54,30 +55,49 @@ _SELECT_INSTALLATIONS = select(
     _INST, *(c.label(f"app_{c.name}") for c in _APP.c if c.name != "app_id")
 ).join(_APP, _APP.c.app_id == _INST.c.app_id)
 _UUID_KINDS = (KeyKind.INSTALLATION_ID, KeyKind.ADVERTISING_ID)
+# Rows are read by position: the installation columns in table order, then the app's.
+_INST_NAMES = [c.name for c in _INST.c]
+_KEY_INDEX = {kind: _INST_NAMES.index(column.name) for kind, column in _COLUMNS.items()}
+_PROBE_NO = len(_SELECT_INSTALLATIONS.selected_columns)  # the tag after every column
+# fmt: off
+_ROW_ORDER = [
+    "installation_id", "app_id", "custom_user_id", "advertising_id", "platform",
+    "device_brand", "device_model", "os_version", "app_version", "sdk_version", "language",
+    "region", "timezone", "push_provider", "push_token", "apns_environment",
+    "push_token_updated_at", "push_token_status", "notifications_enabled", "installed_at",
+    "last_seen_at", "attributes",
+    "app_name", "app_platform", "app_bundle_id", "app_fcm_project_id", "app_apns_topic",
+]
+# fmt: on
+# _installation unpacks rows in this order: the models must not drift from it.
+assert [c.name for c in _SELECT_INSTALLATIONS.selected_columns] == _ROW_ORDER
 
 
-def _probe_clause(kind: KeyKind) -> Any:
+def _probe_clause(kind: KeyKind, prefix: str = "") -> Any:
     column = _COLUMNS[kind]
     if kind in _UUID_KINDS:
         # Stored UUIDs are lower case (Android, most back ends) or upper case (iOS):
         # probing both spellings keeps the lookup an index probe.
-        return column.in_([bindparam("lower"), bindparam("upper")])
-    return column == bindparam("value")
+        return column.in_([bindparam(f"{prefix}lower"), bindparam(f"{prefix}upper")])
+    return column == bindparam(f"{prefix}value")
 
 
-def _probe_params(kind: KeyKind, value: str) -> dict[str, str]:
+def _probe_params(kind: KeyKind, value: str, prefix: str = "") -> dict[str, Any]:
     if kind in _UUID_KINDS:
-        return {"lower": value.lower(), "upper": value.upper(), "cap": 0}
-    return {"value": value, "cap": 0}
+        return {f"{prefix}lower": value.lower(), f"{prefix}upper": value.upper()}
+    return {f"{prefix}value": value}
+
+
+def _find_select(kind: KeyKind, prefix: str = "") -> Any:
+    return (
+        _SELECT_INSTALLATIONS.where(_probe_clause(kind, prefix))
+        .order_by(_INST.c.last_seen_at.desc())
+        .limit(bindparam(f"{prefix}cap"))
+    )
 
 
 # Built once: SQLAlchemy caches the compiled form, so a lookup costs one execution.
-_FIND = {
-    kind: _SELECT_INSTALLATIONS.where(_probe_clause(kind))
-    .order_by(_INST.c.last_seen_at.desc())
-    .limit(bindparam("cap"))
-    for kind in KeyKind
-}
+_FIND = {kind: _find_select(kind) for kind in KeyKind}
 _COUNT = {
     kind: select(func.count()).select_from(
         select(_INST.c.installation_id)
@@ -89,6 +109,100 @@ _COUNT = {
 }
 
 
+def _history_select(kinds: int, after_cursor: bool) -> Any:
+    """One keyset page of events, newest first, filtered on `kinds` kinds (kind0...)."""
+    e = _EVENTS.c
+    stmt = select(_EVENTS).where(e.installation_id == bindparam("iid"))
+    if kinds:
+        stmt = stmt.where(e.kind.in_([bindparam(f"kind{n}") for n in range(kinds)]))
+    if after_cursor:
+        at = bindparam("at", type_=e.occurred_at.type)
+        # The first conjunct is a plain range the index serves on every engine.
+        stmt = stmt.where(
+            e.occurred_at <= at,
+            or_(e.occurred_at < at, e.event_id < bindparam("event_id", type_=e.event_id.type)),
+        )
+    return stmt.order_by(e.occurred_at.desc(), e.event_id.desc()).limit(bindparam("limit"))
+
+
+_FIND_SEVERAL: dict[tuple[KeyKind, ...], Any] = {}
+
+
+def _find_several(kinds: tuple[KeyKind, ...]) -> Any:
+    """Several probes (a bare UUID: iid and adid) in one round trip: each branch is the
+    single-probe statement, capped on its own, tagged with its probe number."""
+    stmt = _FIND_SEVERAL.get(kinds)
+    if stmt is None:
+        branches = [
+            _find_select(kind, f"p{n}_").add_columns(literal_column(str(n)).label("probe_no"))
+            for n, kind in enumerate(kinds)
+        ]
+        union = union_all(*(b.subquery().select() for b in branches))
+        cols = union.selected_columns
+        stmt = _FIND_SEVERAL[kinds] = union.order_by(cols.probe_no, cols.last_seen_at.desc())
+    return stmt
+
+
+class _DriverStatement:
+    """A lookup statement compiled once for one dialect and run on the driver's cursor.
+
+    A point lookup is a few microseconds of database work; SQLAlchemy's per-call
+    execution machinery costs several times that. The SQL is still SQLAlchemy's, compiled
+    for the engine's dialect, and values pass through the same type processors.
+    """
+
+    __slots__ = ("_binds", "_compiled", "_dialect", "_names", "_results", "sql")
+
+    def __init__(self, stmt: Any, dialect: Dialect) -> None:
+        compiled = stmt.compile(dialect=dialect)
+        self._compiled = compiled
+        self._dialect = dialect
+        self.sql = compiled.string
+        self._names = tuple(compiled.positiontup or ()) if compiled.positional else None
+        self._binds = {
+            name: proc
+            for name, bind in compiled.binds.items()
+            if (proc := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        }
+        self._results = tuple(
+            (i, proc)
+            for i, column in enumerate(stmt.selected_columns)
+            if (proc := column.type.dialect_impl(dialect).result_processor(dialect, None))
+            is not None
+        )
+
+    def rows(self, conn: Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        values = self._compiled.construct_params(params)
+        for name, proc in self._binds.items():
+            values[name] = proc(values[name])
+        args: Any = values if self._names is None else tuple(values[n] for n in self._names)
+        dbapi_conn = conn.connection.dbapi_connection
+        assert dbapi_conn is not None
+        cursor = dbapi_conn.cursor()
+        try:
+            cursor.execute(self.sql, args)
+            rows = cursor.fetchall()
+        except self._dialect.loaded_dbapi.Error as exc:
+            lost = self._dialect.is_disconnect(exc, dbapi_conn, cursor)
+            if lost:
+                conn.invalidate()
+            raise DBAPIError.instance(
+                self.sql, args, exc, self._dialect.loaded_dbapi.Error, connection_invalidated=lost
+            ) from exc
+        finally:
+            if not conn.invalidated:
+                cursor.close()
+        if not self._results:
+            return list(rows)
+        processed = []
+        for row in rows:
+            values_ = list(row)
+            for i, proc in self._results:
+                values_[i] = proc(values_[i])
+            processed.append(tuple(values_))
+        return processed
+
+
 class StoreRepository:
     """Reads the installation store. Every method is one or two index probes."""
 
@@ -97,6 +211,7 @@ class StoreRepository:
         self.url = url
         self.result_cap = result_cap
         self._schema_checked = False
+        self._statements: dict[Any, _DriverStatement] = {}
 
     @classmethod
     def open(cls, url: URL, *, statement_timeout_s: float = 5.0) -> StoreRepository:
@@ -121,23 +236,45 @@ class StoreRepository:
             check_schema(conn)
         self._schema_checked = True
 
+    def _statement(self, key: Any, build: Any) -> _DriverStatement:
+        prepared = self._statements.get(key)
+        if prepared is None:
+            prepared = self._statements[key] = _DriverStatement(build(), self._engine.dialect)
+        return prepared
+
     # -- lookups ---------------------------------------------------------------
 
     def find(self, lookup: Lookup) -> FindResult:
         self.check_schema()
         found: dict[str, tuple[Installation, list[KeyKind]]] = {}
         more: dict[KeyKind, int | None] = {}
+        probes = lookup.probes
+        cap = self.result_cap
+        kinds = tuple(p.kind for p in probes)
         with translated(self.url), self._engine.connect() as conn:
-            for probe in lookup.probes:
-                params = _probe_params(probe.kind, probe.value)
-                rows = conn.execute(_FIND[probe.kind], {**params, "cap": self.result_cap + 1})
-                rows = rows.all()
+            if len(probes) == 1:
+                probe = probes[0]
+                params = {**_probe_params(probe.kind, probe.value), "cap": cap + 1}
+                stmt = self._statement(probe.kind, lambda: _FIND[probe.kind])
+                rows_per_probe = [stmt.rows(conn, params)]
+            else:
+                params = {}
+                for n, probe in enumerate(probes):
+                    params |= _probe_params(probe.kind, probe.value, f"p{n}_")
+                    params[f"p{n}_cap"] = cap + 1
+                stmt = self._statement(kinds, lambda: _find_several(kinds))
+                rows = stmt.rows(conn, params)
+                rows_per_probe = [
+                    [r for r in rows if r[_PROBE_NO] == n] for n in range(len(probes))
+                ]
+            for probe, rows in zip(probes, rows_per_probe, strict=True):
                 hits = [r for r in rows if _exact(probe, r)]
-                if len(rows) > self.result_cap:
+                if len(rows) > cap:
+                    params = _probe_params(probe.kind, probe.value)
                     more[probe.kind] = self._count_beyond_cap(conn, probe.kind, params)
-                    hits = hits[: self.result_cap]
+                    hits = hits[:cap]
                 for row in hits:
-                    entry = found.setdefault(row.installation_id, (_installation(row), []))
+                    entry = found.setdefault(row[0], (_installation(row), []))
                     entry[1].append(probe.kind)
         matches = tuple(Match(inst, tuple(kinds)) for inst, kinds in found.values())
         return FindResult(matches, more)
@@ -145,9 +282,10 @@ class StoreRepository:
     def get(self, installation_id: str) -> Installation | None:
         self.check_schema()
         params = {**_probe_params(KeyKind.INSTALLATION_ID, installation_id), "cap": 1}
+        stmt = self._statement(KeyKind.INSTALLATION_ID, lambda: _FIND[KeyKind.INSTALLATION_ID])
         with translated(self.url), self._engine.connect() as conn:
-            row = conn.execute(_FIND[KeyKind.INSTALLATION_ID], params).first()
-        return _installation(row) if row else None
+            rows = stmt.rows(conn, params)
+        return _installation(rows[0]) if rows else None
 
     def customer_installations(self, custom_user_id: str) -> FindResult:
         return self.find(Lookup(custom_user_id, (Probe(KeyKind.CUSTOMER_ID, custom_user_id),)))
@@ -164,20 +302,16 @@ class StoreRepository:
     ) -> HistoryPage:
         """Events newest first, one keyset page of at most `limit`."""
         limit = max(1, min(limit, HISTORY_PAGE_MAX))
-        e = _EVENTS.c
-        stmt = select(_EVENTS).where(e.installation_id == installation_id)
-        if kinds:
-            stmt = stmt.where(e.kind.in_(sorted(kinds)))
+        wanted = tuple(sorted(set(kinds))) if kinds else ()
+        params: dict[str, Any] = {"iid": installation_id, "limit": limit + 1}
+        params |= {f"kind{n}": kind for n, kind in enumerate(wanted)}
         if before is not None:
-            at = _naive_utc(before.occurred_at)
-            # The first conjunct is a plain range the index serves on every engine.
-            stmt = stmt.where(
-                e.occurred_at <= at, or_(e.occurred_at < at, e.event_id < before.event_id)
-            )
-        stmt = stmt.order_by(e.occurred_at.desc(), e.event_id.desc()).limit(limit + 1)
+            params |= {"at": _naive_utc(before.occurred_at), "event_id": before.event_id}
+        key = ("history", len(wanted), before is not None)
+        stmt = self._statement(key, lambda: _history_select(len(wanted), before is not None))
         self.check_schema()
         with translated(self.url), self._engine.connect() as conn:
-            rows = conn.execute(stmt).all()
+            rows = stmt.rows(conn, params)
         events = tuple(_event(r) for r in rows[:limit])
         cursor = (
             HistoryCursor(events[-1].occurred_at, events[-1].event_id)
@@ -230,9 +364,9 @@ class StoreRepository:
         return None if total > COUNT_LIMIT else total - self.result_cap
 
 
-def _exact(probe: Probe, row: Row[Any]) -> bool:
+def _exact(probe: Probe, row: tuple[Any, ...]) -> bool:
     """Re-check in Python: case-insensitive collations (MariaDB) must not widen a match."""
-    stored = row._mapping[_COLUMNS[probe.kind]]
+    stored = row[_KEY_INDEX[probe.kind]]
     if stored is None:
         return False
     if probe.kind in _UUID_KINDS:
@@ -258,51 +392,58 @@ def _as_date(value: date | datetime | str) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-def _installation(row: Row[Any]) -> Installation:
-    m = row._mapping
+def _installation(row: tuple[Any, ...]) -> Installation:
+    """From a row of _SELECT_INSTALLATIONS: the installation columns, then the app's."""
+    (
+        installation_id, app_id, custom_user_id, advertising_id, platform, device_brand,
+        device_model, os_version, app_version, sdk_version, language, region, timezone,
+        push_provider, push_token, apns_environment, push_token_updated_at, push_token_status,
+        notifications_enabled, installed_at, last_seen_at, attributes,
+        app_name, app_platform, app_bundle_id, app_fcm_project_id, app_apns_topic,
+    ) = row[:27]  # fmt: skip
     return Installation(
-        installation_id=m["installation_id"],
+        installation_id=installation_id,
         app=App(
-            app_id=m["app_id"],
-            name=m["app_name"],
-            platform=m["app_platform"],
-            bundle_id=m["app_bundle_id"],
-            fcm_project_id=m["app_fcm_project_id"],
-            apns_topic=m["app_apns_topic"],
+            app_id=app_id,
+            name=app_name,
+            platform=app_platform,
+            bundle_id=app_bundle_id,
+            fcm_project_id=app_fcm_project_id,
+            apns_topic=app_apns_topic,
         ),
-        custom_user_id=m["custom_user_id"],
-        advertising_id=m["advertising_id"],
-        platform=m["platform"],
-        device_brand=m["device_brand"],
-        device_model=m["device_model"],
-        os_version=m["os_version"],
-        app_version=m["app_version"],
-        sdk_version=m["sdk_version"],
-        language=m["language"],
-        region=m["region"],
-        timezone=m["timezone"],
-        push_provider=m["push_provider"],
-        push_token=m["push_token"],
-        apns_environment=m["apns_environment"],
-        push_token_updated_at=_aware(m["push_token_updated_at"]),
-        push_token_status=m["push_token_status"],
+        custom_user_id=custom_user_id,
+        advertising_id=advertising_id,
+        platform=platform,
+        device_brand=device_brand,
+        device_model=device_model,
+        os_version=os_version,
+        app_version=app_version,
+        sdk_version=sdk_version,
+        language=language,
+        region=region,
+        timezone=timezone,
+        push_provider=push_provider,
+        push_token=push_token,
+        apns_environment=apns_environment,
+        push_token_updated_at=_aware(push_token_updated_at),
+        push_token_status=push_token_status,
         notifications_enabled=(
-            None if m["notifications_enabled"] is None else bool(m["notifications_enabled"])
+            None if notifications_enabled is None else bool(notifications_enabled)
         ),
-        installed_at=_aware(m["installed_at"]),  # type: ignore[arg-type]
-        last_seen_at=_aware(m["last_seen_at"]),  # type: ignore[arg-type]
-        attributes_text=m["attributes"],
+        installed_at=_aware(installed_at),  # type: ignore[arg-type]
+        last_seen_at=_aware(last_seen_at),  # type: ignore[arg-type]
+        attributes_text=attributes,
     )
 
 
-def _event(row: Row[Any]) -> Event:
-    m = row._mapping
+def _event(row: tuple[Any, ...]) -> Event:
+    event_id, installation_id, occurred_at, kind, detail = row
     return Event(
-        event_id=int(m["event_id"]),
-        installation_id=m["installation_id"],
-        occurred_at=_aware(m["occurred_at"]),  # type: ignore[arg-type]
-        kind=m["kind"],
-        detail_text=m["detail"],
+        event_id=int(event_id),
+        installation_id=installation_id,
+        occurred_at=_aware(occurred_at),  # type: ignore[arg-type]
+        kind=kind,
+        detail_text=detail,
     )
 
 
