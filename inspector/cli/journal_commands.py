@@ -171,6 +171,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         journal.close()
     if result.ok:
         print(f"the journal at {journal.label} is whole: {result.checked:,} record(s) checked")
+        if result.head_hash:
+            print(f"last record {result.checked}: hash {result.head_hash}")
         return EXIT_OK
     say(
         f"the journal at {journal.label} is broken at record {result.first_bad}: "

@@ -117,4 +117,4 @@ def walk(rows: Iterable[Sequence[Any]], head_seq: int | None = None) -> VerifyRe
             return VerifyResult(False, checked, checked + 1, problem)
         problem = f"record {head_seq + 1} was written behind the chain head"
         return VerifyResult(False, checked, head_seq + 1, problem)
-    return VerifyResult(True, checked)
+    return VerifyResult(True, checked, head_hash=None if checked == 0 else prev)

@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, inspect, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import URL, Connection, Engine
 
 from inspector.config import Settings, describe_url
 from inspector.journal import schema
@@ -86,6 +87,11 @@ class Journal:
     def open(cls, settings: Settings) -> Journal:
         """Open (and create or upgrade) the journal; JournalError when it cannot."""
         url = settings.journal_url
+        if not settings.is_demo and _same_database(url, settings.store_url):
+            raise JournalError(
+                "INSPECTOR_JOURNAL_URL names the installation store itself; the journal "
+                "needs a database of its own (the store is never written)"
+            )
         engine = open_engine(url, timeout_s=max(settings.statement_timeout_s, 0.1))
         try:
             with translated(url, "be opened"):
@@ -389,6 +395,17 @@ def _entry(row: Any, answered: dict[int, str]) -> AuditEntry:
         outcome=outcome,
         details=details,
     )
+
+
+def _same_database(a: URL, b: URL) -> bool:
+    if a.get_backend_name() == "sqlite" and b.get_backend_name() == "sqlite":
+        return (
+            bool(a.database)
+            and Path(a.database or "").expanduser().resolve()
+            == Path(b.database or "").expanduser().resolve()
+        )
+    return (a.get_backend_name(), a.host, a.port, a.database) == (
+        b.get_backend_name(), b.host, b.port, b.database)  # fmt: skip
 
 
 def _migrate(engine: Engine) -> None:

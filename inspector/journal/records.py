@@ -39,3 +39,6 @@ class VerifyResult:
     checked: int
     first_bad: int | None = None
     problem: str = ""
+    # Hash of the last record checked: written down elsewhere, it shows a later rewrite
+    # of the whole chain by someone who can write the database.
+    head_hash: str | None = None

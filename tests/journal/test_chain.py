@@ -58,6 +58,11 @@ def tamper(url: URL, *statements) -> None:  # type: ignore[no-untyped-def]
 def test_intact_chain_verifies(filled: URL) -> None:
     result = verify(filled)
     assert (result.ok, result.checked, result.first_bad) == (True, RECORDS, None)
+    engine = raw_engine(filled)
+    with engine.connect() as conn:
+        last = conn.execute(select(audit_log.c.hash).where(audit_log.c.seq == RECORDS)).scalar()
+    engine.dispose()
+    assert result.head_hash == last
 
 
 def test_empty_journal_verifies(journal: Journal) -> None:
@@ -178,7 +183,7 @@ def test_walk_names_a_broken_first_link() -> None:
     assert (bad.ok, bad.first_bad) == (False, 1)
 
 
-def test_two_processes_appending_at_once_keep_one_chain(journal: Journal, journal_url: URL) -> None:
+def test_two_processes_creating_and_appending_at_once_keep_one_chain(journal_url: URL) -> None:
     n = 40
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(2)
@@ -191,11 +196,31 @@ def test_two_processes_appending_at_once_keep_one_chain(journal: Journal, journa
     for w in workers:
         w.join(timeout=120)
     assert [w.exitcode for w in workers] == [0, 0]
-    result = journal.verify()
-    assert result.ok, result.problem
-    assert result.checked == journal.count() == 2 * n
-    operators = [e.operator for e in journal.entries(limit=2 * n)]
+    journal = Journal.open(settings_for(journal_url))
+    try:
+        result = journal.verify()
+        assert result.ok, result.problem
+        assert result.checked == journal.count() == 2 * n
+        operators = [e.operator for e in journal.entries(limit=2 * n)]
+    finally:
+        journal.close()
     assert operators.count("ana") == operators.count("bob") == n
+
+
+def test_threads_sharing_one_journal_keep_one_chain(journal: Journal) -> None:
+    import threading
+
+    def append() -> None:
+        for i in range(25):
+            journal.record("thread.test", details={"i": i})
+
+    threads = [threading.Thread(target=append) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    result = journal.verify()
+    assert result.ok and result.checked == journal.count() == 100
 
 
 def test_canonical_text_is_the_json_array_of_the_fields() -> None:

@@ -69,11 +69,27 @@ def test_lookup_works_with_the_journal_unreachable(env, dialect, capsys) -> None
     assert "warning" in err
 
 
+def test_lookup_works_when_the_journal_cannot_write(env, journal_url, capsys) -> None:  # type: ignore[no-untyped-def]
+    from tests.journal.test_journal import hold_write_lock
+
+    env.setenv("INSPECTOR_STATEMENT_TIMEOUT", "0.3")
+    Journal.open(settings_for(journal_url)).close()
+    engine, conn = hold_write_lock(journal_url)
+    try:
+        code, out, err = run(capsys, "find", CUSTOMER_ANA, "--json")
+    finally:
+        conn.rollback()
+        conn.close()
+        engine.dispose()
+    assert code == 0 and len(json.loads(out)["installations"]) == 3
+    assert "warning: this lookup is not in the audit journal" in err
+
+
 def test_audit_verify_whole_then_broken(env, journal_url, capsys) -> None:  # type: ignore[no-untyped-def]
     for _ in range(3):
         run(capsys, "find", CUSTOMER_ANA)
     code, out, _ = run(capsys, "audit", "verify")
-    assert code == 0 and "whole: 3 record(s) checked" in out
+    assert code == 0 and "whole: 3 record(s) checked" in out and "last record 3: hash " in out
     drop_triggers(journal_url)
     engine = raw_engine(journal_url)
     with engine.begin() as conn:

@@ -289,3 +289,12 @@ def test_domain_package_does_not_import_textual() -> None:
     code = "import sys, inspector.journal; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_journal_refuses_to_live_in_the_store(sqlite_demo_url: URL) -> None:
+    from inspector.config import load_settings
+
+    same = sqlite_demo_url.render_as_string(hide_password=False)
+    cfg = load_settings({"INSPECTOR_STORE_URL": same, "INSPECTOR_JOURNAL_URL": same})
+    with pytest.raises(JournalError, match="database of its own"):
+        Journal.open(cfg)
