@@ -204,11 +204,6 @@ class PushService:
     def check_token(self, installation_id: str) -> PushResult:
         """FCM: a validate_only request (never shown on the device). APNs has no dry run."""
         installation = self._reread(installation_id)
-        if self.settings.push_policy is PushPolicy.OFF:
-            raise PushRefused("sending is off here (INSPECTOR_PUSH_POLICY=off)")
-        problem = token_problem(installation) or address_problem(installation)
-        if problem:
-            raise PushRefused(problem)
         content = content_for(installation, CHECK_COMPOSE, self.settings.operator)
         return self._dry_run(installation, content, token_check=True)
 
@@ -221,6 +216,13 @@ class PushService:
     def _dry_run(
         self, installation: Installation, content: Content, *, token_check: bool = False
     ) -> PushResult:
+        """A validate-only request (FCM) or a locally checked one (APNs): no notification,
+        so neither the test-device list nor the rate limits apply; the off switch does."""
+        if self.settings.push_policy is PushPolicy.OFF:
+            raise PushRefused("sending is off here (INSPECTOR_PUSH_POLICY=off)")
+        problem = token_problem(installation) or address_problem(installation)
+        if problem:
+            raise PushRefused(problem)
         provider = self._provider(installation)
         problem = provider.problem(installation)
         if problem:

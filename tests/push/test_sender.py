@@ -64,6 +64,11 @@ def test_policy_off_refuses_everything(
         service.prepare(UNICODE_DEVICE, HELLO)
     with pytest.raises(PushRefused, match="sending is off"):
         service.check_token(UNICODE_DEVICE)
+    # A preview skips policy; sending it, even as a dry run, does not.
+    preview = service.preview(store.get(UNICODE_DEVICE), HELLO)
+    for dry_run in (True, False):
+        with pytest.raises(PushRefused, match="sending is off"):
+            service.send(preview, dry_run=dry_run)
     assert provider_requests(fcm, apns) == 0
 
 
