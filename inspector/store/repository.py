@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, literal_column, or_, select, union_all
-from sqlalchemy.engine import URL, Connection, Dialect, Engine
+from sqlalchemy.engine import URL, Dialect, Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import PoolProxiedConnection
 
 from inspector.config import describe_url
 from inspector.lookup import RESULT_CAP, KeyKind, Lookup, Probe
@@ -171,27 +173,31 @@ class _DriverStatement:
             is not None
         )
 
-    def rows(self, conn: Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    def rows(self, conn: PoolProxiedConnection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         values = self._compiled.construct_params(params)
         for name, proc in self._binds.items():
             values[name] = proc(values[name])
         args: Any = values if self._names is None else tuple(values[n] for n in self._names)
-        dbapi_conn = conn.connection.dbapi_connection
-        assert dbapi_conn is not None
-        cursor = dbapi_conn.cursor()
+        cursor = conn.cursor()
         try:
             cursor.execute(self.sql, args)
             rows = cursor.fetchall()
+            cursor.close()
         except self._dialect.loaded_dbapi.Error as exc:
-            lost = self._dialect.is_disconnect(exc, dbapi_conn, cursor)
+            lost = self._dialect.is_disconnect(exc, conn.dbapi_connection, cursor)
             if lost:
-                conn.invalidate()
-            raise DBAPIError.instance(
-                self.sql, args, exc, self._dialect.loaded_dbapi.Error, connection_invalidated=lost
-            ) from exc
-        finally:
-            if not conn.invalidated:
+                conn.invalidate(exc)
+            else:
                 cursor.close()
+            raise DBAPIError.instance(
+                self.sql,
+                args,
+                exc,
+                self._dialect.loaded_dbapi.Error,
+                hide_parameters=True,
+                connection_invalidated=lost,
+                dialect=self._dialect,
+            ) from exc
         if not self._results:
             return list(rows)
         processed = []
@@ -242,6 +248,27 @@ class StoreRepository:
             prepared = self._statements[key] = _DriverStatement(build(), self._engine.dialect)
         return prepared
 
+    @contextmanager
+    def _driver(self) -> Iterator[PoolProxiedConnection]:
+        """A pooled driver connection (pinged by the pool), given back on exit."""
+        dialect = self._engine.dialect
+        try:
+            conn = self._engine.raw_connection()
+        except dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(
+                None,
+                None,
+                exc,
+                dialect.loaded_dbapi.Error,
+                hide_parameters=True,
+                connection_invalidated=dialect.is_disconnect(exc, None, None),
+                dialect=dialect,
+            ) from exc
+        try:
+            yield conn
+        finally:
+            conn.close()
+
     # -- lookups ---------------------------------------------------------------
 
     def find(self, lookup: Lookup) -> FindResult:
@@ -251,7 +278,7 @@ class StoreRepository:
         probes = lookup.probes
         cap = self.result_cap
         kinds = tuple(p.kind for p in probes)
-        with translated(self.url), self._engine.connect() as conn:
+        with translated(self.url), self._driver() as conn:
             if len(probes) == 1:
                 probe = probes[0]
                 params = {**_probe_params(probe.kind, probe.value), "cap": cap + 1}
@@ -283,7 +310,7 @@ class StoreRepository:
         self.check_schema()
         params = {**_probe_params(KeyKind.INSTALLATION_ID, installation_id), "cap": 1}
         stmt = self._statement(KeyKind.INSTALLATION_ID, lambda: _FIND[KeyKind.INSTALLATION_ID])
-        with translated(self.url), self._engine.connect() as conn:
+        with translated(self.url), self._driver() as conn:
             rows = stmt.rows(conn, params)
         return _installation(rows[0]) if rows else None
 
@@ -310,7 +337,7 @@ class StoreRepository:
         key = ("history", len(wanted), before is not None)
         stmt = self._statement(key, lambda: _history_select(len(wanted), before is not None))
         self.check_schema()
-        with translated(self.url), self._engine.connect() as conn:
+        with translated(self.url), self._driver() as conn:
             rows = stmt.rows(conn, params)
         events = tuple(_event(r) for r in rows[:limit])
         cursor = (
@@ -358,9 +385,10 @@ class StoreRepository:
         return result
 
     def _count_beyond_cap(
-        self, conn: Connection, kind: KeyKind, params: dict[str, Any]
+        self, conn: PoolProxiedConnection, kind: KeyKind, params: dict[str, Any]
     ) -> int | None:
-        total = conn.execute(_COUNT[kind], {**params, "cap": COUNT_LIMIT + 1}).scalar_one()
+        stmt = self._statement(("count", kind), lambda: _COUNT[kind])
+        total = stmt.rows(conn, {**params, "cap": COUNT_LIMIT + 1})[0][0]
         return None if total > COUNT_LIMIT else total - self.result_cap
 
 
