@@ -19,7 +19,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, Switch, TextArea
@@ -35,16 +35,18 @@ class PushComposeScreen(ModalScreen[Compose | None]):
     PushComposeScreen { align: center middle; }
     PushComposeScreen > #compose-dialog {
         width: 90; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 1 2;
+        border: thick $primary; background: $surface; padding: 0 1;
     }
-    PushComposeScreen .field-label { margin-top: 1; color: $text-muted; }
-    PushComposeScreen #body { height: 5; }
-    PushComposeScreen #mark-row { height: auto; margin-top: 1; }
+    PushComposeScreen .dialog-title { text-style: bold; }
+    PushComposeScreen .field-label { color: $text-muted; }
+    PushComposeScreen #body { height: 4; }
+    PushComposeScreen #mark-row { height: auto; }
     PushComposeScreen #mark-row Label { padding: 1 1; }
-    PushComposeScreen #size { margin-top: 1; }
     PushComposeScreen #size.-over { color: $error; text-style: bold; }
     PushComposeScreen #problem { color: $error; height: auto; }
-    PushComposeScreen #buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    /* Docked: size, problem and the buttons stay in view while the fields scroll. */
+    PushComposeScreen #footer { dock: bottom; height: auto; }
+    PushComposeScreen #buttons { height: auto; align-horizontal: right; }
     PushComposeScreen #buttons Button { margin-left: 2; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -68,7 +70,7 @@ class PushComposeScreen(ModalScreen[Compose | None]):
     def compose(self) -> ComposeResult:
         i = self.installation
         model = " ".join(x for x in (i.device_brand, i.device_model) if x) or i.platform
-        with Vertical(id="compose-dialog"):
+        with VerticalScroll(id="compose-dialog"):
             yield Static(
                 f"Test push to ONE device: {model} · {i.app.name} · customer"
                 f" {i.custom_user_id or '—'}",
@@ -92,11 +94,12 @@ class PushComposeScreen(ModalScreen[Compose | None]):
                     f'Mark as test: "{TEST_PREFIX.strip()}" title prefix, operator and journal'
                     " record id in the data"
                 )
-            yield Static("", id="size")
-            yield Static("", id="problem")
-            with Horizontal(id="buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Review…", id="review", variant="primary")
+            with Vertical(id="footer"):
+                yield Static("", id="size")
+                yield Static("", id="problem")
+                with Horizontal(id="buttons"):
+                    yield Button("Cancel", id="cancel")
+                    yield Button("Review…", id="review", variant="primary")
 
     def on_mount(self) -> None:
         self._ready = True

@@ -26,15 +26,21 @@ class PushConfirmScreen(ModalScreen[bool]):
     PushConfirmScreen { align: center middle; }
     PushConfirmScreen > #confirm-dialog {
         width: 100; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $warning; background: $surface; padding: 1 2;
+        border: thick $warning; background: $surface; padding: 0 1;
     }
     PushConfirmScreen.-production > #confirm-dialog { border: thick $error; }
+    /* Docked: the environment and the buttons stay in view while the details scroll. */
+    PushConfirmScreen #header { dock: top; height: auto; }
+    PushConfirmScreen #footer { dock: bottom; height: auto; }
+    PushConfirmScreen .dialog-title { text-style: bold; }
     PushConfirmScreen #environment { text-style: bold; }
     PushConfirmScreen.-production #environment { background: $error; color: $text; }
-    PushConfirmScreen #payload { height: auto; max-height: 14; border: round $panel; }
+    PushConfirmScreen #payload-text { border: round $panel; height: auto; }
     PushConfirmScreen .warning { color: $warning; }
-    PushConfirmScreen #typed { width: 20; }
-    PushConfirmScreen #buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    PushConfirmScreen #typed-row { height: auto; }
+    PushConfirmScreen #typed-row Label { padding: 1 1; }
+    PushConfirmScreen #typed { width: 12; }
+    PushConfirmScreen #buttons { height: auto; align-horizontal: right; }
     PushConfirmScreen #buttons Button { margin-left: 2; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -52,12 +58,26 @@ class PushConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         p = self.prepared
         i = p.installation
-        with Vertical(id="confirm-dialog"):
-            yield Static("Send this test push to ONE device?", classes="dialog-title")
-            yield Static(
-                f" {p.environment.upper()} · {p.store_label} · operator {p.operator} ",
-                id="environment",
-            )
+        with VerticalScroll(id="confirm-dialog"):
+            with Vertical(id="header"):
+                yield Static("Send this test push to ONE device?", classes="dialog-title")
+                yield Static(
+                    f" {p.environment.upper()} · {p.store_label} · operator {p.operator} ",
+                    id="environment",
+                )
+            with Vertical(id="footer"):
+                if self.production:
+                    with Horizontal(id="typed-row"):
+                        yield Label("Type the last 4 characters of the installation id:")
+                        yield Input(id="typed", max_length=4, placeholder="····")
+                with Horizontal(id="buttons"):
+                    yield Button("Cancel", id="cancel")
+                    yield Button(
+                        "Send to this device",
+                        id="send",
+                        variant="error",
+                        disabled=self.production,
+                    )
             yield Static(
                 Text.assemble(
                     ("Customer      ", "bold"), i.custom_user_id or "—", "\n",
@@ -72,26 +92,14 @@ class PushConfirmScreen(ModalScreen[bool]):
                 ),
                 id="device",
             )  # fmt: skip
+            for warning in p.warnings:
+                yield Static(f"⚠ {warning}", classes="warning")
             yield Label(
                 f"Payload: {p.payload_bytes} of {PAYLOAD_LIMIT} bytes"
                 f" · collapse id {p.content.collapse_id}",
                 id="payload-size",
             )
-            with VerticalScroll(id="payload"):
-                yield Static(Text(p.payload_text), id="payload-text")
-            for warning in p.warnings:
-                yield Static(f"⚠ {warning}", classes="warning")
-            if self.production:
-                yield Label(
-                    "PRODUCTION: type the last four characters of the installation id to"
-                    " enable Send"
-                )
-                yield Input(id="typed", max_length=4, placeholder="····")
-            with Horizontal(id="buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button(
-                    "Send to this device", id="send", variant="error", disabled=self.production
-                )
+            yield Static(Text(p.payload_text), id="payload-text")
 
     def on_mount(self) -> None:
         self.set_class(self.production, "-production")
