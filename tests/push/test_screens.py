@@ -268,3 +268,19 @@ async def test_policy_test_devices_refuses_then_allows(
         assert len(fcm.requests) == 1
     finally:
         journal.close()
+
+
+async def test_environment_and_buttons_stay_visible_on_a_small_terminal(
+    make_settings: Callable[..., Settings],
+    make_service: Callable[..., PushService],
+    fcm: FakeFcm,
+) -> None:
+    service = make_service(make_settings(environment="production"))
+    app = Host(service, UNICODE_DEVICE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: composing(app))
+        visible = app.screen.region
+        assert visible.contains_region(app.screen.query_one("#review").region)
+        screen = await to_confirm(pilot)
+        for selector in ("#environment", "#typed", "#cancel", "#send"):
+            assert visible.contains_region(screen.query_one(selector).region), selector
