@@ -22,6 +22,7 @@ from inspector.fixtures.generator import (
     heavy_installation_id,
     installation_row,
     row_keys,
+    sample_keys,
 )
 from inspector.lookup import parse_query
 from inspector.store.models import Base, EventRow, InstallationRow
@@ -59,6 +60,14 @@ def test_row_keys_agree_with_the_rows(mix: list[dict[str, object]]) -> None:
         assert keys.push_token == row["push_token"]
         assert keys.platform == row["platform"]
     assert heavy_installation_id(SEED) == mix[0]["installation_id"]
+
+
+def test_key_samples_are_repeatable_rows_of_the_store() -> None:
+    sample = sample_keys(SEED, 1_000, 200, draw=1)
+    assert sample == sample_keys(SEED, 1_000, 200, draw=1)
+    assert sample != sample_keys(SEED, 1_000, 200, draw=2)
+    assert all(0 <= k.index < 1_000 and k == row_keys(SEED, k.index) for k in sample)
+    assert len({k.index for k in sample}) > 150
 
 
 def share(rows: list[dict[str, object]], predicate: Callable[[dict[str, object]], bool]) -> float:
