@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Callable
 
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static, TextArea
 
@@ -278,9 +279,11 @@ async def test_environment_and_buttons_stay_visible_on_a_small_terminal(
     service = make_service(make_settings(environment="production"))
     app = Host(service, UNICODE_DEVICE)
     async with app.run_test(size=(80, 24)) as pilot:
+        visible = Region(0, 0, 80, 24)
         await until(pilot, lambda: composing(app))
-        visible = app.screen.region
+        await until(pilot, lambda: bool(app.screen.query_one("#review").region))
         assert visible.contains_region(app.screen.query_one("#review").region)
         screen = await to_confirm(pilot)
         for selector in ("#environment", "#typed", "#cancel", "#send"):
-            assert visible.contains_region(screen.query_one(selector).region), selector
+            region = screen.query_one(selector).region
+            assert region and visible.contains_region(region), selector
