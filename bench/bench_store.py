@@ -121,6 +121,7 @@ def sqlite_store(n: int, args: argparse.Namespace) -> URL:
         args.events,
         seed=args.seed,
         heavy_device_events=args.heavy,
+        progress=sys.stderr,
     )
     with sqlite3.connect(tmp) as conn:
         conn.execute(f"PRAGMA user_version = {STORE_VERSION}")
@@ -149,7 +150,9 @@ def postgres_store(n: int, args: argparse.Namespace) -> URL:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"))
         print(f"building PostgreSQL database {name}", file=sys.stderr)
-        result = generate(url, n, args.events, seed=args.seed, heavy_device_events=args.heavy)
+        result = generate(
+            url, n, args.events, seed=args.seed, heavy_device_events=args.heavy, progress=sys.stderr
+        )
         with admin.connect() as conn:
             conn.execute(text(f"COMMENT ON DATABASE \"{name}\" IS 'complete'"))
         print(f"built in {result.seconds:.0f} s", file=sys.stderr)

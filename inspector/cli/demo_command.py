@@ -7,6 +7,7 @@ real installation store by mistake.
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -95,6 +96,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             seed=args.seed,
             heavy_device_events=args.heavy_device_events,
             now=now,
+            progress=sys.stderr,
         )
     except GeneratorRefused:
         raise CliError(
@@ -104,6 +106,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         ) from None
     except SQLAlchemyError as exc:
         raise CliError(str(translate_error(exc, url)), EXIT_UNREACHABLE) from None
+    except ValueError as exc:
+        raise CliError(f"--now: {exc}", EXIT_BAD_INPUT) from None
     except GeneratorFailed as exc:
         raise CliError(f"{exc} ({label})", EXIT_UNREACHABLE) from None
     except ImportError as exc:

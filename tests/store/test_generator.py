@@ -221,6 +221,19 @@ def test_cli_names_a_bad_url(url: str, message: str, capsys: pytest.CaptureFixtu
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("now", "message"),
+    [("yesterday", "not an ISO 8601 time"), ("0001-01-01", "now must lie between")],
+)
+def test_cli_names_a_bad_now(
+    now: str, message: str, make_database: Callable[[str], URL], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = make_database("sqlite").render_as_string(hide_password=False)
+    assert main(["demo", "--installations", "5", "--url", url, "--now", now]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
 def test_cli_hides_the_password_of_an_unreachable_server(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
