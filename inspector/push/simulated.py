@@ -15,6 +15,7 @@ from inspector.push.payload import wire_format
 from inspector.store.records import Installation
 
 LABEL = "Simulated (demo, nothing was sent)"
+_NAMES = {"apns": "APNs", "fcm": "FCM"}
 
 
 class SimulatedProvider:
@@ -40,7 +41,7 @@ class SimulatedProvider:
         if reason is None:
             message_id = f"simulated-{uuid.uuid4()}"
             what = "would have validated" if dry_run else "would have accepted"
-            text = f"{LABEL}: {wire.upper()} {what} this push ({message_id})."
+            text = f"{LABEL}: {_NAMES[wire]} {what} this push ({message_id})."
             return PushResult(
                 provider=self.name,
                 ok=True,
