@@ -56,6 +56,18 @@ _FCM = {
     "UNAVAILABLE": Verdict(
         "UNAVAILABLE", "unavailable", "FCM is overloaded or unavailable right now; {retry}."
     ),
+    "UNAUTHENTICATED": Verdict(
+        "UNAUTHENTICATED",
+        "credentials",
+        "FCM did not accept the OAuth token (expired or revoked): a fresh one is fetched"
+        " for the next send; send again.",
+    ),
+    "PERMISSION_DENIED": Verdict(
+        "PERMISSION_DENIED",
+        "credentials",
+        "The service account may not send for project {project}: give it the Firebase"
+        " Cloud Messaging role, or enable the FCM API in that project.",
+    ),
     "UNSPECIFIED_ERROR": Verdict(
         "UNSPECIFIED_ERROR", "unavailable", "FCM failed without saying why; {retry}."
     ),

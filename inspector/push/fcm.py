@@ -93,6 +93,11 @@ class _OneShotFCM(FCMNotification):
                 self.credentials.refresh(self._token_request)
             return str(self.credentials.token)
 
+    def forget_token(self) -> None:
+        """FCM refused the bearer token: the next send fetches a new one."""
+        with self._token_lock:
+            self.credentials.token = None
+
     def endpoint(self, project_id: str) -> str:
         return f"{self.FCM_END_POINT_BASE}/{project_id}/messages:send"
 
@@ -232,6 +237,8 @@ class FcmProvider:
         if status == 200:
             return self._failure("BAD_RESPONSE", status, clock, dry_run)
         code = fcm_error_code(doc) if isinstance(doc, dict) else None
+        if status == 401 and code != "THIRD_PARTY_AUTH_ERROR":
+            self._api.forget_token()
         retry_after = retry_after_seconds(response.headers.get("Retry-After"))
         return PushResult(
             provider=self.name,

@@ -190,3 +190,16 @@ def test_oauth_refusal_is_reported_once_without_secrets(
     assert fcm.token_requests == 1  # google-auth would retry with sleeps; we do not
     assert fcm.requests == []
     assert "PRIVATE KEY" not in result.explanation
+
+
+def test_a_refused_oauth_token_is_replaced_for_the_next_send(
+    service: PushService, fcm: FakeFcm
+) -> None:
+    assert send(service).ok
+    fcm.issued.clear()  # the token is revoked
+    refused = send(service)
+    assert (refused.status, refused.reason) == (401, "UNAUTHENTICATED")
+    assert "a fresh one is fetched for the next send" in refused.explanation
+    assert len(fcm.requests) == 2  # not resent by itself
+    assert send(service, WEB).ok
+    assert fcm.token_requests == 2
