@@ -130,6 +130,11 @@ class PushService:
             return f"cannot read the journal to apply rate limits: {exc}"
         return None
 
+    def is_simulated(self, installation: Installation) -> bool:
+        """Whether a send to this installation goes to the demo's simulated provider."""
+        provider = self._providers.get(wire_format(installation) or "")
+        return provider is not None and provider.name == "simulated"
+
     # -- building ----------------------------------------------------------------
 
     def preview(self, installation: Installation, compose: Compose) -> PreparedPush:

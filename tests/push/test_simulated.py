@@ -36,6 +36,7 @@ def demo_service(
 
 
 def test_demo_sends_are_simulated_and_say_so(demo_service: PushService) -> None:
+    assert demo_service.is_simulated(demo_service.store.get(ANA_IPHONE))
     prepared = demo_service.prepare(ANA_IPHONE, HELLO)
     assert prepared.provider == "simulated" and prepared.simulated
     assert "SIMULATED" in "\n".join(prepared.summary_lines())

@@ -73,7 +73,8 @@ class PushComposeScreen(ModalScreen[Compose | None]):
         with VerticalScroll(id="compose-dialog"):
             yield Static(
                 f"Test push to ONE device: {model} · {i.app.name} · customer"
-                f" {i.custom_user_id or '—'}",
+                f" {i.custom_user_id or '—'}"
+                + (" · SIMULATED (demo)" if self.service.is_simulated(i) else ""),
                 classes="dialog-title",
             )
             yield Label("Title", classes="field-label")
