@@ -43,9 +43,44 @@ def drop_triggers(url: URL) -> None:
     engine.dispose()
 
 
+JOURNAL_TABLES = ("audit_log", "audit_chain_head", "test_devices", "journal_meta",
+                  "journal_schema")  # fmt: skip
+
+
+def empty_journal_database(url: URL) -> None:
+    """Drop every journal object: cheaper than a new server database for each test."""
+    engine = raw_engine(url)
+    with engine.begin() as conn:
+        if url.get_backend_name() == "postgresql":
+            conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+            conn.execute(text(f"DROP TABLE IF EXISTS {', '.join(JOURNAL_TABLES)} CASCADE"))
+            conn.execute(text("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE"))
+        else:
+            conn.execute(text(f"DROP TABLE IF EXISTS {', '.join(JOURNAL_TABLES)}"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def server_journal_databases() -> dict[str, URL]:
+    return {}
+
+
 @pytest.fixture
-def journal_url(dialect: str, make_database: Callable[[str], URL]) -> URL:
-    return make_database(dialect)
+def journal_url(
+    dialect: str,
+    make_database: Callable[[str], URL],
+    server_journal_databases: dict[str, URL],
+) -> URL:
+    """An empty database for a journal: a new file on SQLite, one reused database emptied
+    before each test on the servers."""
+    if dialect == "sqlite":
+        return make_database("sqlite")
+    url = server_journal_databases.get(dialect)
+    if url is None:
+        url = server_journal_databases[dialect] = make_database(dialect)
+    else:
+        empty_journal_database(url)
+    return url
 
 
 @pytest.fixture
