@@ -148,6 +148,8 @@ def test_read_timeout_is_ambiguous_and_not_retried(
     assert (result.reason, result.ambiguous) == ("TIMEOUT", True)
     assert "Nothing was retried" in result.explanation
     assert len(apns["production"].requests) == 1
+    apns["production"].mode = "ok"
+    assert send(service, REINSTALL_NEW).ok  # the provider stays usable
 
 
 def test_connection_reset_is_ambiguous_and_the_next_send_reconnects(

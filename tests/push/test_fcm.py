@@ -146,6 +146,8 @@ def test_read_timeout_is_reported_and_not_retried(
     assert "Nothing was retried" in result.explanation
     assert len(fcm.requests) == 1
     assert journal.entries(installation_id=UNICODE_DEVICE)[0].outcome == "TIMEOUT"
+    fcm.mode = "ok"
+    assert send(service, WEB).ok  # the provider stays usable
 
 
 def test_connection_reset_is_ambiguous_and_not_retried(service: PushService, fcm: FakeFcm) -> None:
