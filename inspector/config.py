@@ -89,10 +89,10 @@ class Settings:
     push_policy: PushPolicy
     is_demo: bool = False
     statement_timeout_s: float = 5.0
-    fcm_credentials: Path | None = None
+    fcm_credentials: Path | None = field(default=None, repr=False)
     fcm_url: str = "https://fcm.googleapis.com"
-    apns_key_file: Path | None = None
-    apns_key_id: str | None = None
+    apns_key_file: Path | None = field(default=None, repr=False)
+    apns_key_id: str | None = field(default=None, repr=False)
     apns_team_id: str | None = None
     apns_url_production: str = "https://api.push.apple.com"
     apns_url_sandbox: str = "https://api.sandbox.push.apple.com"
