@@ -14,17 +14,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
-from textual.widgets import DataTable, Footer, Input, Static, TabbedContent
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, Static, TabbedContent
 from textual.worker import Worker, WorkerState
 
 from inspector.config import Settings
 from inspector.export import event_to_dict, installation_to_dict
 from inspector.health import DeviceState, push_warnings
 from inspector.lookup import KeyKind, Lookup, Probe, QueryError, ZeroAdvertisingIdError, parse_query
-from inspector.store.records import FindResult, HistoryCursor, Match
+from inspector.store.records import FindResult, HistoryCursor, HistoryPage, Match
 from inspector.tui.commands import BY_ACTION, InspectorCommands, bindings
 from inspector.tui.errors import describe_error, is_journal_error
 from inspector.tui.messages import (
@@ -49,6 +50,7 @@ from inspector.tui.widgets.attributes import AttributesView
 from inspector.tui.widgets.banner import EnvironmentBanner
 from inspector.tui.widgets.details import DeviceDetails
 from inspector.tui.widgets.history import HistoryView
+from inspector.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from inspector.journal import Journal
@@ -58,6 +60,7 @@ if TYPE_CHECKING:
 HISTORY_PAGE = 50
 EXPORT_EVENTS = 200
 BACK_LIMIT = 50
+SPINNER_AFTER_S = 0.3
 SEARCH_PLACEHOLDER = "Customer ID, Installation ID, Advertising ID or push token  (Enter to search)"
 
 
@@ -80,10 +83,11 @@ class ResultView:
 
 
 class InspectorApp(App[None]):
-    CSS_PATH = "inspector.tcss"
+    CSS_PATH = Path(__file__).with_name("inspector.tcss")
     TITLE = "inspector"
     BINDINGS: ClassVar[list[BindingType]] = bindings()
     COMMANDS = App.COMMANDS | {InspectorCommands}
+    spinner_after_s = SPINNER_AFTER_S
 
     def __init__(
         self,
@@ -118,6 +122,9 @@ class InspectorApp(App[None]):
         self._history_generation = 0
         self._history_cursor: HistoryCursor | None = None
         self._activity_for: str | None = None
+        self._command_key: tuple[bool, bool] = (True, False)
+        self._prefetched: tuple[str, HistoryPage] | None = None
+        self._spinner: Timer | None = None
 
     # -- layout -------------------------------------------------------------------------
 
@@ -133,7 +140,7 @@ class InspectorApp(App[None]):
             id="empty",
         )
         yield DeviceDetails(id="details")
-        yield Footer()
+        yield KeyBar(self.command_state, id="keybar")
 
     def on_mount(self) -> None:
         self.query_one("#details").display = False
@@ -156,6 +163,21 @@ class InspectorApp(App[None]):
         if action == "back" and not self.back_stack:
             return None
         return True
+
+    def _refresh_commands(self) -> None:
+        """Recomposing the footer is costly: only when what is available has changed."""
+        state = (self.device is None, bool(self.back_stack))
+        if state != self._command_key:
+            self._command_key = state
+            self.refresh_bindings()
+            self.query_one(KeyBar).redraw()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Letters type into an input: the key bar then says how to get out of it.
+        in_input = isinstance(event.widget, Input)
+        keybar = self.query_one(KeyBar)
+        if keybar.in_search != in_input:
+            keybar.redraw(in_input)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in BY_ACTION and len(self.screen_stack) > 1:
@@ -199,7 +221,9 @@ class InspectorApp(App[None]):
         kinds = tuple(p.kind for p in lookup.probes)
         self._pending = (query, description, kinds)
         self.set_status(f"Searching {description}…", "busy")
-        self.query_one("#results", DataTable).loading = True
+        self._stop_spinner()
+        # A fast answer never flashes a spinner; a slow database shows one.
+        self._spinner = self.set_timer(self.spinner_after_s, self._start_spinner)
         self._lookup_worker = self.run_lookup(self._generation, lookup)
 
     def _cancel_lookup(self, message: str | None) -> None:
@@ -209,9 +233,22 @@ class InspectorApp(App[None]):
         self._pending = None
         self._lookup_worker = None
         self.workers.cancel_group(self, "lookup")
-        self.query_one("#results", DataTable).loading = False
+        self._stop_spinner()
         if message:
             self.set_status(message, "info")
+
+    def _start_spinner(self) -> None:
+        self._spinner = None
+        if self._pending is not None:
+            self.query_one("#results", DataTable).loading = True
+
+    def _stop_spinner(self) -> None:
+        if self._spinner is not None:
+            self._spinner.stop()
+            self._spinner = None
+        results = self.query_one("#results", DataTable)
+        if results.loading:
+            results.loading = False
 
     @work(thread=True, exclusive=True, group="lookup", exit_on_error=False)
     def run_lookup(self, generation: int, lookup: Lookup) -> None:
@@ -220,10 +257,15 @@ class InspectorApp(App[None]):
         except Exception:
             self._audit_lookup(lookup, "error", 0)
             raise
+        first_page = None
+        if result.matches and generation == self._generation:
+            rows, _ = result_rows(result.matches, self.clock())
+            first = rows[0].installation_id
+            first_page = (first, self.store.history(first, limit=self.history_page_size))
+        kinds = tuple(p.kind for p in lookup.probes)
+        self.post_message(LookupFinished(generation, lookup.description, kinds, result, first_page))
         outcome = "ok" if result.matches else "not_found"
         self._audit_lookup(lookup, outcome, len(result.matches))
-        kinds = tuple(p.kind for p in lookup.probes)
-        self.post_message(LookupFinished(generation, lookup.description, kinds, result))
 
     def _audit_lookup(self, lookup: Lookup, outcome: str, found: int) -> None:
         """Runs in the worker thread; a journal failure warns and never blocks the lookup."""
@@ -243,7 +285,7 @@ class InspectorApp(App[None]):
             return  # superseded by a newer search
         query, description, kinds = self._pending
         self._pending = None
-        self.query_one("#results", DataTable).loading = False
+        self._stop_spinner()
         if self.view is not None:
             self.back_stack.append(self.view)
             del self.back_stack[:-BACK_LIMIT]
@@ -254,6 +296,7 @@ class InspectorApp(App[None]):
             return
         view = ResultView(query, description, kinds, message.result)
         self.view = view
+        self._prefetched = message.first_page
         self.show_results(view)
         search = self.query_one("#search", Input)
         if search.has_focus and search.value == query:
@@ -300,7 +343,7 @@ class InspectorApp(App[None]):
         self._activity_for = None
         self.query_one("#details").display = match is not None
         self.query_one("#empty").display = match is None
-        self.refresh_bindings()
+        self._refresh_commands()
         if match is None or self.view is None:
             return
         self.view.selected = installation_id
@@ -308,7 +351,12 @@ class InspectorApp(App[None]):
         inst = match.installation
         self.query_one(AttributesView).show(inst.attributes)
         self.query_one(HistoryView).reset(self.clock())
-        self._load_history(first=True)
+        prefetched, self._prefetched = self._prefetched, None
+        if prefetched is not None and prefetched[0] == inst.installation_id:
+            self._history_cursor = prefetched[1].next_cursor
+            self.query_one(HistoryView).add_page(prefetched[1])
+        else:
+            self._load_history(first=True)
         self.query_one(ActivityView).reset()
         if self.query_one(DeviceDetails).active == "activity":
             self._load_activity()
@@ -674,7 +722,7 @@ class InspectorApp(App[None]):
         if worker.group == "lookup":
             if worker is self._lookup_worker:
                 self._pending = None
-                self.query_one("#results", DataTable).loading = False
+                self._stop_spinner()
                 self.set_status(text, "error")
             return
         if worker.group == "history":

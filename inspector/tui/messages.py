@@ -12,13 +12,21 @@ class LookupFinished(Message):
     """A search (or a customer jump) came back; `generation` tells stale from current."""
 
     def __init__(
-        self, generation: int, description: str, kinds: tuple[KeyKind, ...], result: FindResult
+        self,
+        generation: int,
+        description: str,
+        kinds: tuple[KeyKind, ...],
+        result: FindResult,
+        first_page: tuple[str, HistoryPage] | None = None,
     ) -> None:
         super().__init__()
         self.generation = generation
         self.description = description
         self.kinds = kinds
         self.result = result
+        # The history page of the device shown first, fetched with the lookup so the
+        # details and the history arrive in the same frame.
+        self.first_page = first_page
 
 
 class HistoryLoaded(Message):

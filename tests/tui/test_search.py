@@ -216,10 +216,16 @@ async def test_slow_database_shows_progress_and_typing_cancels(
 ) -> None:
     store = SlowStore(sqlite_demo_url)
     app = make_app(store=store)
+    app.spinner_after_s = 0.001  # the spinner waits a moment so fast answers never flash it
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press(*CUSTOMER_ANA, "enter")
         assert status_text(app) == "Searching Customer ID cust-42…"
-        assert app.query_one("#results").loading
+        results_table = app.query_one("#results")
+        for _ in range(100):  # until the spinner's timer has fired
+            if results_table.loading:
+                break
+            await pilot.pause()
+        assert results_table.loading
         # The UI answers keys while the database is busy.
         await pilot.press("f1")
         assert type(app.screen).__name__ == "HelpScreen"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -18,18 +17,39 @@ from inspector.tui.widgets.history import HistoryView
 TABS = ("overview", "push", "attributes", "history", "activity")
 
 
-def fields_table(fields: Sequence[tuple[str, str]], pairs_per_row: int = 2) -> Table:
-    """Label/value pairs side by side; values are Text, so stored data is never markup."""
-    grid = Table.grid(padding=(0, 2), expand=True)
-    for _ in range(pairs_per_row):
-        grid.add_column(style="bold", no_wrap=True)
-        grid.add_column(ratio=1)
-    for start in range(0, len(fields), pairs_per_row):
-        cells: list[Text] = []
-        for label, value in fields[start : start + pairs_per_row]:
-            cells += [Text(label), Text(value)]
-        grid.add_row(*cells)
-    return grid
+VALUE_WIDTH = 44
+
+
+def fields_text(fields: Sequence[tuple[str, str]], value_width: int = VALUE_WIDTH) -> Text:
+    """Label/value pairs, two per line when the first value fits its column.
+
+    Plain Text with computed padding: a Rich Table re-measures on every repaint, which
+    cost more than the rest of the device view. Values are Text, never markup."""
+    label_width = max((len(label) for label, _ in fields), default=0)
+    text = Text(overflow="fold")
+    pending: tuple[str, str] | None = None
+
+    def pair(label: str, value: str, pad: bool) -> None:
+        text.append(label.ljust(label_width + 2), style="bold")
+        text.append(value.ljust(value_width + 2) if pad else value)
+
+    for label, value in fields:
+        if pending is None:
+            if len(value) <= value_width:
+                pending = (label, value)
+            else:
+                pair(label, value, pad=False)
+                text.append("\n")
+            continue
+        pair(*pending, pad=True)
+        pair(label, value, pad=False)
+        text.append("\n")
+        pending = None
+    if pending is not None:
+        pair(*pending, pad=False)
+        text.append("\n")
+    text.rstrip()
+    return text
 
 
 def warnings_text(warnings: Sequence[str], verdict: str | None = None) -> Text:
@@ -69,12 +89,12 @@ class DeviceDetails(Vertical):
         self.query_one("#tabs", TabbedContent).active = tab
 
     def show_overview(self, fields: Sequence[tuple[str, str]]) -> None:
-        self.query_one("#overview-fields", Static).update(fields_table(fields))
+        self.query_one("#overview-fields", Static).update(fields_text(fields))
 
     def show_push(
         self, fields: Sequence[tuple[str, str]], warnings: Sequence[str], verdict: str | None
     ) -> None:
-        self.query_one("#push-fields", Static).update(fields_table(fields))
+        self.query_one("#push-fields", Static).update(fields_text(fields))
         self.query_one("#push-warnings", Static).update(
             Group(Text(""), warnings_text(warnings, verdict))
         )

@@ -1,0 +1,287 @@
+"""Figures for the Textual app, measured headless with Pilot. A script, not a test.
+
+    .venv/bin/python bench/bench_tui.py --store-url sqlite:////path/store-1m.db \
+        [--lookups 50] [--heavy-iid IID | --seed 0]
+
+It builds nothing: point it at a store made with
+`inspector demo --installations 1000000 --heavy-device-events 1000000 --url ...`.
+Prints:
+- Enter -> device details drawn, p50/p90 over N lookups (keys sampled from the store,
+  rotating Customer ID, Installation ID, Advertising ID and push token);
+- cold start to the search input ready, the inspector vs a minimal Textual app (Header,
+  Input, DataTable), each started as a fresh process, median of 5, in the same run;
+- opening the device with the most events: time to the first history page drawn and the
+  process's resident memory before and after (and after scrolling 10 more pages).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from inspector.config import load_settings
+from inspector.store.repository import StoreRepository
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+SIZE = (140, 45)
+
+
+def rss_mib() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def send_key(app: Any, key: str, char: str | None = None) -> None:
+    """What Pilot.press does, without its wait for the process to go idle (that wait is
+    a test heuristic of up to a second, not something a user sees)."""
+    from textual import events
+
+    event = events.Key(key, char)
+    event.set_sender(app)
+    app._driver.send_message(event)
+
+
+async def until(condition: Any) -> None:
+    while not condition():
+        await asyncio.sleep(0.0002)
+
+
+class Frames:
+    """Times the frames the screen renders: `first_with(condition)` is the end of the first
+    frame rendered while the condition held, i.e. the state is on screen."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.condition: Any = None
+        self.drawn_at: float | None = None
+        screen = app.screen
+        original = screen._compositor_refresh
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            result = original(*args, **kwargs)
+            if self.condition is not None and self.drawn_at is None and self.condition():
+                self.drawn_at = time.perf_counter()
+            return result
+
+        screen._compositor_refresh = timed
+
+    async def first_with(self, condition: Any) -> float:
+        self.drawn_at = None
+        self.condition = condition
+        await until(lambda: self.drawn_at is not None)
+        self.condition = None
+        assert self.drawn_at is not None
+        return self.drawn_at
+
+
+def sample_queries(store: StoreRepository, n: int, rng: random.Random) -> list[str]:
+    """Real keys from the store: one PK range probe per sample, rotating key kinds."""
+    queries: list[str] = []
+    kinds = ("custom_user_id", "installation_id", "advertising_id", "push_token")
+    stmt = text(
+        "SELECT installation_id, custom_user_id, advertising_id, push_token FROM installations "
+        "WHERE installation_id >= :start ORDER BY installation_id LIMIT 1"
+    )
+    with store.engine.connect() as conn:
+        while len(queries) < n:
+            row = conn.execute(stmt, {"start": str(uuid.UUID(int=rng.getrandbits(128)))}).first()
+            if row is None:
+                continue
+            kind = kinds[len(queries) % len(kinds)]
+            value = row._mapping[kind]
+            if not value or value.replace("-", "").strip("0") == "":
+                value = row.installation_id
+            queries.append(value)
+    return queries
+
+
+def heaviest_device(store: StoreRepository, seed: int | None) -> str | None:
+    if seed is not None:
+        try:
+            from inspector.fixtures.generator import heavy_installation_id
+        except ImportError:
+            return None
+        return heavy_installation_id(seed)
+    return None
+
+
+async def measure_lookups(store_url: str, queries: list[str]) -> list[float]:
+    from inspector.tui.app import InspectorApp
+
+    settings = load_settings({"INSPECTOR_STORE_URL": store_url, "INSPECTOR_OPERATOR": "bench"})
+    store = StoreRepository.open(settings.store_url)
+    app = InspectorApp(settings, store, clock=lambda: NOW)
+    times: list[float] = []
+    async with app.run_test(size=SIZE) as pilot:
+        frames = Frames(app)
+        search = app.query_one("#search")
+        for query in queries:
+            await pilot.press("slash")
+            search.value = query  # type: ignore[attr-defined]
+            await pilot.pause()
+            started = time.perf_counter()
+            send_key(app, "enter", "\r")
+
+            def shown(query: str = query) -> bool:
+                if app.query_one("#status").has_class("-error"):
+                    raise SystemExit(f"lookup failed: {app.query_one('#status').content}")
+                return app.view is not None and app.view.query == query and app.device is not None
+
+            times.append((await frames.first_with(shown) - started) * 1000)
+            await app.workers.wait_for_complete()  # the history page, before the next lookup
+    store.close()
+    return times
+
+
+async def measure_heavy(store_url: str, iid: str, pages: int = 10) -> dict[str, float]:
+    from inspector.tui.app import InspectorApp
+
+    settings = load_settings({"INSPECTOR_STORE_URL": store_url, "INSPECTOR_OPERATOR": "bench"})
+    store = StoreRepository.open(settings.store_url)
+    raw_started = time.perf_counter()
+    store.history(iid, limit=50)
+    raw_ms = (time.perf_counter() - raw_started) * 1000
+    app = InspectorApp(settings, store, clock=lambda: NOW)
+    figures: dict[str, float] = {"store_first_page_ms": raw_ms}
+    async with app.run_test(size=SIZE) as pilot:
+        frames = Frames(app)
+        await pilot.pause()
+        figures["rss_before_mib"] = rss_mib()
+        await pilot.press("slash")
+        app.query_one("#search").value = iid  # type: ignore[attr-defined]
+        await pilot.pause()
+        table = app.query_one("#history-table")
+        app.query_one("#tabs").active = "history"  # type: ignore[attr-defined]
+        await pilot.pause()
+        started = time.perf_counter()
+        send_key(app, "enter", "\r")
+        drawn_at = await frames.first_with(
+            lambda: app.device is not None and table.row_count > 0  # type: ignore[attr-defined]
+        )
+        figures["first_page_ms"] = (drawn_at - started) * 1000
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        figures["rss_after_open_mib"] = rss_mib()
+        table.focus()
+        for _ in range(pages):
+            before = table.row_count  # type: ignore[attr-defined]
+            await pilot.press("end")
+            await until(lambda before=before: table.row_count > before)  # type: ignore[attr-defined]
+            await pilot.pause()
+        figures["rows_after_scroll"] = float(table.row_count)  # type: ignore[attr-defined]
+        figures["rss_after_scroll_mib"] = rss_mib()
+    store.close()
+    return figures
+
+
+_START_INSPECTOR = """
+import time, sys
+t0 = time.perf_counter()
+from inspector.cli.common import open_store
+from inspector.config import load_settings
+from inspector.tui.app import InspectorApp
+settings = load_settings({"INSPECTOR_STORE_URL": sys.argv[1]})
+store = open_store(settings)
+journal = None
+try:
+    from inspector.journal import Journal
+    journal = Journal.open(settings)
+except Exception:
+    pass
+class Timed(InspectorApp):
+    def on_ready(self):
+        assert self.focused is self.query_one("#search")
+        self.call_after_refresh(self.exit)
+Timed(settings, store, journal).run(headless=True, size=(140, 45))
+"""
+
+_START_MINIMAL = """
+import time
+from textual.app import App
+from textual.widgets import DataTable, Header, Input
+class Minimal(App):
+    def compose(self):
+        yield Header()
+        yield Input(placeholder="search")
+        yield DataTable()
+    def on_ready(self):
+        self.query_one(Input).focus()
+        self.call_after_refresh(self.exit)
+Minimal().run(headless=True, size=(140, 45))
+"""
+
+
+def cold_start(code: str, args: list[str], runs: int = 5) -> float:
+    env = dict(os.environ)
+    times = []
+    with tempfile.TemporaryDirectory() as home:
+        env["XDG_DATA_HOME"] = home
+        for _ in range(runs):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code, *args], check=True, env=env)
+            times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store-url", required=True)
+    parser.add_argument("--lookups", type=int, default=50)
+    parser.add_argument("--heavy-iid", help="the device with the most events")
+    parser.add_argument("--seed", type=int, help="generator seed: derives --heavy-iid")
+    parser.add_argument("--random-seed", type=int, default=7)
+    args = parser.parse_args()
+
+    url = make_url(args.store_url)
+    store = StoreRepository.open(url)
+    with store.engine.connect() as conn:
+        installations = conn.execute(text("SELECT COUNT(*) FROM installations")).scalar_one()
+    queries = sample_queries(store, args.lookups, random.Random(args.random_seed))
+    heavy = args.heavy_iid or heaviest_device(store, args.seed)
+    store.close()
+    print(f"store: {store.label}, {installations:,} installations")
+
+    times = asyncio.run(measure_lookups(args.store_url, queries))
+    p50 = statistics.median(times)
+    p90 = statistics.quantiles(times, n=10)[-1] if len(times) >= 10 else max(times)
+    print(f"Enter -> details drawn over {len(times)} lookups: p50 {p50:.1f} ms, p90 {p90:.1f} ms,"
+          f" max {max(times):.1f} ms")  # fmt: skip
+
+    inspector_ms = cold_start(_START_INSPECTOR, [args.store_url])
+    minimal_ms = cold_start(_START_MINIMAL, [])
+    ratio = inspector_ms / minimal_ms
+    print(f"cold start to search ready (median of 5 processes): inspector {inspector_ms:.0f} ms,"
+          f" minimal Textual app {minimal_ms:.0f} ms, ratio {ratio:.2f}x")  # fmt: skip
+
+    if heavy:
+        figures: dict[str, Any] = asyncio.run(measure_heavy(args.store_url, heavy))
+        print(f"device with the most events ({heavy}):")
+        print(f"  first history page drawn {figures['first_page_ms']:.1f} ms from Enter "
+              f"(store alone {figures['store_first_page_ms']:.1f} ms)")  # fmt: skip
+        rows, after = figures["rows_after_scroll"], figures["rss_after_scroll_mib"]
+        print(f"  RSS before {figures['rss_before_mib']:.1f} MiB, after opening "
+              f"{figures['rss_after_open_mib']:.1f} MiB, after scrolling to "
+              f"{rows:.0f} events {after:.1f} MiB")  # fmt: skip
+    else:
+        print("no heavy device given (--heavy-iid or --seed): history figures skipped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
