@@ -179,6 +179,10 @@ class InspectorApp(App[None]):
         if keybar.in_search != in_input:
             keybar.redraw(in_input)
 
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if isinstance(event.widget, Input) and self.focused is None:
+            self.query_one(KeyBar).redraw(False)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in BY_ACTION and len(self.screen_stack) > 1:
             # A dialog is open: its own keys apply, not the main screen's.
@@ -198,6 +202,11 @@ class InspectorApp(App[None]):
 
     @on(Input.Changed, "#search")
     def _on_search_changed(self, event: Input.Changed) -> None:
+        if event.value == "?":
+            # No identifier is a lone question mark: it asks for help, as elsewhere.
+            event.input.value = ""
+            self.action_help()
+            return
         # Typing after Enter supersedes the lookup still running.
         if self._pending is not None and event.value != self._pending[0]:
             self._cancel_lookup("Search cancelled: press Enter to search for the new text.")
@@ -315,7 +324,8 @@ class InspectorApp(App[None]):
         for row in rows:
             table.add_row(*row.cells(), key=row.installation_id)
         table.display = True
-        table.styles.height = min(len(rows), 8) + 1
+        # Header, rows, and a line for the horizontal scrollbar of a narrow terminal.
+        table.styles.height = min(len(rows), 8) + 2
         self.set_status(results_title(view.result, view.description), "title")
         selected = view.selected if view.match(view.selected or "") else rows[0].installation_id
         table.move_cursor(row=table.get_row_index(selected), animate=False)
@@ -609,9 +619,25 @@ class InspectorApp(App[None]):
         self.show_results(self.view)
         self.query_one("#results", DataTable).focus()
 
+    # Switching tab by key puts the focus where the arrows are useful in that tab.
+    _TAB_FOCUS: ClassVar[dict[str, str]] = {
+        "history": "#history-table",
+        "attributes": "#attributes-table",
+    }
+
     def _show_tab(self, tab: str) -> None:
-        if self._need_device() is not None:
-            self.query_one(DeviceDetails).active = tab
+        if self._need_device() is None:
+            return
+        details = self.query_one(DeviceDetails)
+        focused = self.focused
+        if focused is not None and details in focused.ancestors:
+            # Focus left inside a pane being hidden would move to a sibling in the same
+            # pane, and TabbedContent would switch back to it.
+            self.query_one("#results").focus()
+        details.active = tab
+        target = self._TAB_FOCUS.get(tab)
+        if target:
+            self.query_one(target).focus()
 
     def action_tab_overview(self) -> None:
         self._show_tab("overview")

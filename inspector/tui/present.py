@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from inspector.health import DeviceState, device_states, token_state
@@ -70,6 +70,7 @@ class ResultRow:
     def cells(self) -> tuple[str, ...]:
         return (
             self.marker,
+            self.state,
             self.customer,
             self.platform,
             self.app,
@@ -78,12 +79,12 @@ class ResultRow:
             self.last_seen,
             self.token,
             self.matched,
-            self.state,
         )
 
 
 RESULT_COLUMNS = (
     " ",
+    "state",
     "customer",
     "platform",
     "app",
@@ -92,7 +93,6 @@ RESULT_COLUMNS = (
     "last seen",
     "token",
     "matched by",
-    "state",
 )
 
 
@@ -241,7 +241,8 @@ def push_fields(
     age = "—"
     if inst.push_token_updated_at is not None:
         days = int((now - inst.push_token_updated_at).total_seconds() // 86400)
-        age = f"{days} day{'s' if days != 1 else ''} (updated {stamp(inst.push_token_updated_at)})"
+        updated = inst.push_token_updated_at.astimezone(UTC).date().isoformat()
+        age = f"{days} day{'s' if days != 1 else ''} (updated {updated})"
     fields = [
         ("Provider", {"apns": "APNs", "fcm": "FCM"}.get(inst.push_provider or "", "—")),
         ("Push token", token),

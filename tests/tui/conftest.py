@@ -104,9 +104,14 @@ def status_text(app: InspectorApp) -> str:
     return str(app.query_one("#status").content)
 
 
-def results(app: InspectorApp) -> list[list[str]]:
+def results(app: InspectorApp) -> list[dict[str, str]]:
+    """The results table as rows of {column name: text}; the marker column is "marker"."""
+    from inspector.tui.present import RESULT_COLUMNS
+
+    names = ["marker" if c.strip() == "" else c for c in RESULT_COLUMNS]
     table = app.query_one("#results")
-    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+    rows = (table.get_row_at(i) for i in range(table.row_count))
+    return [dict(zip(names, map(str, row), strict=True)) for row in rows]
 
 
 def static_text(app: InspectorApp, selector: str) -> str:

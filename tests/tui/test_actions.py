@@ -205,7 +205,7 @@ async def test_help_lists_every_command(make_app: AppFactory) -> None:
         assert type(app.screen).__name__ == "HelpScreen"
         text = static_text(app.screen, "#help-commands")  # type: ignore[arg-type]
         for command in COMMANDS:
-            assert command.title in text
+            assert (command.title if command.group is None else command.label.title()) in text
         await pilot.press("escape")
         await search(pilot, CUSTOMER_ANA)
         await pilot.press("question_mark")
@@ -318,3 +318,34 @@ def test_banner_text_is_built_without_textual_app() -> None:
 
     settings = settings_for("mysql+pymysql://u:pw@db:3306/store", "development")
     assert banner_text(settings).plain == " inspector · DEVELOPMENT · db:3306/store · operator ana"
+
+
+async def test_key_bar_follows_the_focus_and_the_selection(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        bar = app.query_one("#keybar")
+        assert static_text(app, "#keybar").strip().startswith("Enter search")
+        await search(pilot, "cust-nobody")
+        app.set_focus(None)  # nothing selected, out of the search box
+        await pilot.pause()
+        assert "r reveal" in static_text(app, "#keybar")
+        assert "reveal" not in [action for *_, action in bar._spans]  # shown, disabled
+        await search(pilot, CUSTOMER_ANA)
+        text = static_text(app, "#keybar")
+        for words in ("/ search", "p push", "k check", "r reveal", "c copy", "e export",
+                      "g customer", "1-5 tabs", "? help"):  # fmt: skip
+            assert words in text
+        assert "reveal" in [action for *_, action in bar._spans]
+        # A click on a key runs its command.
+        start = next(s for s, _, action in bar._spans if action == "help")
+        await pilot.click("#keybar", offset=(start + 1, 0))
+        assert type(app.screen).__name__ == "HelpScreen"
+
+
+async def test_question_mark_in_the_empty_search_box_opens_help(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("question_mark")
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        assert app.query_one("#search").value == ""

@@ -26,11 +26,14 @@ async def test_tabs_switch_by_key_and_by_click(make_app: AppFactory) -> None:
     async with app.run_test(size=(140, 45)) as pilot:
         await search(pilot, CUSTOMER_ANA)
         assert active_tab(app) == "overview"
-        for key, tab in (("2", "push"), ("3", "attributes"), ("4", "history"),
-                         ("5", "activity"), ("1", "overview")):  # fmt: skip
+        for key, tab in (("2", "push"), ("3", "attributes"), ("5", "activity"),
+                         ("4", "history"), ("3", "attributes"), ("1", "overview")):  # fmt: skip
             await pilot.press(key)
             await settle(pilot)
             assert active_tab(app) == tab
+        # Keys 3 and 4 put the focus in the tab's table, where the arrows are useful.
+        await pilot.press("4")
+        assert app.focused is app.query_one("#history-table")
         await pilot.click("#tabs Tab#--content-tab-history")
         assert active_tab(app) == "history"
 
@@ -178,5 +181,6 @@ async def test_activity_chart_covers_90_days(make_app: AppFactory) -> None:
         assert sessions is not None and len(sessions) == 90 and sum(sessions) > 0
         assert pushes is not None and len(pushes) == 90
         summary = static_text(app, "#activity-summary")
-        assert summary.startswith("90 days:") and "alive" in summary
+        assert summary.startswith("last 90 days:") and "active on 90 of 90 days" in summary
+        assert "alive" in summary
         assert "2026-11-27" in static_text(app, "#activity-axis")

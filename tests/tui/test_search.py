@@ -44,13 +44,15 @@ async def test_customer_devices_are_grouped_with_the_live_one_first(make_app: Ap
         await settle(pilot)
         assert status_text(app) == "3 installations of customer cust-42"
         rows = results(app)
-        # marker, customer, platform, app, model, version, last seen, token, matched, state
-        assert [r[4] for r in rows] == ["iPhone 16 Pro", "iPad Air", "Pixel 8"]
-        assert rows[0][0] == "●" and rows[0][-1] == "LIVE"
-        assert rows[0][1] == CUSTOMER_ANA and rows[1][1] == rows[2][1] == ""
-        assert rows[2][-1] == "STALE" and rows[2][7] == "unregistered"
-        assert rows[1][7] == "active · sandbox"
-        assert {r[8] for r in rows} == {"Customer ID"}
+        assert [r["model"] for r in rows] == ["iPhone 16 Pro", "iPad Air", "Pixel 8"]
+        assert rows[0]["marker"] == "●" and rows[0]["state"] == "LIVE"
+        assert rows[0]["customer"] == CUSTOMER_ANA
+        assert rows[1]["customer"] == rows[2]["customer"] == ""  # grouped under the first
+        assert rows[2]["state"] == "STALE" and rows[2]["token"] == "unregistered"
+        assert rows[1]["token"] == "active · sandbox"
+        assert [r["platform"] for r in rows] == ["iOS", "iOS", "Android"]
+        assert [r["last seen"] for r in rows] == ["2 h ago", "3 d ago", "40 d ago"]
+        assert {r["matched by"] for r in rows} == {"Customer ID"}
         # The live device is the one opened.
         assert app.device is not None
         assert app.device.installation.installation_id == ANA_IPHONE
@@ -63,7 +65,7 @@ async def test_reinstall_leaves_a_stale_installation(make_app: AppFactory) -> No
         table = app.query_one("#results")
         keys = [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(2)]
         assert keys == [REINSTALL_NEW, REINSTALL_OLD]
-        assert [r[-1] for r in results(app)] == ["LIVE", "STALE"]
+        assert [r["state"] for r in results(app)] == ["LIVE", "STALE"]
 
 
 async def test_search_by_installation_id_in_upper_case(make_app: AppFactory) -> None:
@@ -72,7 +74,7 @@ async def test_search_by_installation_id_in_upper_case(make_app: AppFactory) -> 
         await search(pilot, ANA_IPAD.upper())
         rows = results(app)
         assert len(rows) == 1
-        assert rows[0][4] == "iPad Air" and rows[0][8] == "Installation ID"
+        assert rows[0]["model"] == "iPad Air" and rows[0]["matched by"] == "Installation ID"
         assert status_text(app) == "1 installation of customer cust-42"
 
 
@@ -82,7 +84,7 @@ async def test_search_by_advertising_id_in_lower_case(make_app: AppFactory) -> N
         await search(pilot, ANA_IPHONE_IDFA.lower())
         rows = results(app)
         assert len(rows) == 1
-        assert rows[0][4] == "iPhone 16 Pro" and rows[0][8] == "Advertising ID"
+        assert rows[0]["model"] == "iPhone 16 Pro" and rows[0]["matched by"] == "Advertising ID"
 
 
 async def test_search_by_pasted_apns_token(make_app: AppFactory, sqlite_demo_url: URL) -> None:
@@ -96,7 +98,7 @@ async def test_search_by_pasted_apns_token(make_app: AppFactory, sqlite_demo_url
     async with app.run_test(size=(140, 40)) as pilot:
         await search(pilot, pasted)
         rows = results(app)
-        assert len(rows) == 1 and rows[0][8] == "push token"
+        assert len(rows) == 1 and rows[0]["matched by"] == "push token"
         assert app.device is not None
         assert app.device.installation.installation_id == ANA_IPHONE
 
@@ -109,7 +111,7 @@ async def test_search_by_fcm_token_with_prefix(make_app: AppFactory, sqlite_demo
     app = make_app()
     async with app.run_test(size=(140, 40)) as pilot:
         await search(pilot, f"token:{pixel.push_token}")
-        assert [r[4] for r in results(app)] == ["Pixel 8"]
+        assert [r["model"] for r in results(app)] == ["Pixel 8"]
 
 
 async def test_non_ascii_customer_id(make_app: AppFactory) -> None:

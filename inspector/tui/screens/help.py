@@ -32,7 +32,17 @@ def commands_table() -> Table:
     table.add_column("key", no_wrap=True)
     table.add_column("command", no_wrap=True)
     table.add_column("what it does")
+    seen_groups = set()
     for command in COMMANDS:
+        if command.group is not None:
+            if command.group in seen_groups:
+                continue
+            seen_groups.add(command.group)
+            members = [c for c in COMMANDS if c.group is command.group]
+            keys = f"{members[0].keys_text}-{members[-1].keys_text}"
+            names = ", ".join(c.label.title() for c in members)
+            table.add_row(Text(keys, style="bold"), "Switch tab", f"Show a tab: {names}.")
+            continue
         table.add_row(Text(command.keys_text, style="bold"), command.title, command.help)
     table.add_row(Text("ctrl+p", style="bold"), "Command palette", "Find any command by name.")
     return table

@@ -21,8 +21,8 @@ def activity_summary(days: Sequence[DayActivity]) -> str:
     last = f"last session on {active[-1].day.isoformat()}" if active else "no session"
     verdict = "alive" if active and (days[-1].day - active[-1].day).days <= 7 else "quiet"
     return (
-        f"{len(days)} days: {sessions:,} sessions on {len(active)} days, {received:,} pushes "
-        f"received, {opened:,} opened; {last} → {verdict}"
+        f"last {len(days)} days: {sessions:,} sessions (active on {len(active)} of {len(days)}"
+        f" days), {received:,} pushes received, {opened:,} opened; {last} → {verdict}"
     )
 
 

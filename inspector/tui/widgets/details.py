@@ -88,13 +88,39 @@ class DeviceDetails(Vertical):
     def active(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = tab
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._overview: Sequence[tuple[str, str]] = ()
+        self._push: Sequence[tuple[str, str]] = ()
+
+    def _value_width(self, fields: Sequence[tuple[str, str]]) -> int:
+        """Two pairs per line when the pane is wide enough, else one."""
+        width = self.size.width or 120
+        label = max((len(name) for name, _ in fields), default=0) + 2
+        return max(24, (width - 6 - 2 * label) // 2)
+
+    def _render_fields(self) -> None:
+        if self._overview:
+            self.query_one("#overview-fields", Static).update(
+                fields_text(self._overview, self._value_width(self._overview))
+            )
+        if self._push:
+            self.query_one("#push-fields", Static).update(
+                fields_text(self._push, self._value_width(self._push))
+            )
+
+    def on_resize(self) -> None:
+        self._render_fields()
+
     def show_overview(self, fields: Sequence[tuple[str, str]]) -> None:
-        self.query_one("#overview-fields", Static).update(fields_text(fields))
+        self._overview = fields
+        self._render_fields()
 
     def show_push(
         self, fields: Sequence[tuple[str, str]], warnings: Sequence[str], verdict: str | None
     ) -> None:
-        self.query_one("#push-fields", Static).update(fields_text(fields))
+        self._push = fields
+        self._render_fields()
         self.query_one("#push-warnings", Static).update(
             Group(Text(""), warnings_text(warnings, verdict))
         )

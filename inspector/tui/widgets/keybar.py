@@ -18,7 +18,7 @@ from inspector.tui.commands import COMMANDS
 # What the bar shows while the search box has the focus (letters go to the box).
 SEARCH_HINTS = (
     ("Enter", "search", None),
-    ("Tab", "results", None),
+    ("Tab", "leave the box", None),
     ("F1", "help", "help"),
     ("ctrl+p", "commands", "command_palette"),
     ("ctrl+q", "quit", "quit"),
@@ -68,10 +68,10 @@ class KeyBar(Static):
             add("^p", "commands", "command_palette")
         self.update(text)
 
-    def on_click(self, event: events.Click) -> None:
+    async def on_click(self, event: events.Click) -> None:
         for start, end, action in self._spans:
             if start <= event.x < end:
-                self.run_action(f"app.{action}")
+                await self.run_action(f"app.{action}")
                 return
 
 
