@@ -15,6 +15,18 @@ def is_journal_error(exc: BaseException) -> bool:
     return isinstance(exc, JournalError)
 
 
+def _push_error(exc: BaseException) -> str | None:
+    try:
+        from inspector.push import PushError, PushRefused
+    except ImportError:
+        return None
+    if isinstance(exc, PushRefused):
+        return f"Refused: {exc}."
+    if isinstance(exc, PushError):
+        return f"Push failed: {exc}."
+    return None
+
+
 def describe_error(exc: BaseException) -> str:
     """One line, no traceback, no secret (store errors already name host/database only)."""
     if isinstance(exc, StoreTimeout):
@@ -31,6 +43,8 @@ def describe_error(exc: BaseException) -> str:
         return f"Configuration problem: {exc}."
     if is_journal_error(exc):
         return f"The audit journal is unavailable: {exc}."
+    if (push := _push_error(exc)) is not None:
+        return push
     if isinstance(exc, OSError):
         return f"Could not use the file: {exc.strerror or exc}."
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""

@@ -15,11 +15,13 @@ from inspector.fixtures.demo import (
     ANA_IPAD,
     ANA_IPHONE,
     ANA_IPHONE_IDFA,
+    ANA_PIXEL,
     CUSTOMER_ANA,
     CUSTOMER_WEB,
 )
 from inspector.journal import Journal
 from inspector.store.repository import StoreRepository
+from inspector.tui.app import InspectorApp
 from inspector.tui.commands import COMMANDS
 from tests.tui.conftest import (
     AppFactory,
@@ -349,3 +351,26 @@ async def test_question_mark_in_the_empty_search_box_opens_help(make_app: AppFac
         assert type(app.screen).__name__ == "HelpScreen"
         await pilot.press("escape")
         assert app.query_one("#search").value == ""
+
+
+async def test_check_token_shows_the_provider_verdict(make_app: AppFactory) -> None:
+    from inspector.push import PushService
+
+    def with_push(**kwargs: object) -> InspectorApp:
+        app = make_app(journal=True, **kwargs)
+        app.push = PushService.from_settings(app.settings, app.store, app.journal)
+        return app
+
+    app = with_push()
+    async with app.run_test(size=(140, 45)) as pilot:
+        await search(pilot, ANA_PIXEL)
+        await pilot.press("k")
+        await settle(pilot)
+        verdicts = [n for n in notifications(app) if n != "Checking the token with the provider…"]
+        assert verdicts, "the check says what the provider answered"
+        assert app.verdict == verdicts[-1]
+        assert "Token check:" in static_text(app, "#push-warnings")
+        # The push key opens what the push part supplies (not yet: it says so).
+        await pilot.press("p")
+        assert any("compose screen" in n for n in notifications(app))
+    app.push.close()
