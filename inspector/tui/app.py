@@ -7,6 +7,7 @@ workers are turned into words in one place (`on_worker_state_changed`).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -124,6 +125,7 @@ class InspectorApp(App[None]):
         self._activity_for: str | None = None
         self._command_key: tuple[bool, bool] = (True, False)
         self._prefetched: tuple[str, HistoryPage] | None = None
+        self._details_ready: asyncio.Event | None = None
         self._spinner: Timer | None = None
 
     # -- layout -------------------------------------------------------------------------
@@ -139,11 +141,11 @@ class InspectorApp(App[None]):
             "No device selected. Search for a customer or a device to see its details.",
             id="empty",
         )
-        yield DeviceDetails(id="details")
         yield KeyBar(self.command_state, id="keybar")
 
     def on_mount(self) -> None:
-        self.query_one("#details").display = False
+        # The device tabs are mounted after the first frame: the search box is ready sooner.
+        self.call_after_refresh(self._start_details_mount)
         self.query_one("#results").display = False
         self.query_one("#search", Input).focus()
         if self.settings.is_demo:
@@ -289,9 +291,31 @@ class InspectorApp(App[None]):
         text = f"{describe_error(exc)} ({what})"
         self.call_from_thread(self.notify, text, severity="warning", timeout=8)
 
-    def on_lookup_finished(self, message: LookupFinished) -> None:
+    def _start_details_mount(self) -> None:
+        if self._details_ready is None:
+            self._details_ready = asyncio.Event()
+            self._mount_details()
+
+    @work(group="mount-details")
+    async def _mount_details(self) -> None:
+        details = DeviceDetails(id="details")
+        details.display = False
+        main = self.screen_stack[0]  # a dialog may be open already
+        await main.mount(details, after=main.query_one("#empty"))
+        assert self._details_ready is not None
+        self._details_ready.set()
+
+    async def _ensure_details(self) -> None:
+        self._start_details_mount()
+        assert self._details_ready is not None
+        await self._details_ready.wait()
+
+    async def on_lookup_finished(self, message: LookupFinished) -> None:
         if message.generation != self._generation or self._pending is None:
             return  # superseded by a newer search
+        await self._ensure_details()
+        if message.generation != self._generation or self._pending is None:
+            return
         query, description, kinds = self._pending
         self._pending = None
         self._stop_spinner()
@@ -351,7 +375,8 @@ class InspectorApp(App[None]):
         self.verdict = None
         self._history_generation += 1
         self._activity_for = None
-        self.query_one("#details").display = match is not None
+        for details in self.query("#details"):
+            details.display = match is not None
         self.query_one("#empty").display = match is None
         self._refresh_commands()
         if match is None or self.view is None:
@@ -607,10 +632,11 @@ class InspectorApp(App[None]):
             search.value = query
         self.start_lookup(query, lookup.description, lookup)
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
         if not self.back_stack:
             self.notify("Nothing to go back to.")
             return
+        await self._ensure_details()
         self._cancel_lookup(None)
         self.view = self.back_stack.pop()
         search = self.query_one("#search", Input)
