@@ -8,12 +8,11 @@ workers are turned into words in one place (`on_worker_state_changed`).
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
@@ -23,18 +22,16 @@ from textual.widgets import DataTable, Input, Static, TabbedContent
 from textual.worker import Worker, WorkerState
 
 from inspector.config import Settings
-from inspector.export import event_to_dict, installation_to_dict
 from inspector.health import DeviceState, push_warnings
-from inspector.lookup import KeyKind, Lookup, Probe, QueryError, ZeroAdvertisingIdError, parse_query
+from inspector.lookup import KeyKind, Lookup, QueryError, ZeroAdvertisingIdError, parse_query
 from inspector.store.records import FindResult, HistoryCursor, HistoryPage, Match
 from inspector.tui.commands import BY_ACTION, InspectorCommands, bindings
+from inspector.tui.device_actions import DeviceActions
 from inspector.tui.errors import describe_error, is_journal_error
 from inspector.tui.messages import (
     ActivityLoaded,
     HistoryLoaded,
     LookupFinished,
-    TestDeviceLoaded,
-    TokenChecked,
 )
 from inspector.tui.present import (
     RESULT_COLUMNS,
@@ -44,8 +41,7 @@ from inspector.tui.present import (
     result_rows,
     results_title,
 )
-from inspector.tui.screens.help import HelpScreen
-from inspector.tui.screens.pick import PickScreen, PromptScreen
+from inspector.tui.push_actions import PushActions
 from inspector.tui.widgets.activity import ActivityView
 from inspector.tui.widgets.attributes import AttributesView
 from inspector.tui.widgets.banner import EnvironmentBanner
@@ -59,7 +55,6 @@ if TYPE_CHECKING:
     from inspector.store.repository import StoreRepository
 
 HISTORY_PAGE = 50
-EXPORT_EVENTS = 200
 BACK_LIMIT = 50
 SPINNER_AFTER_S = 0.3
 SEARCH_PLACEHOLDER = "Customer ID, Installation ID, Advertising ID or push token  (Enter to search)"
@@ -83,7 +78,7 @@ class ResultView:
         return None
 
 
-class InspectorApp(App[None]):
+class InspectorApp(DeviceActions, PushActions, App[None]):
     CSS_PATH = Path(__file__).with_name("inspector.tcss")
     TITLE = "inspector"
     BINDINGS: ClassVar[list[BindingType]] = bindings()
@@ -493,275 +488,6 @@ class InspectorApp(App[None]):
         self._history_generation += 1
         self.query_one(HistoryView).reset(self.clock(), keep_filter=True)
         self._load_history(first=True)
-
-    # -- test device label --------------------------------------------------------------
-
-    @work(thread=True, exclusive=True, group="test-device", exit_on_error=False)
-    def load_test_device(self, installation_id: str) -> None:
-        assert self.journal is not None
-        device = self.journal.test_device(installation_id)
-        label = f'"{device.label}" ({device.owner})' if device else None
-        self.post_message(TestDeviceLoaded(installation_id, label))
-
-    def on_test_device_loaded(self, message: TestDeviceLoaded) -> None:
-        if message.installation_id == self._current_iid():
-            self.test_label = message.label
-            self.render_device()
-
-    # -- everyday actions ---------------------------------------------------------------
-
-    def _need_device(self) -> Match | None:
-        if self.device is None:
-            self.notify("Select a device first: search, then pick a row.", severity="warning")
-        return self.device
-
-    async def action_reveal(self) -> None:
-        match = self._need_device()
-        if match is None:
-            return
-        inst = match.installation
-        choices = []
-        if inst.push_token:
-            choices.append(("push_token", "push token"))
-        if inst.advertising_id:
-            choices.append(("advertising_id", "Advertising ID"))
-        if not choices:
-            self.notify("This device has neither a push token nor an Advertising ID.")
-            return
-        if len(choices) == 1:
-            self.reveal(choices[0][0])
-            return
-        self.push_screen(PickScreen("Reveal which value of this device?", choices), self.reveal)
-
-    def reveal(self, field_name: str | None) -> None:
-        if field_name is None or self.device is None:
-            return
-        self.revealed.add(field_name)
-        self.render_device()
-        label = "push token" if field_name == "push_token" else "Advertising ID"
-        self.notify(f"{label} revealed for this device only; the reveal is audited.")
-        if self.journal is not None:
-            self.run_audit(
-                "reveal", self.device.installation.installation_id, {"field": field_name}
-            )
-
-    @work(thread=True, group="audit", exit_on_error=False)
-    def run_audit(self, action: str, installation_id: str, details: dict[str, Any]) -> None:
-        assert self.journal is not None
-        try:
-            self.journal.record(action, installation_id=installation_id, details=details)
-        except Exception as exc:
-            self._warn_from_thread(exc, f"the {action} was not written to the audit journal")
-
-    def action_copy(self) -> None:
-        match = self._need_device()
-        if match is None:
-            return
-        inst = match.installation
-        choices = [("installation_id", f"Installation ID  {inst.installation_id}")]
-        if inst.custom_user_id:
-            choices.append(("custom_user_id", f"Customer ID  {inst.custom_user_id}"))
-        if "push_token" in self.revealed and inst.push_token:
-            choices.append(("push_token", "push token (revealed)"))
-        if "advertising_id" in self.revealed and inst.advertising_id:
-            choices.append(("advertising_id", "Advertising ID (revealed)"))
-        self.push_screen(PickScreen("Copy which identifier?", choices), self.copy_identifier)
-
-    def copy_identifier(self, field_name: str | None) -> None:
-        if field_name is None or self.device is None:
-            return
-        value = getattr(self.device.installation, field_name)
-        self.copy_to_clipboard(value)
-        names = {
-            "installation_id": "Installation ID",
-            "custom_user_id": "Customer ID",
-            "push_token": "push token",
-            "advertising_id": "Advertising ID",
-        }
-        self.notify(f"{names[field_name]} copied to the clipboard.")
-
-    def action_export(self) -> None:
-        match = self._need_device()
-        if match is not None:
-            self.run_export(match.installation.installation_id)
-
-    @work(thread=True, group="export", exit_on_error=False)
-    def run_export(self, installation_id: str) -> None:
-        now = self.clock()
-        inst = self.store.get(installation_id)
-        if inst is None:
-            raise QueryError("this installation is no longer in the store")
-        page = self.store.history(installation_id, limit=EXPORT_EVENTS)
-        document = {
-            "exported_at": now.isoformat(),
-            "exported_by": self.settings.operator,
-            "environment": self.settings.environment.value,
-            "store": self.settings.store_label,
-            "installation": installation_to_dict(inst, now=now),
-            "history": [event_to_dict(e) for e in page.events],
-            "history_complete": page.next_cursor is None,
-        }
-        folder = self.export_dir or Path.cwd()
-        path = folder / f"inspector-{installation_id}-{now.strftime('%Y%m%dT%H%M%SZ')}.json"
-        path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", "utf-8")
-        if self.journal is not None:
-            try:
-                self.journal.record(
-                    "export",
-                    installation_id=installation_id,
-                    details={"file": path.name, "events": len(page.events)},
-                )
-            except Exception as exc:
-                self._warn_from_thread(exc, "the export was not written to the audit journal")
-        self.call_from_thread(
-            self.notify, f"Exported with the latest {len(page.events)} events to {path}"
-        )
-
-    def action_customer(self) -> None:
-        match = self._need_device()
-        if match is None:
-            return
-        customer = match.installation.custom_user_id
-        if not customer:
-            self.notify("This installation has no Customer ID.", severity="warning")
-            return
-        query = f"cid:{customer}"
-        lookup = Lookup(query, (Probe(KeyKind.CUSTOMER_ID, customer),))
-        search = self.query_one("#search", Input)
-        with search.prevent(Input.Changed):
-            search.value = query
-        self.start_lookup(query, lookup.description, lookup)
-
-    async def action_back(self) -> None:
-        if not self.back_stack:
-            self.notify("Nothing to go back to.")
-            return
-        await self._ensure_details()
-        self._cancel_lookup(None)
-        self.view = self.back_stack.pop()
-        search = self.query_one("#search", Input)
-        with search.prevent(Input.Changed):
-            search.value = self.view.query
-        self.show_results(self.view)
-        self.query_one("#results", DataTable).focus()
-
-    # Switching tab by key puts the focus where the arrows are useful in that tab.
-    _TAB_FOCUS: ClassVar[dict[str, str]] = {
-        "history": "#history-table",
-        "attributes": "#attributes-table",
-    }
-
-    def _show_tab(self, tab: str) -> None:
-        if self._need_device() is None:
-            return
-        details = self.query_one(DeviceDetails)
-        focused = self.focused
-        if focused is not None and details in focused.ancestors:
-            # Focus left inside a pane being hidden would move to a sibling in the same
-            # pane, and TabbedContent would switch back to it.
-            self.query_one("#results").focus()
-        details.active = tab
-        target = self._TAB_FOCUS.get(tab)
-        if target:
-            self.query_one(target).focus()
-
-    def action_tab_overview(self) -> None:
-        self._show_tab("overview")
-
-    def action_tab_push(self) -> None:
-        self._show_tab("push")
-
-    def action_tab_attributes(self) -> None:
-        self._show_tab("attributes")
-
-    def action_tab_history(self) -> None:
-        self._show_tab("history")
-
-    def action_tab_activity(self) -> None:
-        self._show_tab("activity")
-
-    def action_help(self) -> None:
-        self.push_screen(HelpScreen())
-
-    # -- push placeholders (the push screens plug in here) --------------------------------
-
-    def action_push(self) -> None:
-        match = self._need_device()
-        if match is None:
-            return
-        if self.push is None:
-            self.notify("Push is not configured: no test push can be sent.", severity="warning")
-            return
-        self.open_push(match.installation)
-
-    def open_push(self, installation: Any) -> None:
-        self.notify("The compose screen is not available in this build.", severity="warning")
-
-    def action_check_token(self) -> None:
-        match = self._need_device()
-        if match is None:
-            return
-        if self.push is None:
-            self.notify("Push is not configured: the token cannot be checked.", severity="warning")
-            return
-        self.check_token(match.installation)
-
-    def check_token(self, installation: Any) -> None:
-        self.notify("Checking the token with the provider…")
-        self.run_check_token(installation.installation_id)
-
-    @work(thread=True, exclusive=True, group="token-check", exit_on_error=False)
-    def run_check_token(self, installation_id: str) -> None:
-        assert self.push is not None
-        result = self.push.check_token(installation_id)
-        self.post_message(TokenChecked(installation_id, result.ok, result.explanation))
-
-    def on_token_checked(self, message: TokenChecked) -> None:
-        self.notify(message.explanation, severity="information" if message.ok else "warning")
-        if message.installation_id == self._current_iid():
-            self.verdict = message.explanation
-            self.render_device()
-
-    def action_test_device(self) -> None:
-        match = self._need_device()
-        if match is None:
-            return
-        if self.journal is None:
-            self.notify("Journal unavailable: the test-device list cannot be changed.",
-                        severity="warning")  # fmt: skip
-            return
-        self.toggle_test_device(match.installation)
-
-    @work(exclusive=True, group="test-device-ui", exit_on_error=False)
-    async def toggle_test_device(self, installation: Any) -> None:
-        iid = installation.installation_id
-        if self.test_label is not None:
-            choice = await self.push_screen_wait(
-                PickScreen(
-                    f"Remove {self.test_label} from the test devices?",
-                    [("keep", "keep it"), ("remove", "remove it")],
-                )
-            )
-            if choice == "remove":
-                self.write_test_device(iid, None)
-            return
-        label = await self.push_screen_wait(
-            PromptScreen("Label for this test device", placeholder="e.g. Ana's iPhone")
-        )
-        if label:
-            self.write_test_device(iid, label)
-
-    @work(thread=True, group="test-device-write", exit_on_error=False)
-    def write_test_device(self, installation_id: str, label: str | None) -> None:
-        assert self.journal is not None
-        if label is None:
-            self.journal.remove_test_device(installation_id)
-            self.post_message(TestDeviceLoaded(installation_id, None))
-            self.call_from_thread(self.notify, "Removed from the test devices.")
-            return
-        device = self.journal.add_test_device(installation_id, label, self.settings.operator)
-        self.post_message(TestDeviceLoaded(installation_id, f'"{device.label}" ({device.owner})'))
-        self.call_from_thread(self.notify, f'Added as test device "{device.label}".')
 
     # -- one place for failures ---------------------------------------------------------
 

@@ -254,3 +254,16 @@ async def test_rapid_searches_show_only_the_last(make_app: AppFactory) -> None:
         await settle(pilot)
         assert status_text(app) == "2 installations of customer cust-1001"
         assert len(app.back_stack) == 0
+
+
+async def test_results_beyond_the_cap_are_counted_not_shown(
+    make_app: AppFactory, sqlite_demo_url: URL
+) -> None:
+    other = StoreRepository.open(sqlite_demo_url)
+    app = make_app(store=StoreRepository(other.engine, sqlite_demo_url, result_cap=2))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await search(pilot, CUSTOMER_ANA)
+        assert len(results(app)) == 2
+        assert status_text(app) == (
+            "2 installations of customer cust-42 (1 more by Customer ID, not shown)"
+        )

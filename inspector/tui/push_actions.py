@@ -1,0 +1,116 @@
+"""Push, token check and test-device actions. A mixin of InspectorApp.
+
+These are the places the push part plugs into: `open_push` opens its compose screen
+(until it is wired, it says so), `check_token` and `toggle_test_device` work with the
+PushService and Journal the app was given.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+
+from inspector.tui.messages import TestDeviceLoaded, TokenChecked
+from inspector.tui.screens.pick import PickScreen, PromptScreen
+
+if TYPE_CHECKING:
+    from inspector.tui.app import InspectorApp
+
+    _Base = InspectorApp
+else:
+    _Base = object
+
+
+class PushActions(_Base):
+    @work(thread=True, exclusive=True, group="test-device", exit_on_error=False)
+    def load_test_device(self, installation_id: str) -> None:
+        assert self.journal is not None
+        device = self.journal.test_device(installation_id)
+        label = f'"{device.label}" ({device.owner})' if device else None
+        self.post_message(TestDeviceLoaded(installation_id, label))
+
+    def on_test_device_loaded(self, message: TestDeviceLoaded) -> None:
+        if message.installation_id == self._current_iid():
+            self.test_label = message.label
+            self.render_device()
+
+    # -- push placeholders (the push screens plug in here) --------------------------------
+
+    def action_push(self) -> None:
+        match = self._need_device()
+        if match is None:
+            return
+        if self.push is None:
+            self.notify("Push is not configured: no test push can be sent.", severity="warning")
+            return
+        self.open_push(match.installation)
+
+    def open_push(self, installation: Any) -> None:
+        self.notify("The compose screen is not available in this build.", severity="warning")
+
+    def action_check_token(self) -> None:
+        match = self._need_device()
+        if match is None:
+            return
+        if self.push is None:
+            self.notify("Push is not configured: the token cannot be checked.", severity="warning")
+            return
+        self.check_token(match.installation)
+
+    def check_token(self, installation: Any) -> None:
+        self.notify("Checking the token with the provider…")
+        self.run_check_token(installation.installation_id)
+
+    @work(thread=True, exclusive=True, group="token-check", exit_on_error=False)
+    def run_check_token(self, installation_id: str) -> None:
+        assert self.push is not None
+        result = self.push.check_token(installation_id)
+        self.post_message(TokenChecked(installation_id, result.ok, result.explanation))
+
+    def on_token_checked(self, message: TokenChecked) -> None:
+        self.notify(message.explanation, severity="information" if message.ok else "warning")
+        if message.installation_id == self._current_iid():
+            self.verdict = message.explanation
+            self.render_device()
+
+    def action_test_device(self) -> None:
+        match = self._need_device()
+        if match is None:
+            return
+        if self.journal is None:
+            self.notify("Journal unavailable: the test-device list cannot be changed.",
+                        severity="warning")  # fmt: skip
+            return
+        self.toggle_test_device(match.installation)
+
+    @work(exclusive=True, group="test-device-ui", exit_on_error=False)
+    async def toggle_test_device(self, installation: Any) -> None:
+        iid = installation.installation_id
+        if self.test_label is not None:
+            choice = await self.push_screen_wait(
+                PickScreen(
+                    f"Remove {self.test_label} from the test devices?",
+                    [("keep", "keep it"), ("remove", "remove it")],
+                )
+            )
+            if choice == "remove":
+                self.write_test_device(iid, None)
+            return
+        label = await self.push_screen_wait(
+            PromptScreen("Label for this test device", placeholder="e.g. Ana's iPhone")
+        )
+        if label:
+            self.write_test_device(iid, label)
+
+    @work(thread=True, group="test-device-write", exit_on_error=False)
+    def write_test_device(self, installation_id: str, label: str | None) -> None:
+        assert self.journal is not None
+        if label is None:
+            self.journal.remove_test_device(installation_id)
+            self.post_message(TestDeviceLoaded(installation_id, None))
+            self.call_from_thread(self.notify, "Removed from the test devices.")
+            return
+        device = self.journal.add_test_device(installation_id, label, self.settings.operator)
+        self.post_message(TestDeviceLoaded(installation_id, f'"{device.label}" ({device.owner})'))
+        self.call_from_thread(self.notify, f'Added as test device "{device.label}".')
