@@ -96,10 +96,14 @@ def _sqlite_engine(url: URL, timeout_s: float) -> Engine:
 def _postgres_engine(url: URL, timeout_s: float) -> Engine:
     ms = max(1, int(timeout_s * 1000))
     options = f"-c default_transaction_read_only=on -c statement_timeout={ms}"
+    # Autocommit: a lookup is one statement, so no BEGIN/ROLLBACK round trips, and the
+    # driver's prepared statements survive (psycopg drops them on every ROLLBACK).
+    # Every implicit transaction is still read-only (default_transaction_read_only).
     engine = create_engine(
         url,
         pool_pre_ping=True,
         pool_recycle=1800,
+        isolation_level="AUTOCOMMIT",
         connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "options": options},
     )
 
