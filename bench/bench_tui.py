@@ -178,9 +178,18 @@ async def measure_heavy(
         await pilot.pause()
         started = time.perf_counter()
         send_key(app, "enter", "\r")
-        drawn_at = await frames.first_with(
-            lambda: app.device is not None and table.row_count > 0  # type: ignore[attr-defined]
-        )
+
+        def opened() -> bool:
+            device = app.device
+            return (
+                device is not None
+                and device.installation.installation_id == iid
+                and app.query_one("#history-view").events  # type: ignore[attr-defined]
+                and next(iter(app.query_one("#history-view").events.values())).installation_id
+                == iid
+            )
+
+        drawn_at = await frames.first_with(opened)
         figures["first_page_ms"] = (drawn_at - started) * 1000
         await app.workers.wait_for_complete()
         await pilot.pause()
