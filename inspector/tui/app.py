@@ -128,7 +128,11 @@ class InspectorApp(DeviceActions, PushActions, App[None]):
     def compose(self) -> ComposeResult:
         yield EnvironmentBanner(self.settings)
         yield Input(placeholder=SEARCH_PLACEHOLDER, id="search", max_length=600)
-        yield Static("Type an identifier and press Enter.  ? help  ctrl+p commands", id="status")
+        yield Static(
+            "Type a Customer ID, Installation ID, Advertising ID or push token, then Enter."
+            "  ? help",
+            id="status",
+        )
         table: DataTable[str] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
         table.add_columns(*RESULT_COLUMNS)
         yield table
