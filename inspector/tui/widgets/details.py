@@ -20,8 +20,9 @@ TABS = ("overview", "push", "attributes", "history", "activity")
 VALUE_WIDTH = 44
 
 
-def fields_text(fields: Sequence[tuple[str, str]], value_width: int = VALUE_WIDTH) -> Text:
-    """Label/value pairs, two per line when the first value fits its column.
+def fields_text(fields: Sequence[tuple[str, str]], value_width: int | None = VALUE_WIDTH) -> Text:
+    """Label/value pairs, two per line when the first value fits its column (one per line
+    when `value_width` is None).
 
     Plain Text with computed padding: a Rich Table re-measures on every repaint, which
     cost more than the rest of the device view. Values are Text, never markup."""
@@ -34,6 +35,10 @@ def fields_text(fields: Sequence[tuple[str, str]], value_width: int = VALUE_WIDT
         text.append(value.ljust(value_width + 2) if pad else value)
 
     for label, value in fields:
+        if value_width is None:
+            pair(label, value, pad=False)
+            text.append("\n")
+            continue
         if pending is None:
             if len(value) <= value_width:
                 pending = (label, value)
@@ -41,7 +46,12 @@ def fields_text(fields: Sequence[tuple[str, str]], value_width: int = VALUE_WIDT
                 pair(label, value, pad=False)
                 text.append("\n")
             continue
-        pair(*pending, pad=True)
+        if len(value) > value_width:
+            # Too long to sit beside another pair: both get a line of their own.
+            pair(*pending, pad=False)
+            text.append("\n")
+        else:
+            pair(*pending, pad=True)
         pair(label, value, pad=False)
         text.append("\n")
         pending = None
@@ -93,11 +103,12 @@ class DeviceDetails(Vertical):
         self._overview: Sequence[tuple[str, str]] = ()
         self._push: Sequence[tuple[str, str]] = ()
 
-    def _value_width(self, fields: Sequence[tuple[str, str]]) -> int:
-        """Two pairs per line when the pane is wide enough, else one."""
+    def _value_width(self, fields: Sequence[tuple[str, str]]) -> int | None:
+        """Two pairs per line when the pane is wide enough, else one (None)."""
         width = self.size.width or 120
         label = max((len(name) for name, _ in fields), default=0) + 2
-        return max(24, (width - 6 - 2 * label) // 2)
+        value_width = (width - 6 - 2 * label) // 2
+        return value_width if value_width >= 24 else None
 
     def _render_fields(self) -> None:
         if self._overview:
