@@ -58,11 +58,11 @@ class DeviceActions(_Base):
         self.revealed.add(field_name)
         self.render_device()
         label = "push token" if field_name == "push_token" else "Advertising ID"
+        if self.journal is None:
+            self.notify(f"{label} revealed for this device only (no journal: not audited).")
+            return
         self.notify(f"{label} revealed for this device only; the reveal is audited.")
-        if self.journal is not None:
-            self.run_audit(
-                "reveal", self.device.installation.installation_id, {"field": field_name}
-            )
+        self.run_audit("reveal", self.device.installation.installation_id, {"field": field_name})
 
     @work(thread=True, group="audit", exit_on_error=False)
     def run_audit(self, action: str, installation_id: str, details: dict[str, Any]) -> None:

@@ -82,6 +82,9 @@ async def test_reveal_advertising_id(make_app: AppFactory) -> None:
         await search(pilot, CUSTOMER_ANA)
         await pilot.press("r", "down", "enter")
         assert ANA_IPHONE_IDFA in static_text(app, "#overview-fields")
+        assert "Advertising ID revealed for this device only (no journal: not audited)." in (
+            notifications(app)
+        )
 
 
 async def test_journal_failure_on_reveal_is_a_warning(make_app: AppFactory,
