@@ -341,6 +341,9 @@ async def test_key_bar_follows_the_focus_and_the_selection(make_app: AppFactory)
                       "g customer", "1-5 tabs", "? help"):  # fmt: skip
             assert words in text
         assert "reveal" in [action for *_, action in bar._spans]
+        start = next(s for s, _, action in bar._spans if action == "export")
+        await pilot.hover("#keybar", offset=(start + 1, 0))
+        assert bar.tooltip == "Write this device and its recent history to a JSON file (audited)."
         # A click on a key runs its command.
         start = next(s for s, _, action in bar._spans if action == "help")
         await pilot.click("#keybar", offset=(start + 1, 0))

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import events
 from textual.widgets import Static
 
-from inspector.tui.commands import COMMANDS
+from inspector.tui.commands import BY_ACTION, COMMANDS
 
 # What the bar shows while the search box has the focus (letters go to the box).
 SEARCH_HINTS = (
@@ -67,6 +67,15 @@ class KeyBar(Static):
                 add(command.keys_text, command.label, command.action, enabled)
             add("^p", "commands", "command_palette")
         self.update(text)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        # The Binding tooltips of COMMANDS, shown for the key under the pointer.
+        for start, end, action in self._spans:
+            if start <= event.x < end:
+                command = BY_ACTION.get(action)
+                self.tooltip = command.help if command else None
+                return
+        self.tooltip = None
 
     async def on_click(self, event: events.Click) -> None:
         for start, end, action in self._spans:
