@@ -54,9 +54,11 @@ class TestDeviceLoaded(Message):
         self.label = label
 
 
-class TokenChecked(Message):
-    def __init__(self, installation_id: str, ok: bool, explanation: str) -> None:
+class VerdictReady(Message):
+    """A provider's answer for one device: a test push or a token check."""
+
+    def __init__(self, installation_id: str, severity: str, text: str) -> None:
         super().__init__()
         self.installation_id = installation_id
-        self.ok = ok
-        self.explanation = explanation
+        self.severity = severity  # "ok" | "warning" | "error"
+        self.text = text

@@ -7,11 +7,12 @@ PushService and Journal the app was given.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from textual import work
 
-from inspector.tui.messages import TestDeviceLoaded, TokenChecked
+from inspector.tui.messages import TestDeviceLoaded, VerdictReady
 from inspector.tui.screens.pick import PickScreen, PromptScreen
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ class PushActions(_Base):
             self.test_label = message.label
             self.render_device()
 
-    # -- push placeholders (the push screens plug in here) --------------------------------
+    # -- test push and token check ----------------------------------------------------------
 
     def action_push(self) -> None:
         match = self._need_device()
@@ -46,8 +47,34 @@ class PushActions(_Base):
             return
         self.open_push(match.installation)
 
-    def open_push(self, installation: Any) -> None:
-        self.notify("The compose screen is not available in this build.", severity="warning")
+    @work(exclusive=True, group="push-flow", exit_on_error=False)
+    async def open_push(self, installation: Any) -> None:
+        """Compose, confirm, send: each blocking step in a thread, the UI answering keys."""
+        from inspector.push import PushRefused
+        from inspector.tui.screens.push_compose import PushComposeScreen
+        from inspector.tui.screens.push_confirm import PushConfirmScreen
+
+        service = self.push
+        assert service is not None
+        iid = installation.installation_id
+        problem = await asyncio.to_thread(service.policy_problem, installation)
+        if problem:
+            self.notify(f"No test push: {problem}", severity="warning", timeout=8)
+            return
+        compose = await self.push_screen_wait(PushComposeScreen(service, installation))
+        if compose is None:
+            return
+        try:
+            prepared = await asyncio.to_thread(service.prepare, iid, compose)
+        except PushRefused as exc:
+            self.notify(f"No test push: {exc}", severity="warning", timeout=8)
+            return
+        if not await self.push_screen_wait(PushConfirmScreen(prepared)):
+            self.notify("Cancelled: nothing was sent.")
+            return
+        self.notify("Sending to this one device…")
+        result = await asyncio.to_thread(service.send, prepared)
+        self.post_verdict(iid, "Test push", result)
 
     def action_check_token(self) -> None:
         match = self._need_device()
@@ -65,13 +92,19 @@ class PushActions(_Base):
     @work(thread=True, exclusive=True, group="token-check", exit_on_error=False)
     def run_check_token(self, installation_id: str) -> None:
         assert self.push is not None
-        result = self.push.check_token(installation_id)
-        self.post_message(TokenChecked(installation_id, result.ok, result.explanation))
+        self.post_verdict(installation_id, "Token check", self.push.check_token(installation_id))
 
-    def on_token_checked(self, message: TokenChecked) -> None:
-        self.notify(message.explanation, severity="information" if message.ok else "warning")
+    def post_verdict(self, installation_id: str, label: str, result: Any) -> None:
+        from inspector.push.verdict import severity, verdict_text
+
+        text = f"{label}: {verdict_text(result)}"
+        self.post_message(VerdictReady(installation_id, severity(result), text))
+
+    def on_verdict_ready(self, message: VerdictReady) -> None:
+        level = {"ok": "information", "warning": "warning"}.get(message.severity, "error")
+        self.notify(message.text, severity=level, timeout=10)  # type: ignore[arg-type]
         if message.installation_id == self._current_iid():
-            self.verdict = message.explanation
+            self.verdict = message.text
             self.render_device()
 
     def action_test_device(self) -> None:

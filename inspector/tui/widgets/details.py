@@ -70,8 +70,11 @@ def warnings_text(warnings: Sequence[str], verdict: str | None = None) -> Text:
     if not warnings:
         text.append("✓ no warning: a push can reach this device\n", style="green")
     if verdict:
-        text.append("\nToken check: ", style="bold")
-        text.append(verdict)
+        # The first line names what was asked and the headline; the rest explains it.
+        head, _, rest = verdict.partition("\n")
+        text.append("\n" + head, style="bold")
+        if rest:
+            text.append("\n" + rest)
     return text
 
 

@@ -1,0 +1,175 @@
+"""The whole test-push flow inside the inspector app: device page → compose → confirm →
+one provider request → the verdict in place on the Push tab, and the journal's record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.widgets import Button, Input
+
+from inspector.config import Settings
+from inspector.fixtures.demo import ANA_IPHONE, ANA_PIXEL, UNICODE_DEVICE
+from inspector.journal import Journal
+from inspector.push import PushService
+from inspector.store.repository import StoreRepository
+from inspector.tui.app import InspectorApp
+from inspector.tui.screens.push_compose import PushComposeScreen
+from inspector.tui.screens.push_confirm import PushConfirmScreen
+from tests.conftest import DEMO_NOW
+from tests.push.fakes.apns_server import FakeApns
+from tests.push.fakes.fcm_server import FakeFcm
+from tests.push.test_screens import fill, to_confirm, until
+from tests.tui.conftest import search, settle, static_text
+
+SIZE = (130, 50)
+
+
+def app_for(
+    settings: Settings, store: StoreRepository, journal: Journal, service: PushService
+) -> InspectorApp:
+    return InspectorApp(settings, store, journal, service, clock=lambda: DEMO_NOW)
+
+
+def notes(app: InspectorApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_confirmed_push_makes_one_request_and_shows_the_verdict(
+    settings: Settings,
+    store: StoreRepository,
+    journal: Journal,
+    make_service: Callable[..., PushService],
+    fcm: FakeFcm,
+) -> None:
+    app = app_for(settings, store, journal, make_service(settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, UNICODE_DEVICE)
+        await pilot.press("p")
+        await to_confirm(pilot)
+        await pilot.click("#send")
+        await until(pilot, lambda: app.verdict is not None)
+        await settle(pilot)
+        shown = static_text(app, "#push-warnings")
+        assert "Test push: ✔ Accepted by FCM" in shown
+    assert len(fcm.requests) == 1
+    message = fcm.requests[0].body["message"]
+    assert message["token"] == store.get(UNICODE_DEVICE).push_token  # type: ignore[union-attr]
+    assert "topic" not in message and "condition" not in message
+    actions = [e.action for e in journal.entries(installation_id=UNICODE_DEVICE)]
+    assert actions[:2] == ["push.outcome", "push.intent"]
+
+
+async def test_apns_push_goes_to_the_device_environment(
+    settings: Settings,
+    store: StoreRepository,
+    journal: Journal,
+    make_service: Callable[..., PushService],
+    apns: dict[str, FakeApns],
+) -> None:
+    app = app_for(settings, store, journal, make_service(settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, ANA_IPHONE)
+        await pilot.press("p")
+        await to_confirm(pilot)
+        await pilot.click("#send")
+        await until(pilot, lambda: app.verdict is not None)
+        assert "Test push: ✔ Accepted by APNs" in app.verdict  # type: ignore[operator]
+    assert len(apns["production"].requests) == 1
+    assert apns["sandbox"].requests == []
+
+
+async def test_cancel_at_confirmation_sends_nothing(
+    settings: Settings,
+    store: StoreRepository,
+    journal: Journal,
+    make_service: Callable[..., PushService],
+    fcm: FakeFcm,
+) -> None:
+    app = app_for(settings, store, journal, make_service(settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, UNICODE_DEVICE)
+        await pilot.press("p")
+        await to_confirm(pilot)
+        await pilot.press("enter")  # Cancel has the focus
+        await until(pilot, lambda: "Cancelled: nothing was sent." in notes(app))
+        assert app.verdict is None
+    assert fcm.requests == []
+    actions = {e.action for e in journal.entries(installation_id=UNICODE_DEVICE)}
+    assert not actions & {"push.intent", "push.outcome"}
+
+
+async def test_production_needs_the_last_four_characters(
+    make_settings: Callable[..., Settings],
+    store: StoreRepository,
+    journal: Journal,
+    make_service: Callable[..., PushService],
+    fcm: FakeFcm,
+) -> None:
+    settings = make_settings(environment="production", push_policy="any")
+    app = app_for(settings, store, journal, make_service(settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, UNICODE_DEVICE)
+        await pilot.press("p")
+        screen = await to_confirm(pilot)
+        assert screen.query_one("#send", Button).disabled
+        screen.query_one("#typed", Input).value = UNICODE_DEVICE[-4:]
+        await pilot.pause()
+        assert not screen.query_one("#send", Button).disabled
+        await pilot.click("#send")
+        await until(pilot, lambda: app.verdict is not None)
+    assert len(fcm.requests) == 1
+
+
+async def test_policy_test_devices_refuses_before_compose(
+    make_settings: Callable[..., Settings],
+    store: StoreRepository,
+    journal: Journal,
+    make_service: Callable[..., PushService],
+    fcm: FakeFcm,
+) -> None:
+    settings = make_settings(push_policy="test-devices")
+    app = app_for(settings, store, journal, make_service(settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, ANA_PIXEL)
+        await pilot.press("p")
+        await until(pilot, lambda: any(n.startswith("No test push:") for n in notes(app)))
+        assert not isinstance(app.screen, PushComposeScreen | PushConfirmScreen)
+        refusal = next(n for n in notes(app) if n.startswith("No test push:"))
+        assert "test device" in refusal
+    assert fcm.requests == []
+
+
+async def test_policy_off_says_why(
+    make_settings: Callable[..., Settings],
+    store: StoreRepository,
+    journal: Journal,
+    make_service: Callable[..., PushService],
+    fcm: FakeFcm,
+) -> None:
+    settings = make_settings(push_policy="off")
+    app = app_for(settings, store, journal, make_service(settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, UNICODE_DEVICE)
+        await pilot.press("p")
+        await until(pilot, lambda: any(n.startswith("No test push:") for n in notes(app)))
+        assert not isinstance(app.screen, PushComposeScreen)
+    assert fcm.requests == []
+
+
+async def test_compose_cancel_returns_to_the_device(
+    settings: Settings,
+    store: StoreRepository,
+    journal: Journal,
+    make_service: Callable[..., PushService],
+    fcm: FakeFcm,
+) -> None:
+    app = app_for(settings, store, journal, make_service(settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, UNICODE_DEVICE)
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, PushComposeScreen))
+        await fill(pilot)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, PushComposeScreen))
+        assert app.device is not None
+    assert fcm.requests == []
