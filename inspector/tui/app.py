@@ -28,6 +28,7 @@ from inspector.store.records import FindResult, HistoryCursor, HistoryPage, Matc
 from inspector.tui.commands import BY_ACTION, InspectorCommands, bindings
 from inspector.tui.device_actions import DeviceActions
 from inspector.tui.errors import describe_error, is_journal_error
+from inspector.tui.journal_actions import JournalActions
 from inspector.tui.messages import (
     ActivityLoaded,
     HistoryLoaded,
@@ -78,7 +79,7 @@ class ResultView:
         return None
 
 
-class InspectorApp(DeviceActions, PushActions, App[None]):
+class InspectorApp(DeviceActions, PushActions, JournalActions, App[None]):
     CSS_PATH = Path(__file__).with_name("inspector.tcss")
     TITLE = "inspector"
     BINDINGS: ClassVar[list[BindingType]] = bindings()

@@ -76,6 +76,10 @@ COMMANDS: tuple[Command, ...] = (
         for n, name in enumerate(TAB_NAMES, start=1)
     ),
     Command("back", "b", "back", "Back to previous result", "Return to the previous result list."),
+    Command("test_devices", "T", "test devices", "Test devices",
+            "List the registered test devices with their live token state; Enter opens one."),
+    Command("audit", "A", "audit", "Audit journal",
+            "Read the audit trail: who looked up, revealed, exported or pushed what, and when."),
     Command("help", "f1,question_mark", "help", "Help", "List every key and command.",
             key_display="?"),
     Command("quit", "q", "quit", "Quit", "Leave the inspector (also ctrl+q).", show=False),

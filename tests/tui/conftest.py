@@ -69,7 +69,7 @@ def make_app(sqlite_demo_url: URL, tmp_path: Path) -> Iterator[AppFactory]:
 
 
 # Workers that wait for the user (a dialog) are not waited on.
-_UI_GROUPS = {"test-device-ui"}
+_UI_GROUPS = {"test-device-ui", "test-devices-ui", "push-flow"}
 
 
 async def settle(pilot: Pilot[Any]) -> None:

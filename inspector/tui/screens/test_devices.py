@@ -127,8 +127,11 @@ class RemoveDialog(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class TestDevicesScreen(Screen[None]):
-    """Registered test devices; the token column is read live from the store."""
+class TestDevicesScreen(Screen[str | None]):
+    """Registered test devices; the token column is read live from the store.
+
+    Enter opens the selected device in the inspector: the screen dismisses with its
+    installation id."""
 
     __test__ = False
 
@@ -189,12 +192,12 @@ class TestDevicesScreen(Screen[None]):
         self.post_message(DevicesLoaded(rows))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="devices-change")
-    def rename(self, device: TestDevice, label: str) -> None:
+    def rename_device(self, device: TestDevice, label: str) -> None:
         renamed = self.journal.rename_test_device(device.installation_id, label)
         self.post_message(DeviceChanged(f"renamed to {renamed.label}"))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="devices-change")
-    def remove(self, device: TestDevice) -> None:
+    def remove_device(self, device: TestDevice) -> None:
         self.journal.remove_test_device(device.installation_id)
         self.post_message(DeviceChanged(f"{device.label} is no longer a test device"))
 
@@ -249,7 +252,9 @@ class TestDevicesScreen(Screen[None]):
 
     @on(DataTable.RowSelected)
     def row_selected(self) -> None:
-        self.action_rename()
+        device = self.selected()
+        if device is not None:
+            self.dismiss(device.installation_id)
 
     def action_rename(self) -> None:
         device = self.selected()
@@ -258,7 +263,7 @@ class TestDevicesScreen(Screen[None]):
 
         def done(label: str | None) -> None:
             if label and label != device.label:
-                self.rename(device, label)
+                self.rename_device(device, label)
 
         self.app.push_screen(LabelDialog(device), done)
 
@@ -269,6 +274,6 @@ class TestDevicesScreen(Screen[None]):
 
         def done(confirmed: bool | None) -> None:
             if confirmed:
-                self.remove(device)
+                self.remove_device(device)
 
         self.app.push_screen(RemoveDialog(device), done)

@@ -1,0 +1,45 @@
+"""The journal's screens in the inspector: the audit trail and the test devices.
+A mixin of InspectorApp."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+
+if TYPE_CHECKING:
+    from inspector.tui.app import InspectorApp
+
+    _Base = InspectorApp
+else:
+    _Base = object
+
+
+class JournalActions(_Base):
+    def _journal_or_say_why(self) -> bool:
+        if self.journal is None:
+            self.notify("Journal unavailable: there is no audit trail to show.", severity="warning")
+            return False
+        return True
+
+    def action_audit(self) -> None:
+        from inspector.tui.screens.audit import AuditScreen
+
+        if self._journal_or_say_why():
+            assert self.journal is not None
+            self.push_screen(AuditScreen(self.journal))
+
+    def action_test_devices(self) -> None:
+        if self._journal_or_say_why():
+            self.open_test_devices()
+
+    @work(exclusive=True, group="test-devices-ui", exit_on_error=False)
+    async def open_test_devices(self) -> None:
+        from inspector.tui.screens.test_devices import TestDevicesScreen
+
+        assert self.journal is not None
+        chosen = await self.push_screen_wait(TestDevicesScreen(self.journal, self.store))
+        if chosen:
+            # Opening a test device is a lookup like any other: audited, and `back` works.
+            self.query_one("#search").value = f"iid:{chosen}"  # type: ignore[attr-defined]
+            self.search(f"iid:{chosen}")

@@ -1,0 +1,64 @@
+"""The journal's screens reached from the inspector: audit trail and test devices."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from inspector.fixtures.demo import ANA_IPAD, ANA_IPHONE
+from inspector.tui.screens.audit import AuditScreen
+from inspector.tui.screens.test_devices import TestDevicesScreen
+from tests.tui.conftest import AppFactory, search, settle
+
+
+def table_rows(app) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    table = app.screen.query_one(DataTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_audit_screen_lists_what_was_done(make_app: AppFactory) -> None:
+    app = make_app(journal=True)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await search(pilot, ANA_IPHONE)
+        await pilot.press("r")  # reveal asks which value
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.press("escape")  # leave the search box, then open the audit trail
+        await pilot.press("A")
+        await settle(pilot)
+        assert isinstance(app.screen, AuditScreen)
+        rows = table_rows(app)
+        assert any("lookup" in " ".join(r) for r in rows)
+        # The raw identifier is never in the trail.
+        assert not any(ANA_IPHONE in " ".join(r) and "lookup" in " ".join(r) for r in rows)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, AuditScreen)
+
+
+async def test_test_devices_screen_opens_the_chosen_device(make_app: AppFactory) -> None:
+    app = make_app(journal=True)
+    assert app.journal is not None
+    app.journal.add_test_device(ANA_IPAD, "Ana's iPad (TestFlight)", "ana")
+    async with app.run_test(size=(150, 40)) as pilot:
+        await search(pilot, ANA_IPHONE)
+        await pilot.press("T")
+        await settle(pilot)
+        assert isinstance(app.screen, TestDevicesScreen)
+        (row,) = table_rows(app)
+        assert row[0] == "Ana's iPad (TestFlight)" and "sandbox" in row[4]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, TestDevicesScreen)
+        assert app.device is not None
+        assert app.device.installation.installation_id == ANA_IPAD
+
+
+async def test_without_a_journal_the_screens_say_why(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(150, 40)) as pilot:
+        await search(pilot, ANA_IPHONE)
+        await pilot.press("A")
+        await pilot.press("T")
+        await pilot.pause()
+        messages = [str(n.message) for n in app._notifications]
+        assert sum("Journal unavailable" in m for m in messages) == 2
+        assert not isinstance(app.screen, AuditScreen | TestDevicesScreen)
