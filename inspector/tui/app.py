@@ -392,6 +392,7 @@ class InspectorApp(DeviceActions, PushActions, JournalActions, App[None]):
             self.query_one(HistoryView).add_page(prefetched[1])
         else:
             self._load_history(first=True)
+        self.load_journal_history()
         self.query_one(ActivityView).reset()
         if self.query_one(DeviceDetails).active == "activity":
             self._load_activity()

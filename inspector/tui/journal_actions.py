@@ -7,6 +7,10 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from inspector.tui.messages import JournalHistoryLoaded
+from inspector.tui.present import journal_event
+from inspector.tui.widgets.history import HistoryView
+
 if TYPE_CHECKING:
     from inspector.tui.app import InspectorApp
 
@@ -43,3 +47,29 @@ class JournalActions(_Base):
             # Opening a test device is a lookup like any other: audited, and `back` works.
             self.query_one("#search").value = f"iid:{chosen}"  # type: ignore[attr-defined]
             self.search(f"iid:{chosen}")
+
+    # -- the journal's records in the device timeline -------------------------------------
+
+    # Enough for a device's test pushes and marks; the Audit screen has the rest.
+    JOURNAL_TIMELINE_LIMIT = 200
+
+    def load_journal_history(self) -> None:
+        if self.journal is not None and self.device is not None:
+            iid = self.device.installation.installation_id
+            self.run_journal_history(iid, self._history_generation)
+
+    @work(thread=True, exclusive=True, group="journal-history", exit_on_error=False)
+    def run_journal_history(self, installation_id: str, generation: int) -> None:
+        assert self.journal is not None
+        entries = self.journal.entries(
+            installation_id=installation_id, limit=self.JOURNAL_TIMELINE_LIMIT
+        )
+        events = [
+            journal_event(e.record_id, e.at, e.operator, e.action, e.outcome, e.details)
+            for e in entries
+        ]
+        self.post_message(JournalHistoryLoaded(installation_id, generation, events))
+
+    def on_journal_history_loaded(self, message: JournalHistoryLoaded) -> None:
+        if message.generation == self._history_generation:
+            self.query_one(HistoryView).set_journal(message.events)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from inspector.lookup import KeyKind
-from inspector.store.records import DayActivity, FindResult, HistoryPage
+from inspector.store.records import DayActivity, Event, FindResult, HistoryPage
 
 
 class LookupFinished(Message):
@@ -62,3 +62,13 @@ class VerdictReady(Message):
         self.installation_id = installation_id
         self.severity = severity  # "ok" | "warning" | "error"
         self.text = text
+
+
+class JournalHistoryLoaded(Message):
+    """The journal's records of one device, as timeline events."""
+
+    def __init__(self, installation_id: str, generation: int, events: list[Event]) -> None:
+        super().__init__()
+        self.installation_id = installation_id
+        self.generation = generation
+        self.events = events

@@ -29,6 +29,18 @@ KIND_LABELS = {
     "attribute_changed": "attribute changed",
     "custom": "custom",
 }
+# The journal's records about a device, shown in its timeline beside the store's events.
+JOURNAL_KIND_PREFIX = "inspector:"
+JOURNAL_LABELS = {
+    "push.intent": "⚑ test push asked",
+    "push.outcome": "⚑ test push verdict",
+    "token.check": "⚑ token check",
+    "test_device.add": "⚑ marked test device",
+    "test_device.rename": "⚑ test device renamed",
+    "test_device.remove": "⚑ test device removed",
+    "reveal": "⚑ value revealed",
+    "export": "⚑ exported",
+}
 
 
 def platform_name(platform: str | None) -> str:
@@ -302,4 +314,22 @@ def event_detail(event: Event, now: datetime) -> str:
 
 
 def kind_label(kind: str) -> str:
+    if kind.startswith(JOURNAL_KIND_PREFIX):
+        action = kind.removeprefix(JOURNAL_KIND_PREFIX)
+        return JOURNAL_LABELS.get(action, f"⚑ {action}")
     return KIND_LABELS.get(kind, kind)
+
+
+def journal_event(
+    record_id: int, at: datetime, operator: str, action: str, outcome: str, details: dict[str, Any]
+) -> Event:
+    """A journal record as a timeline event: one list, one table, two sources.
+    Negative ids keep it apart from the store's event ids."""
+    detail = {"by": operator, "outcome": outcome, **details}
+    return Event(
+        event_id=-record_id,
+        installation_id="",
+        occurred_at=at,
+        kind=JOURNAL_KIND_PREFIX + action,
+        detail_text=json.dumps(detail, ensure_ascii=False, default=str),
+    )

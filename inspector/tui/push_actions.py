@@ -33,8 +33,11 @@ class PushActions(_Base):
 
     def on_test_device_loaded(self, message: TestDeviceLoaded) -> None:
         if message.installation_id == self._current_iid():
+            changed = self.test_label != message.label
             self.test_label = message.label
             self.render_device()
+            if changed:
+                self.load_journal_history()
 
     # -- test push and token check ----------------------------------------------------------
 
@@ -106,6 +109,7 @@ class PushActions(_Base):
         if message.installation_id == self._current_iid():
             self.verdict = message.text
             self.render_device()
+            self.load_journal_history()
 
     def action_test_device(self) -> None:
         match = self._need_device()

@@ -13,8 +13,10 @@ from inspector.journal import Journal
 from inspector.push import PushService
 from inspector.store.repository import StoreRepository
 from inspector.tui.app import InspectorApp
+from inspector.tui.present import kind_label
 from inspector.tui.screens.push_compose import PushComposeScreen
 from inspector.tui.screens.push_confirm import PushConfirmScreen
+from inspector.tui.widgets.history import HistoryView
 from tests.conftest import DEMO_NOW
 from tests.push.fakes.apns_server import FakeApns
 from tests.push.fakes.fcm_server import FakeFcm
@@ -173,3 +175,28 @@ async def test_compose_cancel_returns_to_the_device(
         await until(pilot, lambda: not isinstance(app.screen, PushComposeScreen))
         assert app.device is not None
     assert fcm.requests == []
+
+
+async def test_the_timeline_shows_the_test_push_beside_the_store_events(
+    settings: Settings,
+    store: StoreRepository,
+    journal: Journal,
+    make_service: Callable[..., PushService],
+    fcm: FakeFcm,
+) -> None:
+    app = app_for(settings, store, journal, make_service(settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, UNICODE_DEVICE)
+        await pilot.press("p")
+        await to_confirm(pilot)
+        await pilot.click("#send")
+        await until(pilot, lambda: app.verdict is not None)
+        await settle(pilot)
+        history = app.query_one(HistoryView)
+        await until(pilot, lambda: history._placed == 2)
+        kinds = [kind_label(e.kind) for e in history.events.values()]
+        # Newest first: the verdict, then the intent, then the store's own events.
+        assert kinds[:2] == ["⚑ test push verdict", "⚑ test push asked"]
+        assert len(kinds) > 2
+        verdict = next(iter(history.events.values()))
+        assert verdict.detail["by"] == settings.operator

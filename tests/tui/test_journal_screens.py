@@ -5,8 +5,10 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from inspector.fixtures.demo import ANA_IPAD, ANA_IPHONE
+from inspector.tui.present import kind_label
 from inspector.tui.screens.audit import AuditScreen
 from inspector.tui.screens.test_devices import TestDevicesScreen
+from inspector.tui.widgets.history import HistoryView
 from tests.tui.conftest import AppFactory, search, settle
 
 
@@ -62,3 +64,26 @@ async def test_without_a_journal_the_screens_say_why(make_app: AppFactory) -> No
         messages = [str(n.message) for n in app._notifications]
         assert sum("Journal unavailable" in m for m in messages) == 2
         assert not isinstance(app.screen, AuditScreen | TestDevicesScreen)
+
+
+async def test_marking_a_test_device_shows_in_its_timeline(make_app: AppFactory) -> None:
+    app = make_app(journal=True)
+    assert app.journal is not None
+    app.journal.add_test_device(ANA_IPAD, "Ana's iPad", "ana")
+    async with app.run_test(size=(150, 40)) as pilot:
+        await search(pilot, ANA_IPAD)
+        history = app.query_one(HistoryView)
+        for _ in range(200):
+            if history._placed:
+                break
+            await pilot.pause(0.01)
+        rows = list(history.events.values())
+        marks = [e for e in rows if kind_label(e.kind) == "⚑ marked test device"]
+        assert len(marks) == 1 and marks[0].detail["by"] == "ana"
+        # Store events and journal records are in one newest-first order.
+        stamps = [e.occurred_at for e in rows]
+        assert stamps == sorted(stamps, reverse=True)
+        # A kind filter shows the store's events only.
+        app.query_one("#history-kind").value = "session"
+        await settle(pilot)
+        assert all(e.kind == "session" for e in history.events.values())

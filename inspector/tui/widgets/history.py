@@ -57,6 +57,9 @@ class HistoryView(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.events: dict[str, Event] = {}
+        self._store_keys: list[str] = []  # the store's events, in table order
+        self.journal: list[Event] = []  # the journal's records of this device, newest first
+        self._placed = 0  # how many of them are in the table
         self.has_more = False
         self.loading_more = False
         self.now: datetime | None = None
@@ -85,8 +88,13 @@ class HistoryView(Vertical):
         return (str(value),) if isinstance(value, str) else None
 
     def reset(self, now: datetime, *, keep_filter: bool = False) -> None:
+        """A new device (or, with keep_filter, the same device under a new kind filter)."""
         self.now = now
         self.events.clear()
+        self._store_keys.clear()
+        self._placed = 0
+        if not keep_filter:
+            self.journal = []
         self.has_more = False
         self.loading_more = False
         self.table.clear()
@@ -100,30 +108,67 @@ class HistoryView(Vertical):
         self.query_one("#history-status", Static).update(text)
 
     def add_page(self, page: HistoryPage) -> None:
-        table = self.table
-        now = self.now or datetime.now().astimezone()
         for event in page.events:
             key = str(event.event_id)
             if key in self.events:
                 continue
-            self.events[key] = event
-            table.add_row(
-                stamp(event.occurred_at).removesuffix(" UTC"),
-                ago(event.occurred_at, now),
-                kind_label(event.kind),
-                Text(event_summary(event), overflow="ellipsis", no_wrap=True),
-                key=key,
-            )
+            self._place_journal(until=event.occurred_at)
+            self._add_row(key, event)
+            self._store_keys.append(key)
         self.has_more = page.next_cursor is not None
         self.loading_more = False
-        count = len(self.events)
+        if not self.has_more:
+            self._place_journal(until=None)
+        self._say_count()
+
+    def set_journal(self, records: list[Event]) -> None:
+        """The journal's records arrive on their own: rebuild the merged timeline."""
+        self.journal = sorted(records, key=lambda e: e.occurred_at, reverse=True)
+        store_events = [self.events[k] for k in self._store_keys]
+        self.events.clear()
+        self.table.clear()
+        self._placed = 0
+        for key, event in zip(self._store_keys, store_events, strict=True):
+            self._place_journal(until=event.occurred_at)
+            self._add_row(key, event)
+        if not self.has_more and self.now is not None:
+            self._place_journal(until=None)
+        self._say_count()
+
+    def _place_journal(self, *, until: datetime | None) -> None:
+        """Journal records at or after `until` (all of them when None) go in before the
+        next store event. A kind filter shows the store's events only."""
+        if self.kinds:
+            return
+        while self._placed < len(self.journal) and (
+            until is None or self.journal[self._placed].occurred_at >= until
+        ):
+            record = self.journal[self._placed]
+            self._placed += 1
+            self._add_row(f"j{-record.event_id}", record)
+
+    def _add_row(self, key: str, event: Event) -> None:
+        self.events[key] = event
+        now = self.now or datetime.now().astimezone()
+        self.table.add_row(
+            stamp(event.occurred_at).removesuffix(" UTC"),
+            ago(event.occurred_at, now),
+            kind_label(event.kind),
+            Text(event_summary(event), overflow="ellipsis", no_wrap=True),
+            key=key,
+        )
+
+    def _say_count(self) -> None:
+        count = len(self._store_keys)
         noun = "event" if count == 1 else "events"
+        actions = f" · {self._placed} inspector action(s)" if self._placed else ""
         if not count:
-            self.set_status("no events" + (" of this kind" if self.kinds else ""))
+            self.set_status("no events" + (" of this kind" if self.kinds else "") + actions)
         elif self.has_more:
-            self.set_status(f"latest {count:,} {noun} · scroll down for more")
+            self.set_status(f"latest {count:,} {noun}{actions} · scroll down for more")
         else:
-            self.set_status(f"all {count:,} {noun}")
+            self.set_status(f"all {count:,} {noun}{actions}")
+        table = self.table
         if table.row_count and not self.query_one("#history-detail", Static).content:
             self._show_detail(table.cursor_row)
 
