@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from inspector.tui.messages import JournalHistoryLoaded
-from inspector.tui.present import journal_event
+from inspector.tui.present import journal_event, last_verdict
 from inspector.tui.widgets.history import HistoryView
 
 if TYPE_CHECKING:
@@ -71,5 +71,10 @@ class JournalActions(_Base):
         self.post_message(JournalHistoryLoaded(installation_id, generation, events))
 
     def on_journal_history_loaded(self, message: JournalHistoryLoaded) -> None:
-        if message.generation == self._history_generation:
-            self.query_one(HistoryView).set_journal(message.events)
+        if message.generation != self._history_generation:
+            return
+        self.query_one(HistoryView).set_journal(message.events)
+        if self.verdict is None:
+            self.verdict = last_verdict(message.events, self.clock())
+            if self.verdict is not None:
+                self.render_device()

@@ -333,3 +333,21 @@ def journal_event(
         kind=JOURNAL_KIND_PREFIX + action,
         detail_text=json.dumps(detail, ensure_ascii=False, default=str),
     )
+
+
+def last_verdict(journal_events: Sequence[Event], now: datetime) -> str | None:
+    """The newest test push or token check of a device, from its journal records
+    (newest first): what the Push tab says before anything is sent in this session."""
+    for event in journal_events:
+        action = event.kind.removeprefix(JOURNAL_KIND_PREFIX)
+        outcome = str(event.detail.get("outcome", ""))
+        if action == "push.intent":
+            label = "Last test push"
+        elif action == "token.check" and outcome != "intent":
+            label = "Last token check"
+        else:
+            continue
+        said = "accepted" if outcome == "ok" else outcome
+        by = event.detail.get("by", "?")
+        return f"{label} {ago(event.occurred_at, now)} by {by}: {said}"
+    return None

@@ -9,7 +9,7 @@ from inspector.tui.present import kind_label
 from inspector.tui.screens.audit import AuditScreen
 from inspector.tui.screens.test_devices import TestDevicesScreen
 from inspector.tui.widgets.history import HistoryView
-from tests.tui.conftest import AppFactory, search, settle
+from tests.tui.conftest import AppFactory, search, settle, static_text
 
 
 def table_rows(app) -> list[list[str]]:  # type: ignore[no-untyped-def]
@@ -87,3 +87,24 @@ async def test_marking_a_test_device_shows_in_its_timeline(make_app: AppFactory)
         app.query_one("#history-kind").value = "session"
         await settle(pilot)
         assert all(e.kind == "session" for e in history.events.values())
+
+
+async def test_push_tab_recalls_the_last_verdict_from_the_journal(make_app: AppFactory) -> None:
+    app = make_app(journal=True)
+    assert app.journal is not None
+    intent = app.journal.push_intent(
+        installation_id=ANA_IPAD, provider="apns", details={"title": "[TEST] hello"}
+    )
+    app.journal.push_outcome(
+        intent, installation_id=ANA_IPAD, outcome="BadDeviceToken", details={"status": 400}
+    )
+    async with app.run_test(size=(150, 40)) as pilot:
+        await search(pilot, ANA_IPAD)
+        for _ in range(200):
+            if app.verdict:
+                break
+            await pilot.pause(0.01)
+        assert app.verdict is not None
+        assert app.verdict.startswith("Last test push")
+        assert app.verdict.endswith("by ana: BadDeviceToken")
+        assert "Last test push" in static_text(app, "#push-warnings")
