@@ -287,3 +287,11 @@ async def test_environment_and_buttons_stay_visible_on_a_small_terminal(
         for selector in ("#environment", "#typed", "#cancel", "#send"):
             region = screen.query_one(selector).region
             assert region and visible.contains_region(region), selector
+
+
+async def test_the_marking_names_the_title_prefix(service: PushService) -> None:
+    app = Host(service, UNICODE_DEVICE)
+    async with app.run_test(size=(110, 50)) as pilot:
+        await until(pilot, lambda: composing(app))
+        label = str(app.screen.query_one("#mark-label", Static).render())
+        assert 'Mark as test: "[TEST]" title prefix' in label

@@ -93,7 +93,9 @@ class PushComposeScreen(ModalScreen[Compose | None]):
                 yield Switch(self.initial.mark_as_test, id="mark")
                 yield Label(
                     f'Mark as test: "{TEST_PREFIX.strip()}" title prefix, operator and journal'
-                    " record id in the data"
+                    " record id in the data",
+                    id="mark-label",
+                    markup=False,  # "[TEST]" is text, not a style tag
                 )
             with Vertical(id="footer"):
                 yield Static("", id="size")
