@@ -73,7 +73,7 @@ class JournalActions(_Base):
     def on_journal_history_loaded(self, message: JournalHistoryLoaded) -> None:
         if message.generation != self._history_generation:
             return
-        self.query_one(HistoryView).set_journal(message.events)
+        self.query_one(HistoryView).set_journal(message.events, self.clock())
         if self.verdict is None:
             self.verdict = last_verdict(message.events, self.clock())
             if self.verdict is not None:

@@ -121,8 +121,10 @@ class HistoryView(Vertical):
             self._place_journal(until=None)
         self._say_count()
 
-    def set_journal(self, records: list[Event]) -> None:
-        """The journal's records arrive on their own: rebuild the merged timeline."""
+    def set_journal(self, records: list[Event], now: datetime) -> None:
+        """The journal's records arrive on their own (also after a send, later than the
+        store's page): rebuild the merged timeline, relative times from `now`."""
+        self.now = now
         self.journal = sorted(records, key=lambda e: e.occurred_at, reverse=True)
         store_events = [self.events[k] for k in self._store_keys]
         self.events.clear()
