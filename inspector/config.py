@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+from urllib.parse import quote, unquote
 
 import platformdirs
 from dotenv import dotenv_values
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+
+if TYPE_CHECKING:
+    # SQLAlchemy takes longer to import than the UI takes to draw: URL objects are made
+    # on first use, so loading settings (and starting the UI) never imports it.
+    from sqlalchemy.engine import URL
 
 
 class ConfigError(Exception):
@@ -49,22 +56,92 @@ def demo_store_path() -> Path:
     return data_dir() / "demo-store.db"
 
 
-def describe_url(url: URL) -> str:
-    """host/database of a URL, never its user or password: what the banner shows."""
-    if url.get_backend_name() == "sqlite":
-        return f"sqlite:{url.database or ':memory:'}"
-    host = url.host or "localhost"
-    if url.port:
-        host = f"{host}:{url.port}"
-    return f"{host}/{url.database or ''}"
+# The grammar of SQLAlchemy's make_url (sqlalchemy.engine.url._parse_url), so a URL is
+# checked and described without importing SQLAlchemy; tests hold the two in step.
+_URL_PATTERN = re.compile(
+    r"""
+        (?P<name>[\w\+]+)://
+        (?:
+            (?P<username>[^:/]*)
+            (?::(?P<password>[^@]*))?
+        @)?
+        (?:
+            (?:
+                \[(?P<ipv6host>[^/\?]+)\] |
+                (?P<ipv4host>[^/:\?]+)
+            )?
+            (?::(?P<port>[^/\?]*))?
+        )?
+        (?:/(?P<database>[^\?]*))?
+        (?:\?(?P<query>.*))?
+    """,
+    re.X,
+)
+
+
+class UrlParts(NamedTuple):
+    """What a label needs from a database URL: no user, no password."""
+
+    backend: str
+    host: str | None
+    port: int | None
+    database: str | None
+
+
+def url_parts(text: str) -> UrlParts:
+    """The parts of a URL text, or ValueError where make_url would refuse it."""
+    m = _URL_PATTERN.match(text)
+    if m is None:
+        raise ValueError("not a database URL")
+    port = m["port"]
+    database = m["database"]
+    return UrlParts(
+        backend=m["name"].split("+")[0],
+        host=m["ipv4host"] or m["ipv6host"],
+        port=int(port) if port else None,
+        database=unquote(database) if database is not None else None,
+    )
+
+
+def describe_url(url: URL | str) -> str:
+    """host/database of a URL (a URL or its text), never its user or password: what the
+    banner shows."""
+    if isinstance(url, str):
+        parts = url_parts(url.strip())
+    else:
+        parts = UrlParts(url.get_backend_name(), url.host, url.port, url.database)
+    if parts.backend == "sqlite":
+        return f"sqlite:{parts.database or ':memory:'}"
+    host = parts.host or "localhost"
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return f"{host}/{parts.database or ''}"
+
+
+def check_url(text: str, setting: str) -> str:
+    """The URL text, stripped, once it is known to parse (without importing SQLAlchemy)."""
+    try:
+        url_parts(text.strip())
+    except ValueError:
+        # The text may hold a password: name the setting only.
+        raise ConfigError(f"{setting} is not a valid database URL") from None
+    return text.strip()
 
 
 def parse_url(text: str, setting: str) -> URL:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(text.strip())
     except (ArgumentError, ValueError):
         # The text may hold a password: name the setting only.
         raise ConfigError(f"{setting} is not a valid database URL") from None
+
+
+def sqlite_url_text(path: Path) -> str:
+    """The URL of an SQLite file; the path is quoted so make_url gives it back unchanged."""
+    return f"sqlite:///{quote(str(path), safe='/')}"
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -82,9 +159,10 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
 
 @dataclass(frozen=True)
 class Settings:
-    store_url: URL
+    # URL texts, checked at load time; they may hold a password, hence repr=False.
+    store_url_text: str = field(repr=False)
     environment: Environment
-    journal_url: URL
+    journal_url_text: str = field(repr=False)
     operator: str
     push_policy: PushPolicy
     is_demo: bool = False
@@ -103,13 +181,22 @@ class Settings:
     # Key for the keyed hash of looked-up identifiers in the journal.
     journal_hash_key: str | None = field(default=None, repr=False)
 
+    @cached_property
+    def store_url(self) -> URL:
+        """Parsed on first use (this imports SQLAlchemy), by whoever opens the store."""
+        return parse_url(self.store_url_text, "INSPECTOR_STORE_URL")
+
+    @cached_property
+    def journal_url(self) -> URL:
+        return parse_url(self.journal_url_text, "INSPECTOR_JOURNAL_URL")
+
     @property
     def store_label(self) -> str:
-        return describe_url(self.store_url)
+        return describe_url(self.store_url_text)
 
     @property
     def journal_label(self) -> str:
-        return describe_url(self.journal_url)
+        return describe_url(self.journal_url_text)
 
 
 def load_env(dotenv_path: str | os.PathLike[str] | None = ".env") -> dict[str, str]:
@@ -126,10 +213,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     raw_store = env.get("INSPECTOR_STORE_URL", "").strip()
     is_demo = raw_store == ""
     if is_demo:
-        store_url = URL.create("sqlite", database=str(demo_store_path()))
+        store_url = sqlite_url_text(demo_store_path())
         environment = Environment.DEMO
     else:
-        store_url = parse_url(raw_store, "INSPECTOR_STORE_URL")
+        store_url = check_url(raw_store, "INSPECTOR_STORE_URL")
         environment = Environment.parse(env.get("INSPECTOR_ENVIRONMENT"))
     if is_demo and env.get("INSPECTOR_ENVIRONMENT"):
         # The demo store is the demo whatever the variable says.
@@ -137,9 +224,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
     raw_journal = env.get("INSPECTOR_JOURNAL_URL", "").strip()
     journal_url = (
-        parse_url(raw_journal, "INSPECTOR_JOURNAL_URL")
+        check_url(raw_journal, "INSPECTOR_JOURNAL_URL")
         if raw_journal
-        else URL.create("sqlite", database=str(data_dir() / "journal.db"))
+        else sqlite_url_text(data_dir() / "journal.db")
     )
 
     raw_policy = env.get("INSPECTOR_PUSH_POLICY", "").strip().lower()
@@ -163,9 +250,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         return value or None
 
     return Settings(
-        store_url=store_url,
+        store_url_text=store_url,
         environment=environment,
-        journal_url=journal_url,
+        journal_url_text=journal_url,
         operator=text("INSPECTOR_OPERATOR") or _os_user(),
         push_policy=policy,
         is_demo=is_demo,

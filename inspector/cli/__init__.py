@@ -2,19 +2,36 @@
 
 Exit codes: 0 success, 1 nothing found, 2 bad input or refused, 3 store or provider
 unreachable.
+
+Bare `inspector` opens the terminal UI without importing any subcommand: their modules
+(and the database drivers, SQLAlchemy and push clients behind them) load in
+`build_parser()` only, so the UI's search box is ready sooner.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib.util import find_spec
+from typing import TYPE_CHECKING
 
-from inspector.cli import demo_command, journal_commands, push_commands, store_commands
 from inspector.cli.common import EXIT_BAD_INPUT, CliError, err_console
 
-# Each module adds its subcommands; `func(args) -> int` runs one.
-COMMAND_MODULES = [store_commands, demo_command, journal_commands, push_commands]
+if TYPE_CHECKING:
+    from inspector.config import Settings
+    from inspector.journal import Journal
+    from inspector.push import PushService
+    from inspector.store.repository import StoreRepository
+
+# Each module adds its subcommands with `register(sub)`; `func(args) -> int` runs one.
+COMMAND_MODULES = (
+    "inspector.cli.store_commands",
+    "inspector.cli.demo_command",
+    "inspector.cli.journal_commands",
+    "inspector.cli.push_commands",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,15 +40,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Look inside the installation store; send a test push to one device.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMAND_MODULES:
-        module.register(sub)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
+        if not argv:
+            return run_tui()
+        args = build_parser().parse_args(argv)
         if args.command is None:
             return run_tui()
         return int(args.func(args))
@@ -44,44 +63,81 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_tui() -> int:
-    """Open the Textual app; textual is imported here only, so subcommands never load it."""
-    from inspector.cli.common import open_store, settings
+    """Open the Textual app; textual is imported here only, so subcommands never load it.
+
+    The app draws its first frame before the store, journal and push service are opened:
+    it gets the functions that open them and calls them in a worker.
+    """
+    from inspector.cli.common import settings
 
     cfg = settings()
-    store = open_store(cfg)
     warnings: list[str] = []
-    journal = None
-    try:
-        from inspector.journal import Journal, JournalError
-    except ImportError:
+    open_journal: Callable[[], Journal | None] | None = None
+    if find_spec("inspector.journal") is None:
         warnings.append("The audit journal is not available in this build: nothing is audited.")
     else:
-        try:
-            journal = Journal.open(cfg)
-        except JournalError as exc:
-            warnings.append(f"Journal unavailable ({exc}): reveals and exports are not audited.")
-    push = None
-    try:
-        from inspector.push import PushService
-    except ImportError:
-        pass
-    else:
-        try:
-            push = PushService.from_settings(cfg, store, journal)
-        except Exception as exc:  # a push setup problem must not keep the inspector closed
-            warnings.append(f"Push is not configured: {str(exc).splitlines()[0][:200]}")
+        open_journal = _journal_opener(cfg)
+    open_push = _push_opener(cfg) if find_spec("inspector.push") is not None else None
 
     from inspector.tui.app import InspectorApp
 
-    try:
-        InspectorApp(cfg, store, journal, push, startup_warnings=tuple(warnings)).run()
-    finally:
-        if push is not None:
-            push.close()
-        if journal is not None:
-            journal.close()
-        store.close()
+    app = InspectorApp(
+        cfg, _store_opener(cfg), open_journal, open_push, startup_warnings=tuple(warnings)
+    )
+    app.run()
     return 0
+
+
+def _store_opener(cfg: Settings) -> Callable[[], StoreRepository]:
+    def open_store() -> StoreRepository:
+        """The configured store, or the demo store (built on first use); StoreError when
+        it cannot be opened."""
+        from inspector.store.errors import StoreError
+        from inspector.store.repository import StoreRepository
+
+        if cfg.is_demo:
+            from inspector.config import demo_store_path
+            from inspector.fixtures.demo import ensure_demo_store
+
+            path = demo_store_path()
+            try:
+                ensure_demo_store(path)
+            except Exception as exc:  # whatever failed, the UI says so and stays open
+                reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+                raise StoreError(
+                    f"the demo store could not be built at {path}"
+                    f" ({type(exc).__name__}{': ' + reason if reason else ''})"
+                ) from None
+        store = StoreRepository.open(cfg.store_url, statement_timeout_s=cfg.statement_timeout_s)
+        try:
+            store.check_schema()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    return open_store
+
+
+def _journal_opener(cfg: Settings) -> Callable[[], Journal | None]:
+    def open_journal() -> Journal | None:
+        """JournalError when it cannot be opened: the app warns that nothing is audited."""
+        from inspector.journal import Journal
+
+        return Journal.open(cfg)
+
+    return open_journal
+
+
+def _push_opener(
+    cfg: Settings,
+) -> Callable[[StoreRepository, Journal | None], PushService | None]:
+    def open_push(store: StoreRepository, journal: Journal | None) -> PushService | None:
+        from inspector.push import PushService
+
+        return PushService.from_settings(cfg, store, journal)
+
+    return open_push
 
 
 if __name__ == "__main__":

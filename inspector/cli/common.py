@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.console import Console
 
 from inspector.config import ConfigError, Settings, load_settings
 from inspector.lookup import QueryError
 from inspector.store.errors import StoreError
-from inspector.store.repository import StoreRepository
+
+if TYPE_CHECKING:
+    from inspector.store.repository import StoreRepository
 
 EXIT_OK = 0
 EXIT_NOT_FOUND = 1
@@ -49,6 +51,9 @@ def settings() -> Settings:
 
 def open_store(cfg: Settings) -> StoreRepository:
     """The configured store, or the demo store (built on first use)."""
+    # Imported here: bare `inspector` loads this module and must not load SQLAlchemy.
+    from inspector.store.repository import StoreRepository
+
     if cfg.is_demo:
         from inspector.config import demo_store_path
         from inspector.fixtures.demo import ensure_demo_store

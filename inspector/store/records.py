@@ -9,6 +9,19 @@ from typing import Any
 
 from inspector.lookup import KeyKind
 
+# The event kinds of schema.sql, in the order the history filter lists them.
+EVENT_KINDS = (
+    "install",
+    "session",
+    "push_token_changed",
+    "opt_in_changed",
+    "push_received",
+    "push_opened",
+    "app_updated",
+    "attribute_changed",
+    "custom",
+)
+
 
 @dataclass(frozen=True, slots=True)
 class App:

@@ -16,6 +16,7 @@ from inspector.config import describe_url
 from inspector.lookup import RESULT_CAP, KeyKind, Lookup, Probe
 from inspector.store.engine import open_readonly_engine, translated
 from inspector.store.models import AppRow, EventRow, InstallationRow
+from inspector.store.records import EVENT_KINDS as EVENT_KINDS  # re-exported
 from inspector.store.records import (
     App,
     DayActivity,
@@ -28,17 +29,6 @@ from inspector.store.records import (
 )
 from inspector.store.schema import check_schema
 
-EVENT_KINDS = (
-    "install",
-    "session",
-    "push_token_changed",
-    "opt_in_changed",
-    "push_received",
-    "push_opened",
-    "app_updated",
-    "attribute_changed",
-    "custom",
-)
 # Counting what lies beyond the result cap stops here: "more than 10,000".
 COUNT_LIMIT = 10_000
 HISTORY_PAGE_MAX = 500

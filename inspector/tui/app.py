@@ -34,6 +34,7 @@ from inspector.tui.messages import (
     HistoryLoaded,
     LookupFinished,
 )
+from inspector.tui.opening import ServiceOpening
 from inspector.tui.present import (
     RESULT_COLUMNS,
     not_found_text,
@@ -51,14 +52,15 @@ from inspector.tui.widgets.history import HistoryView
 from inspector.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
-    from inspector.journal import Journal
-    from inspector.push import PushService
-    from inspector.store.repository import StoreRepository
+    from inspector.tui.opening import JournalSource, PushSource, StoreSource
 
 HISTORY_PAGE = 50
 BACK_LIMIT = 50
 SPINNER_AFTER_S = 0.3
 SEARCH_PLACEHOLDER = "Customer ID, Installation ID, Advertising ID or push token  (Enter to search)"
+START_HINT = (
+    "Type a Customer ID, Installation ID, Advertising ID or push token, then Enter.  ? help"
+)
 
 
 @dataclass
@@ -79,30 +81,31 @@ class ResultView:
         return None
 
 
-class InspectorApp(DeviceActions, PushActions, JournalActions, App[None]):
+class InspectorApp(DeviceActions, PushActions, JournalActions, ServiceOpening, App[None]):
     CSS_PATH = Path(__file__).with_name("inspector.tcss")
     TITLE = "inspector"
     BINDINGS: ClassVar[list[BindingType]] = bindings()
     COMMANDS = App.COMMANDS | {InspectorCommands}
     spinner_after_s = SPINNER_AFTER_S
+    start_hint = START_HINT
 
     def __init__(
         self,
         settings: Settings,
-        store: StoreRepository,
-        journal: Journal | None = None,
-        push: PushService | None = None,
+        store: StoreSource,
+        journal: JournalSource = None,
+        push: PushSource = None,
         *,
         clock: Callable[[], datetime] | None = None,
         export_dir: Path | None = None,
         history_page_size: int = HISTORY_PAGE,
         startup_warnings: tuple[str, ...] = (),
     ) -> None:
+        """store, journal and push are the services or functions that open them (see
+        inspector.tui.opening): functions run after the first frame."""
         super().__init__()
         self.settings = settings
-        self.store = store
-        self.journal = journal
-        self.push = push
+        self._init_services(store, journal, push)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.export_dir = export_dir
         self.history_page_size = history_page_size
@@ -129,11 +132,7 @@ class InspectorApp(DeviceActions, PushActions, JournalActions, App[None]):
     def compose(self) -> ComposeResult:
         yield EnvironmentBanner(self.settings)
         yield Input(placeholder=SEARCH_PLACEHOLDER, id="search", max_length=600)
-        yield Static(
-            "Type a Customer ID, Installation ID, Advertising ID or push token, then Enter."
-            "  ? help",
-            id="status",
-        )
+        yield Static(START_HINT, id="status")
         table: DataTable[str] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
         table.add_columns(*RESULT_COLUMNS)
         yield table
@@ -148,6 +147,8 @@ class InspectorApp(DeviceActions, PushActions, JournalActions, App[None]):
         self.call_after_refresh(self._start_details_mount)
         self.query_one("#results").display = False
         self.query_one("#search", Input).focus()
+        # The store, journal and push service too, when given as functions that open them.
+        self.open_services_after_first_frame()
         if self.settings.is_demo:
             self.sub_title = "demo"
         for warning in self.startup_warnings:
@@ -231,7 +232,9 @@ class InspectorApp(DeviceActions, PushActions, JournalActions, App[None]):
         self._generation += 1
         kinds = tuple(p.kind for p in lookup.probes)
         self._pending = (query, description, kinds)
-        self.set_status(f"Searching {description}…", "busy")
+        # The worker waits for the store while it is being opened (self.store).
+        when = " once the store is open" if self.opening else ""
+        self.set_status(f"Searching {description}{when}…", "busy")
         self._stop_spinner()
         # A fast answer never flashes a spinner; a slow database shows one.
         self._spinner = self.set_timer(self.spinner_after_s, self._start_spinner)

@@ -12,8 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Select, Static
 
-from inspector.store.records import Event, HistoryPage
-from inspector.store.repository import EVENT_KINDS
+from inspector.store.records import EVENT_KINDS, Event, HistoryPage
 from inspector.timefmt import ago, stamp
 from inspector.tui.present import event_detail, event_summary, kind_label
 
