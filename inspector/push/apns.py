@@ -22,8 +22,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from inspector.config import Settings
-from inspector.push.catalogue import explain, since_text
+from inspector.push.catalogue import since_text
 from inspector.push.model import Content, ProviderNotConfigured, PushResult, compact_json
+from inspector.push.results import accepted, failed, no_dry_run, rejected
 from inspector.push.transport import Stopwatch, host_of, retry_after_seconds
 from inspector.store.records import Installation
 
@@ -146,11 +147,9 @@ class ApnsProvider:
         clock = Stopwatch()
         request = self.build_request(installation, content, payload)
         if dry_run:
-            return PushResult(
-                provider=self.name,
-                ok=True,
+            return accepted(
+                self.name,
                 status=None,
-                reason=None,
                 message_id=None,
                 latency_ms=clock.ms(),
                 dry_run=True,
@@ -176,16 +175,7 @@ class ApnsProvider:
     def check_token(
         self, installation: Installation, content: Content, payload: dict[str, Any]
     ) -> PushResult:
-        return PushResult(
-            provider=self.name,
-            ok=False,
-            status=None,
-            reason="NO_DRY_RUN",
-            message_id=None,
-            latency_ms=0.0,
-            dry_run=True,
-            explanation=explain("apns", "NO_DRY_RUN", None),
-        )
+        return no_dry_run(self.name)
 
     def _result(
         self,
@@ -199,11 +189,9 @@ class ApnsProvider:
         apns_id = response.headers.get("apns-id") or request.headers["apns-id"]
         env = installation.apns_environment
         if status == 200:
-            return PushResult(
-                provider=self.name,
-                ok=True,
+            return accepted(
+                self.name,
                 status=200,
-                reason=None,
                 message_id=apns_id,
                 latency_ms=latency,
                 explanation=f"APNs ({env}) accepted the push (apns-id {apns_id}); it is on"
@@ -217,39 +205,22 @@ class ApnsProvider:
         timestamp = doc.get("timestamp") if isinstance(doc, dict) else None
         if reason == "ExpiredProviderToken":
             self._forget_token()
-        retry_after = retry_after_seconds(response.headers.get("retry-after"))
-        return PushResult(
-            provider=self.name,
-            ok=False,
-            status=status,
-            reason=reason if isinstance(reason, str) else f"HTTP_{status}",
-            message_id=apns_id,
+        return rejected(
+            self.name,
+            status,
+            reason if isinstance(reason, str) else None,
             latency_ms=latency,
-            retry_after_s=retry_after,
-            explanation=explain(
-                "apns",
-                reason if isinstance(reason, str) else None,
-                status,
-                retry_after_s=retry_after,
-                env=env,
-                topic=request.headers["apns-topic"],
-                since=since_text(timestamp if isinstance(timestamp, int) else None),
-            ),
+            message_id=apns_id,
+            retry_after_s=retry_after_seconds(response.headers.get("retry-after")),
+            env=env,
+            topic=request.headers["apns-topic"],
+            since=since_text(timestamp if isinstance(timestamp, int) else None),
         )
 
     def _failure(
         self, code: str, clock: Stopwatch, *, ambiguous: bool = False, **facts: object
     ) -> PushResult:
-        return PushResult(
-            provider=self.name,
-            ok=False,
-            status=None,
-            reason=code,
-            message_id=None,
-            latency_ms=clock.ms(),
-            ambiguous=ambiguous,
-            explanation=explain("apns", code, None, **facts),
-        )
+        return failed(self.name, code, latency_ms=clock.ms(), ambiguous=ambiguous, **facts)
 
     def close(self) -> None:
         self._client.close()

@@ -23,8 +23,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
 
 from inspector.config import Settings
-from inspector.push.catalogue import explain
 from inspector.push.model import Content, ProviderNotConfigured, PushResult
+from inspector.push.results import accepted, failed, rejected
 from inspector.push.transport import Stopwatch, host_of, retry_after_seconds
 from inspector.store.records import Installation
 
@@ -220,11 +220,9 @@ class FcmProvider:
             doc = None
         if status == 200 and isinstance(doc, dict) and isinstance(doc.get("name"), str):
             what = "FCM accepted the message" if not dry_run else "FCM validated the message"
-            return PushResult(
-                provider=self.name,
-                ok=True,
+            return accepted(
+                self.name,
                 status=status,
-                reason=None,
                 message_id=doc["name"],
                 latency_ms=latency,
                 dry_run=dry_run,
@@ -239,17 +237,14 @@ class FcmProvider:
         code = fcm_error_code(doc) if isinstance(doc, dict) else None
         if status == 401 and code != "THIRD_PARTY_AUTH_ERROR":
             self._api.forget_token()
-        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-        return PushResult(
-            provider=self.name,
-            ok=False,
-            status=status,
-            reason=code or f"HTTP_{status}",
-            message_id=None,
+        return rejected(
+            self.name,
+            status,
+            code,
             latency_ms=latency,
-            retry_after_s=retry_after,
+            retry_after_s=retry_after_seconds(response.headers.get("Retry-After")),
             dry_run=dry_run,
-            explanation=explain("fcm", code, status, retry_after_s=retry_after, project=project),
+            project=project,
         )
 
     def _failure(
@@ -262,16 +257,14 @@ class FcmProvider:
         ambiguous: bool = False,
         **facts: object,
     ) -> PushResult:
-        return PushResult(
-            provider=self.name,
-            ok=False,
-            status=status,
-            reason=code,
-            message_id=None,
+        return failed(
+            self.name,
+            code,
             latency_ms=clock.ms(),
+            status=status,
             dry_run=dry_run,
             ambiguous=ambiguous,
-            explanation=explain("fcm", code, status, **facts),
+            **facts,
         )
 
     def close(self) -> None:

@@ -7,11 +7,13 @@ token is accepted, an unregistered one is dead, an invalid one is rejected.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
-from inspector.push.catalogue import explain, since_text
+from inspector.push.catalogue import since_text
 from inspector.push.model import Content, PushResult
 from inspector.push.payload import wire_format
+from inspector.push.results import accepted, no_dry_run, rejected
 from inspector.store.records import Installation
 
 LABEL = "Simulated (demo, nothing was sent)"
@@ -41,60 +43,46 @@ class SimulatedProvider:
         if reason is None:
             message_id = f"simulated-{uuid.uuid4()}"
             what = "would have validated" if dry_run else "would have accepted"
-            text = f"{LABEL}: {_NAMES[wire]} {what} this push ({message_id})."
-            return PushResult(
-                provider=self.name,
-                ok=True,
-                status=status,
-                reason=None,
-                message_id=message_id,
-                latency_ms=0.0,
-                explanation=text,
-                dry_run=dry_run,
-                simulated=True,
+            return _labelled(
+                accepted(
+                    self.name,
+                    status=status,
+                    message_id=message_id,
+                    latency_ms=0.0,
+                    dry_run=dry_run,
+                    explanation=f"{_NAMES[wire]} {what} this push ({message_id}).",
+                )
             )
         updated = installation.push_token_updated_at
-        since = since_text(int(updated.timestamp() * 1000) if updated else None)
-        meaning = explain(
-            wire,
-            reason,
-            status,
-            env=installation.apns_environment,
-            topic=installation.app.apns_topic or installation.app.bundle_id,
-            since=since,
-            project=installation.app.fcm_project_id,
-        )
-        return PushResult(
-            provider=self.name,
-            ok=False,
-            status=status,
-            reason=reason,
-            message_id=None,
-            latency_ms=0.0,
-            explanation=f"{LABEL}: {meaning}",
-            dry_run=dry_run,
-            simulated=True,
+        return _labelled(
+            rejected(
+                self.name,
+                status,
+                reason,
+                latency_ms=0.0,
+                wire=wire,
+                dry_run=dry_run,
+                env=installation.apns_environment,
+                topic=installation.app.apns_topic or installation.app.bundle_id,
+                since=since_text(int(updated.timestamp() * 1000) if updated else None),
+                project=installation.app.fcm_project_id,
+            )
         )
 
     def check_token(
         self, installation: Installation, content: Content, payload: dict[str, Any]
     ) -> PushResult:
         if wire_format(installation) == "apns":
-            return PushResult(
-                provider=self.name,
-                ok=False,
-                status=None,
-                reason="NO_DRY_RUN",
-                message_id=None,
-                latency_ms=0.0,
-                dry_run=True,
-                simulated=True,
-                explanation=f"{LABEL}: {explain('apns', 'NO_DRY_RUN', None)}",
-            )
+            return _labelled(no_dry_run(self.name))
         return self.send(installation, content, payload, dry_run=True)
 
     def close(self) -> None:
         pass
+
+
+def _labelled(result: PushResult) -> PushResult:
+    """The answer the real provider would give, marked as simulated in data and in words."""
+    return replace(result, simulated=True, explanation=f"{LABEL}: {result.explanation}")
 
 
 def _verdict(wire: str, token_status: str) -> tuple[int, str | None]:
