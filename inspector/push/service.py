@@ -78,13 +78,10 @@ class PushService:
 
     def policy_problem(self, installation: Installation) -> str | None:
         """Why a send to this installation is refused now, or None."""
-        policy = self.settings.push_policy
-        if policy is PushPolicy.OFF:
-            return "sending is off here (INSPECTOR_PUSH_POLICY=off)"
-        problem = token_problem(installation) or address_problem(installation)
+        problem = self._switch_or_address_problem(installation)
         if problem:
             return problem
-        if policy is PushPolicy.TEST_DEVICES:
+        if self.settings.push_policy is PushPolicy.TEST_DEVICES:
             if self.journal is None:
                 return "the test-devices policy needs the journal, and it is not open"
             try:
@@ -161,13 +158,7 @@ class PushService:
     def prepare(self, installation_id: str, compose: Compose) -> PreparedPush:
         """Re-read the installation, apply policy, build the exact payload."""
         installation = self._reread(installation_id)
-        problem = self.policy_problem(installation)
-        if problem:
-            raise PushRefused(problem)
-        provider = self._provider(installation)
-        problem = provider.problem(installation)
-        if problem:
-            raise PushRefused(problem)
+        self._allowed_provider(installation)
         prepared = self.preview(installation, compose)
         check_size(prepared.payload_bytes)
         return prepared
@@ -185,13 +176,7 @@ class PushService:
         if dry_run:
             return self._dry_run(installation, prepared.content)
         with self._gate:
-            problem = self.policy_problem(installation)
-            if problem:
-                raise PushRefused(problem)
-            provider = self._provider(installation)
-            problem = provider.problem(installation)
-            if problem:
-                raise PushRefused(problem)
+            provider = self._allowed_provider(installation)
             journal = self._journal()
             try:
                 intent = journal.push_intent(
@@ -218,20 +203,30 @@ class PushService:
 
     # -- internals ---------------------------------------------------------------
 
+    def _switch_or_address_problem(self, installation: Installation) -> str | None:
+        """What refuses even a dry run: the off switch, a bad token, no address."""
+        if self.settings.push_policy is PushPolicy.OFF:
+            return "sending is off here (INSPECTOR_PUSH_POLICY=off)"
+        return token_problem(installation) or address_problem(installation)
+
+    def _allowed_provider(self, installation: Installation) -> Provider:
+        """The provider for a real send: policy and rate limits first, then its own check."""
+        _refuse(self.policy_problem(installation))
+        return self._addressing_provider(installation)
+
+    def _addressing_provider(self, installation: Installation) -> Provider:
+        """The installation's provider, refused when it cannot address the installation."""
+        provider = self._provider(installation)
+        _refuse(provider.problem(installation))
+        return provider
+
     def _dry_run(
         self, installation: Installation, content: Content, *, token_check: bool = False
     ) -> PushResult:
         """A validate-only request (FCM) or a locally checked one (APNs): no notification,
         so neither the test-device list nor the rate limits apply; the off switch does."""
-        if self.settings.push_policy is PushPolicy.OFF:
-            raise PushRefused("sending is off here (INSPECTOR_PUSH_POLICY=off)")
-        problem = token_problem(installation) or address_problem(installation)
-        if problem:
-            raise PushRefused(problem)
-        provider = self._provider(installation)
-        problem = provider.problem(installation)
-        if problem:
-            raise PushRefused(problem)
+        _refuse(self._switch_or_address_problem(installation))
+        provider = self._addressing_provider(installation)
         payload = build_payload(installation, content)
         contacts_provider = wire_format(installation) == "fcm"
         if not contacts_provider:
@@ -376,6 +371,11 @@ class PushService:
             env = installation.apns_environment
             return host_of(getattr(provider, "urls", {}).get(env, "")) or None
         return host_of(self.settings.fcm_url)
+
+
+def _refuse(problem: str | None) -> None:
+    if problem:
+        raise PushRefused(problem)
 
 
 def _build_provider(wire: str, settings: Settings) -> Provider:
