@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from inspector.config import Settings
 from inspector.push.catalogue import since_text
 from inspector.push.model import Content, ProviderNotConfigured, PushResult, compact_json
+from inspector.push.payload import APNS_ENVIRONMENTS, apns_address_problem, apns_topic
 from inspector.push.results import accepted, failed, no_dry_run, rejected
 from inspector.push.transport import Stopwatch, host_of, retry_after_seconds
 from inspector.store.records import Installation
@@ -32,7 +33,6 @@ JWT_REUSE_S = 40 * 60
 COLLAPSE_ID_MAX = 64
 # A test push waits an hour for a phone that is offline, then is dropped.
 EXPIRATION_S = 3600
-ENVIRONMENTS = ("production", "sandbox")
 
 
 class ApnsProvider:
@@ -98,26 +98,17 @@ class ApnsProvider:
     # -- requests ----------------------------------------------------------------
 
     def topic(self, installation: Installation) -> str | None:
-        return installation.app.apns_topic or installation.app.bundle_id or None
+        return apns_topic(installation)
 
     def problem(self, installation: Installation) -> str | None:
-        env = installation.apns_environment
-        if env not in ENVIRONMENTS:
-            # Never guess: a wrong guess is a silent BadDeviceToken, or a push to production.
-            return (
-                f"the installation's APNs environment is {env or 'unknown'!s}; expected"
-                " production or sandbox"
-            )
-        if not self.topic(installation):
-            return f"app {installation.app.app_id} has no bundle id or APNs topic"
-        return None
+        return apns_address_problem(installation)
 
     def build_request(
         self, installation: Installation, content: Content, payload: dict[str, Any]
     ) -> httpx.Request:
         """The exact HTTP/2 request; raises ValueError for what APNs would reject."""
         env = installation.apns_environment
-        if env not in ENVIRONMENTS:
+        if env not in APNS_ENVIRONMENTS:
             raise ValueError("no APNs environment")
         if len(content.collapse_id.encode()) > COLLAPSE_ID_MAX:
             raise ValueError("collapse id over 64 bytes")

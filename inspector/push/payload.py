@@ -34,6 +34,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 WIRE_FORMATS = ("fcm", "apns")
 APNS_TOKEN = re.compile(r"^[0-9a-fA-F]{64,200}$")
 FCM_TOKEN = re.compile(r"^[A-Za-z0-9_:\-.]{20,4096}$")
+APNS_ENVIRONMENTS = ("production", "sandbox")
 
 
 def parse_data(text: str) -> dict[str, str]:
@@ -199,4 +200,22 @@ def token_problem(installation: Installation) -> str | None:
     pattern = APNS_TOKEN if wire == "apns" else FCM_TOKEN
     if not pattern.match(token):
         return f"the push token is not a well-formed {wire.upper()} token"
+    return None
+
+
+def apns_topic(installation: Installation) -> str | None:
+    return installation.app.apns_topic or installation.app.bundle_id or None
+
+
+def apns_address_problem(installation: Installation) -> str | None:
+    """What APNs needs to address the one device: a known environment and a topic."""
+    env = installation.apns_environment
+    if env not in APNS_ENVIRONMENTS:
+        # Never guess: a wrong guess is a silent BadDeviceToken, or a push to production.
+        return (
+            f"the installation's APNs environment is {env or 'unknown'}; expected"
+            " production or sandbox"
+        )
+    if not apns_topic(installation):
+        return f"app {installation.app.app_id} has no bundle id or APNs topic"
     return None

@@ -27,6 +27,7 @@ from inspector.push.model import (
     PushResult,
 )
 from inspector.push.payload import (
+    apns_address_problem,
     build_payload,
     check_size,
     content_for,
@@ -42,7 +43,6 @@ from inspector.store.errors import StoreError
 from inspector.store.records import Installation
 from inspector.store.repository import StoreRepository
 
-APNS_ENVIRONMENTS = ("production", "sandbox")
 CHECK_COMPOSE = Compose(title="Token check", body="validate only: never delivered")
 
 
@@ -391,15 +391,7 @@ def _build_provider(wire: str, settings: Settings) -> Provider:
 def address_problem(installation: Installation) -> str | None:
     """What every provider needs to address the one device, real or simulated."""
     if wire_format(installation) == "apns":
-        env = installation.apns_environment
-        if env not in APNS_ENVIRONMENTS:
-            # Never guess: a wrong guess is a silent BadDeviceToken, or a push to production.
-            return (
-                f"the installation's APNs environment is {env or 'unknown'}; expected"
-                " production or sandbox"
-            )
-        if not (installation.app.apns_topic or installation.app.bundle_id):
-            return f"app {installation.app.app_id} has no bundle id or APNs topic"
+        return apns_address_problem(installation)
     return None
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from inspector.push.catalogue import since_text
 from inspector.push.model import Content, PushResult
-from inspector.push.payload import wire_format
+from inspector.push.payload import apns_topic, wire_format
 from inspector.push.results import accepted, no_dry_run, rejected
 from inspector.store.records import Installation
 
@@ -63,7 +63,7 @@ class SimulatedProvider:
                 wire=wire,
                 dry_run=dry_run,
                 env=installation.apns_environment,
-                topic=installation.app.apns_topic or installation.app.bundle_id,
+                topic=apns_topic(installation),
                 since=since_text(int(updated.timestamp() * 1000) if updated else None),
                 project=installation.app.fcm_project_id,
             )
