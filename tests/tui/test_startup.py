@@ -234,3 +234,25 @@ async def test_push_is_opened_with_the_store_and_a_failure_is_a_warning(
             "Push is not configured: INSPECTOR_FCM_CREDENTIALS points at a missing file"
         ]
         assert status_text(app).startswith("Type a Customer ID")
+
+
+async def test_a_journal_that_cannot_be_opened_is_a_warning_and_search_still_works(
+    sqlite_demo_url: URL,
+) -> None:
+    url = sqlite_demo_url.render_as_string(hide_password=False)
+    settings = load_settings({"INSPECTOR_STORE_URL": url, "INSPECTOR_JOURNAL_URL": url})
+
+    def open_journal() -> Journal:
+        return Journal.open(settings)  # refused: the journal would be the store itself
+
+    app = InspectorApp(
+        settings, open_checked(settings.store_url), open_journal, clock=lambda: DEMO_NOW
+    )
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        said = [n.message for n in app._notifications]
+        assert len(said) == 1 and said[0].startswith("The audit journal is unavailable")
+        assert said[0].endswith("Reveals and exports are not audited.")
+        assert app.journal is None
+        await search(pilot, CUSTOMER_ANA)
+        assert status_text(app) == "3 installations of customer cust-42"
