@@ -163,3 +163,21 @@ def make_service(store: StoreRepository, journal: Journal) -> Iterator[Callable[
 @pytest.fixture
 def service(make_service: Callable[..., PushService], settings: Settings) -> PushService:
     return make_service(settings)
+
+
+@pytest.fixture
+def service_with_journal(
+    make_settings: Callable[..., Settings], make_service: Callable[..., PushService]
+) -> Iterator[Callable[..., tuple[PushService, Journal]]]:
+    """A sender on settings of its own (keyword overrides), with a journal opened on them."""
+    opened: list[Journal] = []
+
+    def make(**overrides: str) -> tuple[PushService, Journal]:
+        settings = make_settings(**overrides)
+        journal = Journal.open(settings)
+        opened.append(journal)
+        return make_service(settings, journal_=journal), journal
+
+    yield make
+    for journal in opened:
+        journal.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+from textual.pilot import Pilot
 from textual.widgets import Button, Input
 
 from inspector.config import Settings
@@ -26,10 +28,32 @@ from tests.tui.conftest import search, settle, static_text
 SIZE = (130, 50)
 
 
-def app_for(
-    settings: Settings, store: StoreRepository, journal: Journal, service: PushService
-) -> InspectorApp:
-    return InspectorApp(settings, store, journal, service, clock=lambda: DEMO_NOW)
+@pytest.fixture
+def make_app(
+    store: StoreRepository, journal: Journal, make_service: Callable[..., PushService]
+) -> Callable[[Settings], InspectorApp]:
+    """The inspector on these settings, the test's journal and a sender of its own."""
+
+    def make(settings: Settings) -> InspectorApp:
+        return InspectorApp(
+            settings, store, journal, make_service(settings), clock=lambda: DEMO_NOW
+        )
+
+    return make
+
+
+async def open_push(pilot: Pilot, installation_id: str) -> None:
+    """Find the device and ask for a test push from its page."""
+    await search(pilot, installation_id)
+    await pilot.press("p")
+
+
+async def send_from_confirm(pilot: Pilot) -> None:
+    """Compose, confirm and send; wait for the verdict."""
+    app: InspectorApp = pilot.app  # type: ignore[assignment]
+    await to_confirm(pilot)
+    await pilot.click("#send")
+    await until(pilot, lambda: app.verdict is not None)
 
 
 def notes(app: InspectorApp) -> list[str]:
@@ -38,18 +62,15 @@ def notes(app: InspectorApp) -> list[str]:
 
 async def test_confirmed_push_makes_one_request_and_shows_the_verdict(
     settings: Settings,
+    make_app: Callable[[Settings], InspectorApp],
     store: StoreRepository,
     journal: Journal,
-    make_service: Callable[..., PushService],
     fcm: FakeFcm,
 ) -> None:
-    app = app_for(settings, store, journal, make_service(settings))
+    app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await search(pilot, UNICODE_DEVICE)
-        await pilot.press("p")
-        await to_confirm(pilot)
-        await pilot.click("#send")
-        await until(pilot, lambda: app.verdict is not None)
+        await open_push(pilot, UNICODE_DEVICE)
+        await send_from_confirm(pilot)
         await settle(pilot)
         shown = static_text(app, "#push-warnings")
         assert "Test push: ✔ Accepted by FCM" in shown
@@ -63,18 +84,13 @@ async def test_confirmed_push_makes_one_request_and_shows_the_verdict(
 
 async def test_apns_push_goes_to_the_device_environment(
     settings: Settings,
-    store: StoreRepository,
-    journal: Journal,
-    make_service: Callable[..., PushService],
+    make_app: Callable[[Settings], InspectorApp],
     apns: dict[str, FakeApns],
 ) -> None:
-    app = app_for(settings, store, journal, make_service(settings))
+    app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await search(pilot, ANA_IPHONE)
-        await pilot.press("p")
-        await to_confirm(pilot)
-        await pilot.click("#send")
-        await until(pilot, lambda: app.verdict is not None)
+        await open_push(pilot, ANA_IPHONE)
+        await send_from_confirm(pilot)
         assert "Test push: ✔ Accepted by APNs" in app.verdict  # type: ignore[operator]
     assert len(apns["production"].requests) == 1
     assert apns["sandbox"].requests == []
@@ -82,15 +98,13 @@ async def test_apns_push_goes_to_the_device_environment(
 
 async def test_cancel_at_confirmation_sends_nothing(
     settings: Settings,
-    store: StoreRepository,
+    make_app: Callable[[Settings], InspectorApp],
     journal: Journal,
-    make_service: Callable[..., PushService],
     fcm: FakeFcm,
 ) -> None:
-    app = app_for(settings, store, journal, make_service(settings))
+    app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await search(pilot, UNICODE_DEVICE)
-        await pilot.press("p")
+        await open_push(pilot, UNICODE_DEVICE)
         await to_confirm(pilot)
         await pilot.press("enter")  # Cancel has the focus
         await until(pilot, lambda: "Cancelled: nothing was sent." in notes(app))
@@ -102,16 +116,13 @@ async def test_cancel_at_confirmation_sends_nothing(
 
 async def test_production_needs_the_last_four_characters(
     make_settings: Callable[..., Settings],
-    store: StoreRepository,
-    journal: Journal,
-    make_service: Callable[..., PushService],
+    make_app: Callable[[Settings], InspectorApp],
     fcm: FakeFcm,
 ) -> None:
     settings = make_settings(environment="production", push_policy="any")
-    app = app_for(settings, store, journal, make_service(settings))
+    app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await search(pilot, UNICODE_DEVICE)
-        await pilot.press("p")
+        await open_push(pilot, UNICODE_DEVICE)
         screen = await to_confirm(pilot)
         assert screen.query_one("#send", Button).disabled
         screen.query_one("#typed", Input).value = UNICODE_DEVICE[-4:]
@@ -124,16 +135,13 @@ async def test_production_needs_the_last_four_characters(
 
 async def test_policy_test_devices_refuses_before_compose(
     make_settings: Callable[..., Settings],
-    store: StoreRepository,
-    journal: Journal,
-    make_service: Callable[..., PushService],
+    make_app: Callable[[Settings], InspectorApp],
     fcm: FakeFcm,
 ) -> None:
     settings = make_settings(push_policy="test-devices")
-    app = app_for(settings, store, journal, make_service(settings))
+    app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await search(pilot, ANA_PIXEL)
-        await pilot.press("p")
+        await open_push(pilot, ANA_PIXEL)
         await until(pilot, lambda: any(n.startswith("No test push:") for n in notes(app)))
         assert not isinstance(app.screen, PushComposeScreen | PushConfirmScreen)
         refusal = next(n for n in notes(app) if n.startswith("No test push:"))
@@ -143,16 +151,13 @@ async def test_policy_test_devices_refuses_before_compose(
 
 async def test_policy_off_says_why(
     make_settings: Callable[..., Settings],
-    store: StoreRepository,
-    journal: Journal,
-    make_service: Callable[..., PushService],
+    make_app: Callable[[Settings], InspectorApp],
     fcm: FakeFcm,
 ) -> None:
     settings = make_settings(push_policy="off")
-    app = app_for(settings, store, journal, make_service(settings))
+    app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await search(pilot, UNICODE_DEVICE)
-        await pilot.press("p")
+        await open_push(pilot, UNICODE_DEVICE)
         await until(pilot, lambda: any(n.startswith("No test push:") for n in notes(app)))
         assert not isinstance(app.screen, PushComposeScreen)
     assert fcm.requests == []
@@ -160,15 +165,12 @@ async def test_policy_off_says_why(
 
 async def test_compose_cancel_returns_to_the_device(
     settings: Settings,
-    store: StoreRepository,
-    journal: Journal,
-    make_service: Callable[..., PushService],
+    make_app: Callable[[Settings], InspectorApp],
     fcm: FakeFcm,
 ) -> None:
-    app = app_for(settings, store, journal, make_service(settings))
+    app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await search(pilot, UNICODE_DEVICE)
-        await pilot.press("p")
+        await open_push(pilot, UNICODE_DEVICE)
         await until(pilot, lambda: isinstance(app.screen, PushComposeScreen))
         await fill(pilot)
         await pilot.press("escape")
@@ -179,18 +181,13 @@ async def test_compose_cancel_returns_to_the_device(
 
 async def test_the_timeline_shows_the_test_push_beside_the_store_events(
     settings: Settings,
-    store: StoreRepository,
-    journal: Journal,
-    make_service: Callable[..., PushService],
+    make_app: Callable[[Settings], InspectorApp],
     fcm: FakeFcm,
 ) -> None:
-    app = app_for(settings, store, journal, make_service(settings))
+    app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await search(pilot, UNICODE_DEVICE)
-        await pilot.press("p")
-        await to_confirm(pilot)
-        await pilot.click("#send")
-        await until(pilot, lambda: app.verdict is not None)
+        await open_push(pilot, UNICODE_DEVICE)
+        await send_from_confirm(pilot)
         await settle(pilot)
         history = app.query_one(HistoryView)
         await until(pilot, lambda: history._placed == 2)

@@ -19,6 +19,8 @@ from inspector.tui.screens.push_compose import PushComposeScreen
 from inspector.tui.screens.push_confirm import PushConfirmScreen, PushVerdict
 from tests.push.fakes.fcm_server import FakeFcm
 
+SIZE = (110, 50)
+
 
 class Host(App[None]):
     def __init__(self, service: PushService, installation_id: str) -> None:
@@ -73,9 +75,14 @@ async def fill(pilot: Pilot, title: str = "Hello", body: str = "From the screen"
     await pilot.pause()
 
 
-async def to_confirm(pilot: Pilot) -> PushConfirmScreen:
+async def to_compose(pilot: Pilot, **fields: str) -> None:
+    """Wait for the compose screen, then fill it (see `fill` for the fields)."""
     await until(pilot, lambda: composing(pilot.app))
-    await fill(pilot)
+    await fill(pilot, **fields)
+
+
+async def to_confirm(pilot: Pilot) -> PushConfirmScreen:
+    await to_compose(pilot)
     await pilot.click("#review")
     await until(
         pilot,
@@ -88,16 +95,21 @@ async def to_confirm(pilot: Pilot) -> PushConfirmScreen:
     return pilot.app.screen  # type: ignore[return-value]
 
 
+async def until_outcome(pilot: Pilot) -> None:
+    """Wait for the host's flow to end (it sets `outcome`)."""
+    app: Host = pilot.app  # type: ignore[assignment]
+    await until(pilot, lambda: app.outcome is not None)
+
+
 def size_text(screen: PushComposeScreen) -> str:
     return str(screen.query_one("#size", Static).render())
 
 
 async def test_compose_shows_the_payload_size_live(service: PushService) -> None:
     app = Host(service, UNICODE_DEVICE)
-    async with app.run_test(size=(110, 50)) as pilot:
-        await until(pilot, lambda: composing(app))
+    async with app.run_test(size=SIZE) as pilot:
+        await to_compose(pilot, body="")
         screen = app.screen
-        await fill(pilot, body="")
         before = size_text(screen)
         await pilot.press("end", *"abc")  # typed into the focused title
         await pilot.pause()
@@ -109,9 +121,8 @@ async def test_compose_shows_the_payload_size_live(service: PushService) -> None
 
 async def test_invalid_json_data_disables_review(service: PushService) -> None:
     app = Host(service, UNICODE_DEVICE)
-    async with app.run_test(size=(110, 50)) as pilot:
-        await until(pilot, lambda: composing(app))
-        await fill(pilot)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_compose(pilot)
         app.screen.query_one("#data", Input).value = '{"screen": 1'
         await pilot.pause()
         assert "data is not valid JSON" in str(app.screen.query_one("#problem", Static).render())
@@ -123,9 +134,8 @@ async def test_invalid_json_data_disables_review(service: PushService) -> None:
 
 async def test_payload_too_large_disables_review(service: PushService, fcm: FakeFcm) -> None:
     app = Host(service, UNICODE_DEVICE)
-    async with app.run_test(size=(110, 50)) as pilot:
-        await until(pilot, lambda: composing(app))
-        await fill(pilot, body="x" * 2000)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_compose(pilot, body="x" * 2000)
         app.screen.query_one("#data", Input).value = '{"blob": "' + "y" * 2100 + '"}'
         await pilot.pause()
         size = app.screen.query_one("#size", Static)
@@ -138,11 +148,10 @@ async def test_payload_too_large_disables_review(service: PushService, fcm: Fake
 
 async def test_cancel_on_compose_sends_nothing(service: PushService, fcm: FakeFcm) -> None:
     app = Host(service, UNICODE_DEVICE)
-    async with app.run_test(size=(110, 50)) as pilot:
-        await until(pilot, lambda: composing(app))
-        await fill(pilot)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_compose(pilot)
         await pilot.press("escape")
-        await until(pilot, lambda: app.outcome is not None)
+        await until_outcome(pilot)
     assert app.outcome == "cancelled"
     assert fcm.requests == []
 
@@ -151,7 +160,7 @@ async def test_confirm_shows_the_device_and_cancel_has_the_focus(
     service: PushService, fcm: FakeFcm
 ) -> None:
     app = Host(service, UNICODE_DEVICE)
-    async with app.run_test(size=(110, 50)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = await to_confirm(pilot)
         assert app.focused is not None and app.focused.id == "cancel"
         device = str(screen.query_one("#device", Static).render())
@@ -166,7 +175,7 @@ async def test_confirm_shows_the_device_and_cancel_has_the_focus(
             screen.query_one("#payload-size").render()
         )
         await pilot.press("enter")  # Enter on the focused Cancel
-        await until(pilot, lambda: app.outcome is not None)
+        await until_outcome(pilot)
     assert app.outcome == "cancelled at confirm"
     assert fcm.requests == []
 
@@ -175,10 +184,10 @@ async def test_confirm_sends_exactly_one_request_and_shows_the_verdict(
     service: PushService, fcm: FakeFcm
 ) -> None:
     app = Host(service, UNICODE_DEVICE)
-    async with app.run_test(size=(110, 50)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await to_confirm(pilot)
         await pilot.click("#send")
-        await until(pilot, lambda: app.outcome is not None)
+        await until_outcome(pilot)
         verdict = str(app.query_one(PushVerdict).render())
     assert app.outcome == "sent"
     assert len(fcm.requests) == 1
@@ -188,11 +197,11 @@ async def test_confirm_sends_exactly_one_request_and_shows_the_verdict(
 async def test_verdict_explains_a_dead_token(service: PushService, fcm: FakeFcm) -> None:
     fcm.token_modes[service.store.get(ANA_PIXEL).push_token] = "UNREGISTERED"
     app = Host(service, ANA_PIXEL)
-    async with app.run_test(size=(110, 50)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = await to_confirm(pilot)
         assert any("unregistered" in str(w.render()) for w in screen.query(".warning"))
         await pilot.click("#send")
-        await until(pilot, lambda: app.outcome is not None)
+        await until_outcome(pilot)
         verdict = str(app.query_one(PushVerdict).render())
     assert "Rejected by FCM: UNREGISTERED (HTTP 404)" in verdict
     assert "The token is dead" in verdict
@@ -205,7 +214,7 @@ async def test_production_confirmation_needs_the_last_four_characters(
 ) -> None:
     service = make_service(make_settings(environment="production"))
     app = Host(service, UNICODE_DEVICE)
-    async with app.run_test(size=(110, 50)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = await to_confirm(pilot)
         send = screen.query_one("#send", Button)
         assert screen.has_class("-production") and send.disabled
@@ -221,7 +230,7 @@ async def test_production_confirmation_needs_the_last_four_characters(
         await pilot.press(*UNICODE_DEVICE[-4:])
         assert not send.disabled
         await pilot.click("#send")
-        await until(pilot, lambda: app.outcome is not None)
+        await until_outcome(pilot)
     assert app.outcome == "sent"
     assert len(fcm.requests) == 1
 
@@ -233,42 +242,34 @@ async def test_policy_off_refuses_after_compose(
 ) -> None:
     service = make_service(make_settings(push_policy="off"))
     app = Host(service, UNICODE_DEVICE)
-    async with app.run_test(size=(110, 50)) as pilot:
-        await until(pilot, lambda: composing(app))
-        await fill(pilot)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_compose(pilot)
         await pilot.click("#review")
-        await until(pilot, lambda: app.outcome is not None)
+        await until_outcome(pilot)
     assert app.outcome == "refused: sending is off here (INSPECTOR_PUSH_POLICY=off)"
     assert fcm.requests == []
 
 
 async def test_policy_test_devices_refuses_then_allows(
-    make_settings: Callable[..., Settings],
-    make_service: Callable[..., PushService],
+    service_with_journal: Callable[..., tuple[PushService, Journal]],
     fcm: FakeFcm,
 ) -> None:
-    settings = make_settings(push_policy="test-devices")
-    journal = Journal.open(settings)
-    try:
-        service = make_service(settings, journal_=journal)
-        app = Host(service, UNICODE_DEVICE)
-        async with app.run_test(size=(110, 50)) as pilot:
-            await until(pilot, lambda: composing(app))
-            await fill(pilot)
-            await pilot.click("#review")
-            await until(pilot, lambda: app.outcome is not None)
-        assert app.outcome is not None and "is not a test device" in app.outcome
+    service, journal = service_with_journal(push_policy="test-devices")
+    app = Host(service, UNICODE_DEVICE)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_compose(pilot)
+        await pilot.click("#review")
+        await until_outcome(pilot)
+    assert app.outcome is not None and "is not a test device" in app.outcome
 
-        journal.add_test_device(UNICODE_DEVICE, "Li's phone", "ana")
-        app = Host(service, UNICODE_DEVICE)
-        async with app.run_test(size=(110, 50)) as pilot:
-            await to_confirm(pilot)
-            await pilot.click("#send")
-            await until(pilot, lambda: app.outcome is not None)
-        assert app.outcome == "sent"
-        assert len(fcm.requests) == 1
-    finally:
-        journal.close()
+    journal.add_test_device(UNICODE_DEVICE, "Li's phone", "ana")
+    app = Host(service, UNICODE_DEVICE)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_confirm(pilot)
+        await pilot.click("#send")
+        await until_outcome(pilot)
+    assert app.outcome == "sent"
+    assert len(fcm.requests) == 1
 
 
 async def test_environment_and_buttons_stay_visible_on_a_small_terminal(
@@ -291,7 +292,7 @@ async def test_environment_and_buttons_stay_visible_on_a_small_terminal(
 
 async def test_the_marking_names_the_title_prefix(service: PushService) -> None:
     app = Host(service, UNICODE_DEVICE)
-    async with app.run_test(size=(110, 50)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: composing(app))
         label = str(app.screen.query_one("#mark-label", Static).render())
         assert 'Mark as test: "[TEST]" title prefix' in label

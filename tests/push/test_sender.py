@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -30,22 +30,6 @@ HELLO = Compose(title="Hello", body="A test from the inspector")
 
 def provider_requests(fcm: FakeFcm, apns: dict[str, FakeApns]) -> int:
     return len(fcm.requests) + sum(len(f.requests) for f in apns.values())
-
-
-@pytest.fixture
-def journal_for(
-    make_settings: Callable[..., Settings],
-) -> Iterator[Callable[[Settings], Journal]]:
-    opened: list[Journal] = []
-
-    def open_(settings: Settings) -> Journal:
-        j = Journal.open(settings)
-        opened.append(j)
-        return j
-
-    yield open_
-    for j in opened:
-        j.close()
 
 
 # -- policy ------------------------------------------------------------------------
@@ -73,15 +57,11 @@ def test_policy_off_refuses_everything(
 
 
 def test_policy_test_devices_allows_only_registered_devices(
-    make_settings: Callable[..., Settings],
-    make_service: Callable[..., PushService],
-    journal_for: Callable[[Settings], Journal],
+    service_with_journal: Callable[..., tuple[PushService, Journal]],
     fcm: FakeFcm,
     apns: dict[str, FakeApns],
 ) -> None:
-    settings = make_settings(push_policy="test-devices")
-    journal = journal_for(settings)
-    service = make_service(settings, journal_=journal)
+    service, journal = service_with_journal(push_policy="test-devices")
     with pytest.raises(PushRefused, match="is not a test device"):
         service.prepare(UNICODE_DEVICE, HELLO)
     assert provider_requests(fcm, apns) == 0
@@ -94,15 +74,11 @@ def test_policy_test_devices_allows_only_registered_devices(
 
 
 def test_removing_a_test_device_between_confirm_and_send_refuses(
-    make_settings: Callable[..., Settings],
-    make_service: Callable[..., PushService],
-    journal_for: Callable[[Settings], Journal],
+    service_with_journal: Callable[..., tuple[PushService, Journal]],
     fcm: FakeFcm,
 ) -> None:
-    settings = make_settings(push_policy="test-devices")
-    journal = journal_for(settings)
+    service, journal = service_with_journal(push_policy="test-devices")
     journal.add_test_device(UNICODE_DEVICE, "Li's Xiaomi", "ana")
-    service = make_service(settings, journal_=journal)
     prepared = service.prepare(UNICODE_DEVICE, HELLO)
     journal.remove_test_device(UNICODE_DEVICE)
     with pytest.raises(PushRefused, match="is not a test device"):
@@ -179,18 +155,14 @@ def test_intent_is_written_before_the_request_and_the_outcome_after(
 
 
 def test_a_journal_that_cannot_be_written_blocks_the_send(
-    make_settings: Callable[..., Settings],
-    make_service: Callable[..., PushService],
-    journal_for: Callable[[Settings], Journal],
+    service_with_journal: Callable[..., tuple[PushService, Journal]],
     fcm: FakeFcm,
     apns: dict[str, FakeApns],
 ) -> None:
-    settings = make_settings(statement_timeout="0.2")
-    journal = journal_for(settings)
-    service = make_service(settings, journal_=journal)
+    service, _ = service_with_journal(statement_timeout="0.2")
     prepared = service.prepare(ANA_IPHONE, HELLO)
     # Another writer holds the journal's write lock past the busy timeout.
-    blocker = sqlite3.connect(settings.journal_url.database, isolation_level=None)
+    blocker = sqlite3.connect(service.settings.journal_url.database, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
         with pytest.raises(JournalUnavailable, match="nothing was sent"):
@@ -215,20 +187,16 @@ def test_no_journal_no_send(
 
 
 def test_outcome_that_cannot_be_written_is_said_in_the_result(
-    make_settings: Callable[..., Settings],
-    make_service: Callable[..., PushService],
-    journal_for: Callable[[Settings], Journal],
+    service_with_journal: Callable[..., tuple[PushService, Journal]],
     fcm: FakeFcm,
 ) -> None:
-    settings = make_settings(statement_timeout="0.2", push_read_timeout="5")
-    journal = journal_for(settings)
-    service = make_service(settings, journal_=journal)
+    service, _ = service_with_journal(statement_timeout="0.2", push_read_timeout="5")
     holder: dict[str, sqlite3.Connection] = {}
 
     # The fake takes the journal's write lock when the request arrives.
     def lock_journal() -> None:
         conn = sqlite3.connect(
-            settings.journal_url.database, isolation_level=None, check_same_thread=False
+            service.settings.journal_url.database, isolation_level=None, check_same_thread=False
         )
         conn.execute("BEGIN IMMEDIATE")
         holder["conn"] = conn
