@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import jwt
 import pytest
@@ -15,8 +15,9 @@ from inspector.fixtures.demo import ANA_IPAD, ANA_IPHONE, REINSTALL_NEW
 from inspector.journal import Journal
 from inspector.push import Compose, PushService
 from inspector.push.apns import ApnsProvider
-from inspector.push.model import compact_json
+from inspector.push.model import Content, compact_json
 from inspector.push.payload import KEY_OPERATOR, KEY_RECORD, TEST_PREFIX, content_for
+from inspector.store.records import Installation
 from inspector.store.repository import StoreRepository
 from tests.push.conftest import OPERATOR, TOPIC, closed_port_url
 from tests.push.fakes.apns_server import FakeApns
@@ -193,56 +194,78 @@ def test_check_token_says_apns_has_no_dry_run(
     assert apns["production"].requests == []
 
 
-# -- the provider token, with a controlled clock ------------------------------------
+# -- the provider on its own, with a controlled clock --------------------------------
+
+
+@pytest.fixture
+def make_provider(settings: Settings) -> Iterator[Callable[..., ApnsProvider]]:
+    """ApnsProvider made directly, closed after the test; its clock runs `offset[0]` s
+    from the real one, so a test moves time by setting offset[0]."""
+    made: list[ApnsProvider] = []
+
+    def make(offset: list[float] | None = None) -> ApnsProvider:
+        if offset is None:
+            provider = ApnsProvider(settings)
+        else:
+            provider = ApnsProvider(settings, clock=lambda: time.time() + offset[0])
+        made.append(provider)
+        return provider
+
+    yield make
+    for provider in made:
+        provider.close()
+
+
+@pytest.fixture
+def iphone(store: StoreRepository) -> tuple[Installation, Content]:
+    """Ana's iPhone and the HELLO message as marked for it."""
+    inst = store.get(ANA_IPHONE)
+    assert inst is not None
+    return inst, content_for(inst, HELLO, OPERATOR)
 
 
 def test_jwt_is_signed_again_only_when_due(
-    settings: Settings, apns: dict[str, FakeApns], store: StoreRepository
+    make_provider: Callable[..., ApnsProvider],
+    iphone: tuple[Installation, Content],
+    apns: dict[str, FakeApns],
 ) -> None:
     offset = [-41 * 60.0]
-    provider = ApnsProvider(settings, clock=lambda: time.time() + offset[0])
-    inst = store.get(ANA_IPHONE)
-    content = content_for(inst, HELLO, OPERATOR)
+    provider = make_provider(offset)
+    inst, content = iphone
     payload = {"aps": {"alert": "x"}}
-    try:
-        assert provider.send(inst, content, payload, dry_run=False).ok
-        offset[0] = -40 * 60.0 + 30  # 30 s later: the JWT is 30 s young, kept
-        assert provider.send(inst, content, payload, dry_run=False).ok
-        assert provider.jwts_signed == 1
-        offset[0] = 0.0  # 41 min after signing: due
-        assert provider.send(inst, content, payload, dry_run=False).ok
-        assert provider.jwts_signed == 2
-        assert len(apns["production"].jwts) == 2
-    finally:
-        provider.close()
+    assert provider.send(inst, content, payload, dry_run=False).ok
+    offset[0] = -40 * 60.0 + 30  # 30 s later: the JWT is 30 s young, kept
+    assert provider.send(inst, content, payload, dry_run=False).ok
+    assert provider.jwts_signed == 1
+    offset[0] = 0.0  # 41 min after signing: due
+    assert provider.send(inst, content, payload, dry_run=False).ok
+    assert provider.jwts_signed == 2
+    assert len(apns["production"].jwts) == 2
 
 
 def test_expired_provider_token_is_replaced_for_the_next_send(
-    settings: Settings, apns: dict[str, FakeApns], store: StoreRepository
+    make_provider: Callable[..., ApnsProvider],
+    iphone: tuple[Installation, Content],
+    apns: dict[str, FakeApns],
 ) -> None:
     offset = [-2 * 3600.0]
-    provider = ApnsProvider(settings, clock=lambda: time.time() + offset[0])
-    inst = store.get(ANA_IPHONE)
-    content = content_for(inst, HELLO, OPERATOR)
-    try:
-        first = provider.send(inst, content, {"aps": {}}, dry_run=False)
-        assert first.reason == "ExpiredProviderToken"
-        offset[0] = 0.0
-        assert provider.send(inst, content, {"aps": {}}, dry_run=False).ok
-        assert provider.jwts_signed == 2
-    finally:
-        provider.close()
+    provider = make_provider(offset)
+    inst, content = iphone
+    first = provider.send(inst, content, {"aps": {}}, dry_run=False)
+    assert first.reason == "ExpiredProviderToken"
+    offset[0] = 0.0
+    assert provider.send(inst, content, {"aps": {}}, dry_run=False).ok
+    assert provider.jwts_signed == 2
 
 
 def test_the_fake_enforces_the_payload_limit(
-    settings: Settings, apns: dict[str, FakeApns], store: StoreRepository
+    make_provider: Callable[..., ApnsProvider],
+    iphone: tuple[Installation, Content],
+    apns: dict[str, FakeApns],
 ) -> None:
-    provider = ApnsProvider(settings)
-    inst = store.get(ANA_IPHONE)
+    provider = make_provider()
+    inst, content = iphone
     big = {"aps": {"alert": "x" * 4100}}
     assert len(compact_json(big)) > 4096
-    try:
-        result = provider.send(inst, content_for(inst, HELLO, OPERATOR), big, dry_run=False)
-    finally:
-        provider.close()
+    result = provider.send(inst, content, big, dry_run=False)
     assert (result.status, result.reason) == (413, "PayloadTooLarge")
