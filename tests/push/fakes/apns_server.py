@@ -29,6 +29,8 @@ import h2.events
 import h2.exceptions
 import jwt
 
+from tests.push.fakes.control import FakeControl
+
 APNS_ERRORS = {
     "BadDeviceToken": 400,
     "DeviceTokenNotForTopic": 400,
@@ -70,19 +72,13 @@ class ApnsRequest:
 
 
 @dataclass
-class FakeApns:
+class FakeApns(FakeControl[ApnsRequest]):
     public_pem: bytes
     key_id: str
     team_id: str
     topic: str
-    mode: str = "ok"
-    token_modes: dict[str, str] = field(default_factory=dict)
-    retry_after: str = "3600"
-    requests: list[ApnsRequest] = field(default_factory=list)
     connections: int = 0
     jwts: set[str] = field(default_factory=set)
-    release: threading.Event = field(default_factory=threading.Event)
-    arrived: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> FakeApns:
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -97,16 +93,12 @@ class FakeApns:
         return f"http://{host}:{port}"
 
     def reset(self) -> None:
-        self.mode = "ok"
-        self.token_modes.clear()
-        self.retry_after = "3600"
-        self.requests.clear()
+        super().reset()
         self.jwts.clear()
         self.connections = 0
-        self.arrived.clear()
 
     def stop(self) -> None:
-        self.release.set()
+        super().stop()
         self._listener.close()
         with self._lock:
             for sock in self._sockets:
@@ -206,7 +198,7 @@ class FakeApns:
         if headers["apns-topic"] != self.topic:
             self._respond(conn, stream_id, 400, {"reason": "DeviceTokenNotForTopic"}, apns_id)
             return True
-        mode = self.token_modes.get(match["token"], self.mode)
+        mode = self.mode_for(match["token"])
         if mode == "timeout":
             return True  # never answered; the connection stays usable
         if mode == "reset":

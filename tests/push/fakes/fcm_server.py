@@ -26,6 +26,7 @@ from urllib.parse import parse_qs
 
 import jwt
 
+from tests.push.fakes.control import FakeControl
 from tests.push.fakes.keys import CLIENT_EMAIL
 
 FCM_ERROR_TYPE = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
@@ -58,17 +59,10 @@ class FcmRequest:
 
 
 @dataclass
-class FakeFcm:
+class FakeFcm(FakeControl[FcmRequest]):
     public_pem: bytes
-    mode: str = "ok"
-    token_modes: dict[str, str] = field(default_factory=dict)
-    retry_after: str = "3600"
-    requests: list[FcmRequest] = field(default_factory=list)
     token_requests: int = 0
     issued: set[str] = field(default_factory=set)
-    release: threading.Event = field(default_factory=threading.Event)
-    # Set when a request has arrived: tests wait on it instead of sleeping.
-    arrived: threading.Event = field(default_factory=threading.Event)
     # Called in the server thread when a send request arrives, before the answer.
     on_request: Callable[[], None] | None = None
 
@@ -94,16 +88,12 @@ class FakeFcm:
         return f"{self.url}/token"
 
     def reset(self) -> None:
-        self.mode = "ok"
-        self.token_modes.clear()
-        self.retry_after = "3600"
-        self.requests.clear()
+        super().reset()
         self.token_requests = 0
-        self.arrived.clear()
         self.on_request = None
 
     def stop(self) -> None:
-        self.release.set()
+        super().stop()
         self._server.shutdown()
         self._server.server_close()
 
@@ -199,7 +189,7 @@ class _Handler(BaseHTTPRequestHandler):
         if "topic" in message or "condition" in message:
             self._error("INVALID_ARGUMENT")
             return
-        mode = fake.token_modes.get(message["token"], fake.mode)
+        mode = fake.mode_for(message["token"])
         if mode == "timeout":
             fake.release.wait()
             self.close_connection = True
