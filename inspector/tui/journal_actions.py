@@ -20,21 +20,24 @@ else:
 
 
 class JournalActions(_Base):
-    def _journal_or_say_why(self) -> bool:
-        if self.journal is None:
-            self.notify("Journal unavailable: there is no audit trail to show.", severity="warning")
-            return False
-        return True
+    def _journal_or_say_why(self, consequence: str) -> bool:
+        if self.journal is not None:
+            return True
+        if self.opening:
+            self.notify("The journal is still being opened: try again in a moment.")
+        else:
+            self.notify(f"Journal unavailable: {consequence}.", severity="warning")
+        return False
 
     def action_audit(self) -> None:
         from inspector.tui.screens.audit import AuditScreen
 
-        if self._journal_or_say_why():
+        if self._journal_or_say_why("there is no audit trail to show"):
             assert self.journal is not None
             self.push_screen(AuditScreen(self.journal))
 
     def action_test_devices(self) -> None:
-        if self._journal_or_say_why():
+        if self._journal_or_say_why("there is no test-device list to show"):
             self.open_test_devices()
 
     @work(exclusive=True, group="test-devices-ui", exit_on_error=False)

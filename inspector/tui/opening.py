@@ -84,6 +84,8 @@ class ServiceOpening(_Base):
         self.journal: Journal | None = None if callable(journal) else journal
         self._open_push_fn = push if callable(push) else None
         self.push: PushService | None = None if callable(push) else push
+        # True until the push service given as a function has been opened (or failed).
+        self.push_opening = callable(push)
         self._store_lock = threading.Lock()
         self._store_error: BaseException | None = None
         # Set once the first attempt at the store and the journal is over.
@@ -217,12 +219,13 @@ class ServiceOpening(_Base):
     ) -> None:
         try:
             push = open_push(store, self.journal)
+            if push is not None:
+                self._keep(push)
+            self.push = push
         except Exception as exc:  # a push setup problem must not keep the inspector closed
             self.post_message(ServiceWarning(f"Push is not configured: {_first_line(exc)}"))
-            return
-        if push is not None:
-            self._keep(push)
-        self.push = push
+        finally:
+            self.push_opening = False
 
     def close_services(self) -> None:
         """Close what the app opened (the caller closes what it gave); wake any worker

@@ -41,12 +41,20 @@ class PushActions(_Base):
 
     # -- test push and token check ----------------------------------------------------------
 
+    def _push_or_say_why(self, consequence: str) -> bool:
+        if self.push is not None:
+            return True
+        if self.push_opening:
+            self.notify("Push is still being set up: try again in a moment.")
+        else:
+            self.notify(f"Push is not configured: {consequence}.", severity="warning")
+        return False
+
     def action_push(self) -> None:
         match = self._need_device()
         if match is None:
             return
-        if self.push is None:
-            self.notify("Push is not configured: no test push can be sent.", severity="warning")
+        if not self._push_or_say_why("no test push can be sent"):
             return
         self.open_push(match.installation)
 
@@ -83,8 +91,7 @@ class PushActions(_Base):
         match = self._need_device()
         if match is None:
             return
-        if self.push is None:
-            self.notify("Push is not configured: the token cannot be checked.", severity="warning")
+        if not self._push_or_say_why("the token cannot be checked"):
             return
         self.check_token(match.installation)
 
@@ -115,9 +122,7 @@ class PushActions(_Base):
         match = self._need_device()
         if match is None:
             return
-        if self.journal is None:
-            self.notify("Journal unavailable: the test-device list cannot be changed.",
-                        severity="warning")  # fmt: skip
+        if not self._journal_or_say_why("the test-device list cannot be changed"):
             return
         self.toggle_test_device(match.installation)
 

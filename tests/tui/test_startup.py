@@ -256,3 +256,21 @@ async def test_a_journal_that_cannot_be_opened_is_a_warning_and_search_still_wor
         assert app.journal is None
         await search(pilot, CUSTOMER_ANA)
         assert status_text(app) == "3 installations of customer cust-42"
+
+
+async def test_while_opening_the_journal_screens_say_to_wait(
+    sqlite_demo_url: URL, tmp_path: Path
+) -> None:
+    settings = settings_for(sqlite_demo_url)
+    gate = Gate(open_checked(settings.store_url))
+    app = InspectorApp(settings, gate, lambda: Journal.open(settings), clock=lambda: DEMO_NOW)
+    async with app.run_test(size=(140, 40)) as pilot:
+        assert await asyncio.to_thread(gate.entered.wait, 30)
+        await app.run_action("audit")
+        await pilot.pause()
+        said = [str(n.message) for n in app._notifications]
+        assert said == ["The journal is still being opened: try again in a moment."]
+        gate.release.set()
+        await settle(pilot)
+        assert app.journal is not None
+        app.journal.close()
