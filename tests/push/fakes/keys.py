@@ -22,16 +22,8 @@ class ServiceAccount:
 
     @classmethod
     def generate(cls) -> ServiceAccount:
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        private = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ).decode()
-        public = key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        return cls(private, public)
+        private, public = _pem_pair(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+        return cls(private.decode(), public)
 
     def write(self, path: Path, token_uri: str) -> Path:
         """The JSON Google hands out, with token_uri pointing at the fake."""
@@ -57,18 +49,22 @@ class ApnsKey:
 
     @classmethod
     def generate(cls) -> ApnsKey:
-        key = ec.generate_private_key(ec.SECP256R1())
-        private = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        public = key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        return cls(private, public)
+        return cls(*_pem_pair(ec.generate_private_key(ec.SECP256R1())))
 
     def write(self, directory: Path) -> Path:
         path = directory / f"AuthKey_{APNS_KEY_ID}.p8"
         path.write_bytes(self.private_pem)
         return path
+
+
+def _pem_pair(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> tuple[bytes, bytes]:
+    """The unencrypted PKCS#8 private half and the SubjectPublicKeyInfo public half, as PEM."""
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private, public
