@@ -119,6 +119,17 @@ def _check_text(raw: str) -> str:
     return text
 
 
+def check_installation_id(raw: str) -> str:
+    """An Installation ID given on its own (a command argument, a send): trimmed, bounded,
+    printable. The store compares it as given."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not text or len(text) > 64:
+        raise QueryError("an Installation ID is 1 to 64 characters")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in text):
+        raise QueryError("the Installation ID contains control or invisible characters")
+    return text
+
+
 def parse_query(raw: str) -> Lookup:
     """Turn what the user typed into probes, or raise QueryError with the reason."""
     text = _check_text(raw)

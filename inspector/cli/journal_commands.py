@@ -30,6 +30,7 @@ from inspector.journal import (
     TestDeviceNotFound,
 )
 from inspector.journal.safetext import escape
+from inspector.lookup import check_installation_id
 from inspector.timefmt import ago, stamp
 
 # A broken chain is a refusal to vouch for the journal: the "refused" exit code.
@@ -271,9 +272,7 @@ def cmd_devices_list(args: argparse.Namespace) -> int:
 
 def cmd_devices_add(args: argparse.Namespace) -> int:
     cfg = settings()
-    iid = args.installation_id.strip()
-    if not iid or len(iid) > 64:
-        raise CliError("an Installation ID is 1 to 64 characters", EXIT_BAD_INPUT)
+    iid = guarded(lambda: check_installation_id(args.installation_id))
     store = open_store(cfg)
     try:
         inst = guarded(lambda: store.get(iid))

@@ -25,9 +25,8 @@ from inspector.config import Settings
 from inspector.export import event_to_dict, installation_to_dict, match_to_dict
 from inspector.health import device_states, push_warnings, token_state
 from inspector.journal import JournalError
-from inspector.lookup import KeyKind, Lookup, Probe, parse_query
+from inspector.lookup import KeyKind, Lookup, Probe, check_installation_id, parse_query
 from inspector.masking import mask_advertising_id, mask_token
-from inspector.store.records import FindResult
 from inspector.timefmt import ago, stamp
 
 
@@ -65,16 +64,6 @@ def audit_lookup(cfg: Settings, lookup: Lookup, found: int) -> None:
         journal.close()
 
 
-def more_text(result: FindResult) -> str | None:
-    parts = []
-    for kind, n in result.more.items():
-        if n is None:
-            parts.append(f"more than 10,000 more by {kind.label}")
-        elif n:
-            parts.append(f"{n:,} more by {kind.label}")
-    return "; ".join(parts) or None
-
-
 def cmd_find(args: argparse.Namespace) -> int:
     cfg = settings()
     lookup = guarded(lambda: parse_query(args.query))
@@ -87,7 +76,7 @@ def cmd_find(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     installations = [m.installation for m in result.matches]
     states = device_states(installations, now)
-    more = more_text(result)
+    more = result.more_text()
     if args.json:
         doc: dict[str, Any] = {
             "query": lookup.text,
@@ -131,9 +120,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.history < 0:
         raise CliError("--history must be 0 or more", EXIT_BAD_INPUT)
     cfg = settings()
-    iid = args.installation_id.strip()
-    if not iid or len(iid) > 64:
-        raise CliError("an Installation ID is 1 to 64 characters", EXIT_BAD_INPUT)
+    iid = guarded(lambda: check_installation_id(args.installation_id))
     store = open_store(cfg)
     try:
         inst = guarded(lambda: store.get(iid))

@@ -80,6 +80,16 @@ class FindResult:
     def truncated(self) -> bool:
         return any(n is None or n > 0 for n in self.more.values())
 
+    def more_text(self, tail: str = "") -> str | None:
+        """What the cap left out, per key: "12 more by Customer ID", or None."""
+        parts = []
+        for kind, n in self.more.items():
+            if n is None:
+                parts.append(f"more than 10,000 more by {kind.label}{tail}")
+            elif n:
+                parts.append(f"{n:,} more by {kind.label}{tail}")
+        return "; ".join(parts) or None
+
 
 @dataclass(frozen=True, slots=True)
 class Event:

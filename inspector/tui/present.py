@@ -169,18 +169,8 @@ def results_title(result: FindResult, description: str) -> str:
         title = f"{n} {noun} of customer {next(iter(customers))}"
     else:
         title = f"{n} {noun} for {description}"
-    more = more_text(result)
+    more = result.more_text(", not shown")
     return f"{title} ({more})" if more else title
-
-
-def more_text(result: FindResult) -> str | None:
-    parts = []
-    for kind, n in result.more.items():
-        if n is None:
-            parts.append(f"more than 10,000 more by {kind.label}, not shown")
-        elif n:
-            parts.append(f"{n:,} more by {kind.label}, not shown")
-    return "; ".join(parts) or None
 
 
 def not_found_text(description: str, kinds: Iterable[KeyKind]) -> str:

@@ -128,3 +128,12 @@ def test_every_spelling_of_the_zero_id_is_refused(
         text += ("-" if dash else "") + group
     with pytest.raises(ZeroAdvertisingIdError):
         parse_query(f"{pad}{prefix}{text}{pad}")
+
+
+def test_installation_id_argument_is_checked() -> None:
+    from inspector.lookup import check_installation_id
+
+    assert check_installation_id(f"  {UUID} ") == UUID
+    for bad, message in [("", "1 to 64"), ("x" * 65, "1 to 64"), ("ab\x1bcd", "control")]:
+        with pytest.raises(QueryError, match=message):
+            check_installation_id(bad)
