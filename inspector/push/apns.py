@@ -221,10 +221,8 @@ def _load_key(path: Path) -> ec.EllipticCurvePrivateKey:
     setting = "INSPECTOR_APNS_KEY_FILE"
     try:
         data = path.read_bytes()
-    except FileNotFoundError:
-        raise ProviderNotConfigured(f"{setting}: no file at {path}") from None
     except OSError as exc:
-        raise ProviderNotConfigured(f"{setting}: cannot read {path} ({exc.strerror})") from None
+        raise ProviderNotConfigured.unreadable(setting, path, exc) from None
     try:
         key = load_pem_private_key(data, password=None)
     except (ValueError, TypeError):

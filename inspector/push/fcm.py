@@ -304,10 +304,8 @@ def _load_credentials(path: Path) -> service_account.Credentials:
     setting = "INSPECTOR_FCM_CREDENTIALS"
     try:
         return service_account.Credentials.from_service_account_file(str(path), scopes=[SCOPE])
-    except FileNotFoundError:
-        raise ProviderNotConfigured(f"{setting}: no file at {path}") from None
     except OSError as exc:
-        raise ProviderNotConfigured(f"{setting}: cannot read {path} ({exc.strerror})") from None
+        raise ProviderNotConfigured.unreadable(setting, path, exc) from None
     except (ValueError, KeyError, TypeError):
         # The message of these may quote the key material: name the file only.
         raise ProviderNotConfigured(

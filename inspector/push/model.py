@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from inspector.store.records import Installation
@@ -25,6 +26,13 @@ class JournalUnavailable(PushError):
 
 class ProviderNotConfigured(PushError):
     """Credentials for FCM or APNs are missing or unreadable."""
+
+    @classmethod
+    def unreadable(cls, setting: str, path: Path, exc: OSError) -> ProviderNotConfigured:
+        """The credentials file a setting names cannot be read; the path, never the content."""
+        if isinstance(exc, FileNotFoundError):
+            return cls(f"{setting}: no file at {path}")
+        return cls(f"{setting}: cannot read {path} ({exc.strerror})")
 
 
 @dataclass(frozen=True)
