@@ -226,7 +226,9 @@ def _load_key(path: Path) -> ec.EllipticCurvePrivateKey:
     try:
         key = load_pem_private_key(data, password=None)
     except (ValueError, TypeError):
-        raise ProviderNotConfigured(f"{setting}: {path} is not a PEM .p8 private key") from None
+        raise ProviderNotConfigured(
+            f"{setting}: {path.name} is not a PEM .p8 private key"
+        ) from None
     if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
-        raise ProviderNotConfigured(f"{setting}: {path} is not an APNs (P-256) key")
+        raise ProviderNotConfigured(f"{setting}: {path.name} is not an APNs (P-256) key")
     return key

@@ -309,5 +309,5 @@ def _load_credentials(path: Path) -> service_account.Credentials:
     except (ValueError, KeyError, TypeError):
         # The message of these may quote the key material: name the file only.
         raise ProviderNotConfigured(
-            f"{setting}: {path} is not a service-account JSON with a private key"
+            f"{setting}: {path.name} is not a service-account JSON with a private key"
         ) from None

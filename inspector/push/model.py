@@ -29,10 +29,11 @@ class ProviderNotConfigured(PushError):
 
     @classmethod
     def unreadable(cls, setting: str, path: Path, exc: OSError) -> ProviderNotConfigured:
-        """The credentials file a setting names cannot be read; the path, never the content."""
+        """The credentials file a setting names cannot be read. Its name only: where keys
+        are kept is nobody's business on screen, and the content never shows."""
         if isinstance(exc, FileNotFoundError):
-            return cls(f"{setting}: no file at {path}")
-        return cls(f"{setting}: cannot read {path} ({exc.strerror})")
+            return cls(f"{setting}: no file named {path.name} where it points")
+        return cls(f"{setting}: cannot read {path.name} ({exc.strerror})")
 
 
 @dataclass(frozen=True)

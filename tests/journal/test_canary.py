@@ -1,4 +1,5 @@
-"""Planted secrets never reach a journal record, `audit list`, a log or an error message."""
+"""Planted secrets never reach a journal record, `audit list`, a log, an error message or
+the screen."""
 
 from __future__ import annotations
 
@@ -16,8 +17,13 @@ from inspector.cli import main
 from inspector.config import load_settings
 from inspector.fixtures.demo import ANA_IPHONE, ANA_PIXEL, CUSTOMER_ANA
 from inspector.journal import Journal, JournalError
+from inspector.push import PushService
+from inspector.store.repository import StoreRepository
+from inspector.tui.app import InspectorApp
+from tests.conftest import DEMO_NOW
 from tests.journal.conftest import raw_engine, url_text
 from tests.journal.test_journal import all_cells
+from tests.tui.conftest import search, settle
 
 DB_PASSWORD = "Canary-Db-Pw-7c1e9f"
 HASH_KEY = "canary-hash-key-5d2b8a"
@@ -146,3 +152,63 @@ def test_no_secret_reaches_the_journal_the_output_or_the_logs(
     for output in outputs:
         assert_clean("the command output", output)
     assert_clean("the logs", caplog.text)
+
+
+async def test_no_secret_reaches_the_screen(
+    canary_urls: tuple[URL, URL], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    store_url, journal_url = canary_urls
+    key_file = tmp_path / "CanaryKeyPath" / "AuthKey.p8"
+    key_file.parent.mkdir()
+    key_file.write_text(f"-----BEGIN PRIVATE KEY-----\n{PRIVATE_KEY}\n-----END PRIVATE KEY-----\n")
+    settings = load_settings(
+        {
+            "INSPECTOR_STORE_URL": url_text(store_url),
+            "INSPECTOR_JOURNAL_URL": url_text(journal_url),
+            "INSPECTOR_ENVIRONMENT": "production",
+            "INSPECTOR_OPERATOR": "ana",
+            "INSPECTOR_APNS_KEY_FILE": str(key_file),
+            "INSPECTOR_APNS_KEY_ID": KEY_ID,
+            "INSPECTOR_APNS_TEAM_ID": "TEAM123456",
+            "INSPECTOR_FCM_CREDENTIALS": OAUTH_TOKEN,  # a token pasted where a path belongs
+            "INSPECTOR_PUSH_POLICY": "any",
+        }
+    )
+    store = StoreRepository.open(settings.store_url)
+    journal = Journal.open(settings)
+    journal.add_test_device(ANA_IPHONE, "Ana's iPhone", "ana")
+    app = InspectorApp(
+        settings,
+        store,
+        journal,
+        lambda s, j: PushService.from_settings(settings, s, j),
+        clock=lambda: DEMO_NOW,
+        export_dir=tmp_path,
+    )
+    screens: list[str] = []
+    try:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await settle(pilot)
+            screens.append(app.export_screenshot())
+            await search(pilot, CUSTOMER_ANA)
+            screens.append(app.export_screenshot())
+            for key in ("2", "4", "e", "k", "p"):
+                await pilot.press(key)
+                await settle(pilot)
+                screens.append(app.export_screenshot())
+            await pilot.press("escape")
+            await pilot.press("A")
+            await settle(pilot)
+            screens.append(app.export_screenshot())
+            await pilot.press("escape")
+            await pilot.press("T")
+            await settle(pilot)
+            screens.append(app.export_screenshot())
+            said = [str(n.message) for n in app._notifications]
+    finally:
+        journal.close()
+        store.close()
+    assert len(screens) == 9
+    for n, screen in enumerate(screens):
+        assert_clean(f"screen {n}", screen)
+    assert_clean("notifications", "\n".join(said))
