@@ -16,6 +16,7 @@ from typing import Any
 
 from inspector.config import Environment, PushPolicy, Settings
 from inspector.journal import Journal, JournalError
+from inspector.lookup import QueryError, check_installation_id
 from inspector.masking import mask_token
 from inspector.push.model import (
     Compose,
@@ -339,9 +340,10 @@ class PushService:
         }
 
     def _reread(self, installation_id: str) -> Installation:
-        iid = (installation_id or "").strip()
-        if not iid or len(iid) > 64:
-            raise PushRefused("an Installation ID is 1 to 64 characters")
+        try:
+            iid = check_installation_id(installation_id or "")
+        except QueryError as exc:
+            raise PushRefused(str(exc)) from None
         try:
             installation = self.store.get(iid)
         except StoreError as exc:
