@@ -108,13 +108,9 @@ def _store_opener(cfg: Settings) -> Callable[[], StoreRepository]:
                     f"the demo store could not be built at {path}"
                     f" ({type(exc).__name__}{': ' + reason if reason else ''})"
                 ) from None
-        store = StoreRepository.open(cfg.store_url, statement_timeout_s=cfg.statement_timeout_s)
-        try:
-            store.check_schema()
-        except BaseException:
-            store.close()
-            raise
-        return store
+        return StoreRepository.open_checked(
+            cfg.store_url, statement_timeout_s=cfg.statement_timeout_s
+        )
 
     return open_store
 

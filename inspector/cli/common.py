@@ -66,9 +66,9 @@ def open_store(cfg: Settings) -> StoreRepository:
             markup=False,
         )
     with translate_errors():
-        store = StoreRepository.open(cfg.store_url, statement_timeout_s=cfg.statement_timeout_s)
-        store.check_schema()
-    return store
+        return StoreRepository.open_checked(
+            cfg.store_url, statement_timeout_s=cfg.statement_timeout_s
+        )
 
 
 @contextmanager

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -85,6 +87,21 @@ def open_journal(cfg: Settings) -> Journal:
         raise CliError(str(exc), EXIT_UNREACHABLE) from None
 
 
+@contextmanager
+def journal_session(cfg: Settings) -> Iterator[Journal]:
+    """The journal for one command: an unusable journal exits 3, a refused test-device
+    change 2, and the journal is closed whatever happens."""
+    journal = open_journal(cfg)
+    try:
+        yield journal
+    except TestDeviceError as exc:
+        raise CliError(str(exc), EXIT_BAD_INPUT) from None
+    except JournalError as exc:
+        raise CliError(str(exc), EXIT_UNREACHABLE) from None
+    finally:
+        journal.close()
+
+
 def open_journal_or_warn(cfg: Settings) -> Journal | None:
     """For reads: a journal that cannot be opened is a warning, not a failure."""
     try:
@@ -163,13 +180,8 @@ def _print_json(doc: dict[str, Any]) -> None:
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     cfg = settings()
-    journal = open_journal(cfg)
-    try:
+    with journal_session(cfg) as journal:
         result = journal.verify()
-    except JournalError as exc:
-        raise CliError(str(exc), EXIT_UNREACHABLE) from None
-    finally:
-        journal.close()
     if result.ok:
         print(f"the journal at {journal.label} is whole: {result.checked:,} record(s) checked")
         if result.head_hash:
@@ -187,18 +199,13 @@ def cmd_audit_list(args: argparse.Namespace) -> int:
         raise CliError("--limit must be 1 or more", EXIT_BAD_INPUT)
     since = parse_since(args.since) if args.since else None
     cfg = settings()
-    journal = open_journal(cfg)
-    try:
+    with journal_session(cfg) as journal:
         entries = journal.entries(
             installation_id=args.installation.strip() if args.installation else None,
             operator=args.operator,
             since=since,
             limit=args.limit,
         )
-    except JournalError as exc:
-        raise CliError(str(exc), EXIT_UNREACHABLE) from None
-    finally:
-        journal.close()
     if args.json:
         _print_json({"journal": journal.label, "entries": [entry_to_dict(e) for e in entries]})
     else:
@@ -225,13 +232,8 @@ def _device_dict(d: TestDevice) -> dict[str, Any]:
 
 def cmd_devices_list(args: argparse.Namespace) -> int:
     cfg = settings()
-    journal = open_journal(cfg)
-    try:
+    with journal_session(cfg) as journal:
         devices = journal.test_devices()
-    except JournalError as exc:
-        raise CliError(str(exc), EXIT_UNREACHABLE) from None
-    finally:
-        journal.close()
     states: dict[str, tuple[str, str | None]] = {}
     try:
         store = open_store(cfg)
@@ -281,15 +283,8 @@ def cmd_devices_add(args: argparse.Namespace) -> int:
     if inst is None:
         say(f"no installation {escape(iid)} in the store at {cfg.store_label}")
         return EXIT_NOT_FOUND
-    journal = open_journal(cfg)
-    try:
+    with journal_session(cfg) as journal:
         device = journal.add_test_device(inst.installation_id, args.label, args.owner or "")
-    except TestDeviceError as exc:
-        raise CliError(str(exc), EXIT_BAD_INPUT) from None
-    except JournalError as exc:
-        raise CliError(str(exc), EXIT_UNREACHABLE) from None
-    finally:
-        journal.close()
     say(
         f"{device.installation_id} is a test device: {escape(device.label)} "
         f"(owner {escape(device.owner)}, {token_state(inst)})"
@@ -299,23 +294,17 @@ def cmd_devices_add(args: argparse.Namespace) -> int:
 
 def _change(args: argparse.Namespace, rename: bool) -> int:
     cfg = settings()
-    journal = open_journal(cfg)
-    try:
-        if rename:
-            device = journal.rename_test_device(args.installation_id, args.label)
-            say(f"{device.installation_id} is now labelled {escape(device.label)}")
-        else:
-            journal.remove_test_device(args.installation_id)
-            say(f"{escape(args.installation_id.strip())} is no longer a test device")
-    except TestDeviceNotFound as exc:
-        say(str(exc))
-        return EXIT_NOT_FOUND
-    except TestDeviceError as exc:
-        raise CliError(str(exc), EXIT_BAD_INPUT) from None
-    except JournalError as exc:
-        raise CliError(str(exc), EXIT_UNREACHABLE) from None
-    finally:
-        journal.close()
+    with journal_session(cfg) as journal:
+        try:
+            if rename:
+                device = journal.rename_test_device(args.installation_id, args.label)
+                say(f"{device.installation_id} is now labelled {escape(device.label)}")
+            else:
+                journal.remove_test_device(args.installation_id)
+                say(f"{escape(args.installation_id.strip())} is no longer a test device")
+        except TestDeviceNotFound as exc:
+            say(str(exc))
+            return EXIT_NOT_FOUND
     return EXIT_OK
 
 

@@ -213,6 +213,17 @@ class StoreRepository:
     def open(cls, url: URL, *, statement_timeout_s: float = 5.0) -> StoreRepository:
         return cls(open_readonly_engine(url, statement_timeout_s=statement_timeout_s), url)
 
+    @classmethod
+    def open_checked(cls, url: URL, *, statement_timeout_s: float = 5.0) -> StoreRepository:
+        """Open and verify against schema.sql; nothing stays open when it does not match."""
+        store = cls.open(url, statement_timeout_s=statement_timeout_s)
+        try:
+            store.check_schema()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
     @property
     def engine(self) -> Engine:
         return self._engine

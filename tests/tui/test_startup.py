@@ -120,13 +120,7 @@ class Gate:
 
 def open_checked(url: URL) -> Callable[[], StoreRepository]:
     def open_store() -> StoreRepository:
-        store = StoreRepository.open(url, statement_timeout_s=2.0)
-        try:
-            store.check_schema()
-        except BaseException:
-            store.close()
-            raise
-        return store
+        return StoreRepository.open_checked(url, statement_timeout_s=2.0)
 
     return open_store
 
