@@ -197,3 +197,25 @@ async def test_the_timeline_shows_the_test_push_beside_the_store_events(
         assert len(kinds) > 2
         verdict = next(iter(history.events.values()))
         assert verdict.detail["by"] == settings.operator
+
+
+async def test_the_ui_answers_while_a_send_hangs_and_nothing_is_retried(
+    make_settings: Callable[..., Settings],
+    make_app: Callable[[Settings], InspectorApp],
+    fcm: FakeFcm,
+) -> None:
+    fcm.mode = "timeout"  # the provider takes the request and never answers
+    app = make_app(make_settings(push_read_timeout="2"))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_push(pilot, UNICODE_DEVICE)
+        await to_confirm(pilot)
+        await pilot.click("#send")
+        await until(pilot, fcm.arrived.is_set)
+        # In flight: keys still work.
+        assert app.verdict is None
+        await pilot.press("4")
+        assert app.query_one("#tabs").active == "history"  # type: ignore[attr-defined]
+        await until(pilot, lambda: app.verdict is not None)
+        assert "Outcome unknown" in (app.verdict or "")
+    # An ambiguous timeout is reported, never retried: one request.
+    assert len(fcm.requests) == 1
