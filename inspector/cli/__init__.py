@@ -90,27 +90,9 @@ def run_tui() -> int:
 
 def _store_opener(cfg: Settings) -> Callable[[], StoreRepository]:
     def open_store() -> StoreRepository:
-        """The configured store, or the demo store (built on first use); StoreError when
-        it cannot be opened."""
-        from inspector.store.errors import StoreError
-        from inspector.store.repository import StoreRepository
+        from inspector.cli.common import open_configured_store
 
-        if cfg.is_demo:
-            from inspector.config import demo_store_path
-            from inspector.fixtures.demo import ensure_demo_store
-
-            path = demo_store_path()
-            try:
-                ensure_demo_store(path)
-            except Exception as exc:  # whatever failed, the UI says so and stays open
-                reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-                raise StoreError(
-                    f"the demo store could not be built at {path}"
-                    f" ({type(exc).__name__}{': ' + reason if reason else ''})"
-                ) from None
-        return StoreRepository.open_checked(
-            cfg.store_url, statement_timeout_s=cfg.statement_timeout_s
-        )
+        return open_configured_store(cfg)
 
     return open_store
 

@@ -49,8 +49,12 @@ def settings() -> Settings:
         raise CliError(str(exc), EXIT_BAD_INPUT) from None
 
 
-def open_store(cfg: Settings) -> StoreRepository:
-    """The configured store, or the demo store (built on first use)."""
+def open_configured_store(
+    cfg: Settings, on_built: Callable[[str], None] | None = None
+) -> StoreRepository:
+    """The configured store, or the demo store (built on first use, then `on_built` is
+    told where), checked against schema.sql. StoreError, never a traceback, when it cannot
+    be opened; the command line and the UI both open the store through here."""
     # Imported here: bare `inspector` loads this module and must not load SQLAlchemy.
     from inspector.store.repository import StoreRepository
 
@@ -59,16 +63,44 @@ def open_store(cfg: Settings) -> StoreRepository:
         from inspector.fixtures.demo import ensure_demo_store
 
         path = demo_store_path()
-        if ensure_demo_store(path):
-            err_console().print(f"inspector: built the demo store at {path}", markup=False)
+        try:
+            built = ensure_demo_store(path)
+        except Exception as exc:  # whatever failed (disk full, no permission): say so
+            reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+            raise StoreError(
+                f"the demo store could not be built at {path}"
+                f" ({type(exc).__name__}{': ' + reason if reason else ''})"
+            ) from None
+        if built and on_built is not None:
+            on_built(str(path))
+    return StoreRepository.open_checked(cfg.store_url, statement_timeout_s=cfg.statement_timeout_s)
+
+
+def open_store(cfg: Settings) -> StoreRepository:
+    """For a command: the store, with the demo said on stderr; errors as CliError."""
+
+    def built(path: str) -> None:
+        err_console().print(f"inspector: built the demo store at {path}", markup=False)
+
+    with translate_errors():
+        store = open_configured_store(cfg, on_built=built)
+    if cfg.is_demo:
         err_console().print(
             "inspector: DEMO store: sample data (set INSPECTOR_STORE_URL for a real store)",
             markup=False,
         )
-    with translate_errors():
-        return StoreRepository.open_checked(
-            cfg.store_url, statement_timeout_s=cfg.statement_timeout_s
-        )
+    return store
+
+
+@contextmanager
+def store_session(cfg: Settings) -> Iterator[StoreRepository]:
+    """The store for one command: store errors become CliError, and it is closed after."""
+    store = open_store(cfg)
+    try:
+        with translate_errors():
+            yield store
+    finally:
+        store.close()
 
 
 @contextmanager

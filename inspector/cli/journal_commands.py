@@ -18,8 +18,8 @@ from inspector.cli.common import (
     CliError,
     err_console,
     guarded,
-    open_store,
     settings,
+    store_session,
 )
 from inspector.config import Settings
 from inspector.health import token_state
@@ -236,24 +236,17 @@ def cmd_devices_list(args: argparse.Namespace) -> int:
         devices = journal.test_devices()
     states: dict[str, tuple[str, str | None]] = {}
     try:
-        store = open_store(cfg)
-    except CliError as exc:
-        say(f"warning: token states unknown: {exc}")
-        store = None
-    if store is not None:
-        try:
+        with store_session(cfg) as store:
             now = datetime.now(UTC)
             for d in devices:
-                inst = guarded(lambda d=d: store.get(d.installation_id))
+                inst = store.get(d.installation_id)
                 states[d.installation_id] = (
                     (token_state(inst), ago(inst.last_seen_at, now))
                     if inst
                     else ("not in the store", None)
                 )
-        except CliError as exc:
-            say(f"warning: token states unknown: {exc}")
-        finally:
-            store.close()
+    except CliError as exc:  # the list still shows, without live states
+        say(f"warning: token states unknown: {exc}")
     if args.json:
         rows = []
         for d in devices:
@@ -275,11 +268,8 @@ def cmd_devices_list(args: argparse.Namespace) -> int:
 def cmd_devices_add(args: argparse.Namespace) -> int:
     cfg = settings()
     iid = guarded(lambda: check_installation_id(args.installation_id))
-    store = open_store(cfg)
-    try:
-        inst = guarded(lambda: store.get(iid))
-    finally:
-        store.close()
+    with store_session(cfg) as store:
+        inst = store.get(iid)
     if inst is None:
         say(f"no installation {escape(iid)} in the store at {cfg.store_label}")
         return EXIT_NOT_FOUND

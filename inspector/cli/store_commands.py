@@ -16,9 +16,9 @@ from inspector.cli.common import (
     CliError,
     err_console,
     guarded,
-    open_store,
     out_console,
     settings,
+    store_session,
 )
 from inspector.cli.journal_commands import open_journal_or_warn
 from inspector.config import Settings
@@ -67,11 +67,8 @@ def audit_lookup(cfg: Settings, lookup: Lookup, found: int) -> None:
 def cmd_find(args: argparse.Namespace) -> int:
     cfg = settings()
     lookup = guarded(lambda: parse_query(args.query))
-    store = open_store(cfg)
-    try:
-        result = guarded(lambda: store.find(lookup))
-    finally:
-        store.close()
+    with store_session(cfg) as store:
+        result = store.find(lookup)
     audit_lookup(cfg, lookup, len(result.matches))
     now = datetime.now(UTC)
     installations = [m.installation for m in result.matches]
@@ -121,16 +118,13 @@ def cmd_show(args: argparse.Namespace) -> int:
         raise CliError("--history must be 0 or more", EXIT_BAD_INPUT)
     cfg = settings()
     iid = guarded(lambda: check_installation_id(args.installation_id))
-    store = open_store(cfg)
-    try:
-        inst = guarded(lambda: store.get(iid))
+    with store_session(cfg) as store:
+        inst = store.get(iid)
         events = (
-            guarded(lambda: store.history(inst.installation_id, limit=args.history)).events
+            store.history(inst.installation_id, limit=args.history).events
             if inst and args.history
             else ()
         )
-    finally:
-        store.close()
     audit_lookup(cfg, Lookup(iid, (Probe(KeyKind.INSTALLATION_ID, iid),)), int(inst is not None))
     if inst is None:
         err_console().print(f"inspector: no installation {iid}", markup=False)

@@ -172,3 +172,16 @@ def test_console_script_runs_without_textual() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["installations"]
+
+
+def test_a_demo_store_that_cannot_be_built_is_one_line_exit_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: object
+) -> None:
+    blocker = f"{tmp_path}/not-a-directory"
+    with open(blocker, "w") as f:
+        f.write("a file where the data directory should be")
+    monkeypatch.setenv("XDG_DATA_HOME", blocker)
+    code, out, err = run(capsys, "find", demo.CUSTOMER_ANA)
+    assert (code, out) == (3, "")
+    assert "the demo store could not be built" in err
+    assert len(err.strip().splitlines()) == 1
