@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from inspector.config import describe_url
+from inspector.config import describe_url, error_line
 from inspector.journal.errors import JournalError
 
 CONNECT_TIMEOUT_S = 3
@@ -106,16 +106,6 @@ def _mysql_engine(url: URL, timeout_s: float) -> Engine:
     return engine
 
 
-def describe_error(exc: BaseException, url: URL) -> str:
-    """First line of a driver error, with the URL's password blanked out."""
-    orig = getattr(exc, "orig", None) or exc
-    text = str(orig).strip()
-    text = text.splitlines()[0] if text else type(orig).__name__
-    if url.password:
-        text = text.replace(str(url.password), "***")
-    return text[:300]
-
-
 @contextmanager
 def translated(url: URL, doing: str) -> Iterator[None]:
     """Driver errors become JournalError naming the journal (host/database) and the step."""
@@ -123,7 +113,7 @@ def translated(url: URL, doing: str) -> Iterator[None]:
         yield
     except SQLAlchemyError as exc:
         raise JournalError(
-            f"the journal at {describe_url(url)} could not {doing}: {describe_error(exc, url)}"
+            f"the journal at {describe_url(url)} could not {doing}: {error_line(exc, url)}"
         ) from None
     except OSError as exc:
         raise JournalError(

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from inspector.config import describe_url
+from inspector.config import describe_url, error_line
 from inspector.store.errors import (
     StoreError,
     StoreReadOnly,
@@ -169,7 +169,7 @@ _READONLY_MARKERS = (
 def translate_error(exc: SQLAlchemyError, url: URL) -> StoreError:
     """One line a person can act on; names host and database, never the password."""
     label = describe_url(url)
-    reason = _first_line(exc, url)
+    reason = error_line(exc, url)
     lowered = reason.lower()
     if any(marker in lowered for marker in _TIMEOUT_MARKERS):
         return StoreTimeout(f"the store at {label} took too long and the query was cancelled")
@@ -184,14 +184,6 @@ def _looks_unreachable(exc: SQLAlchemyError) -> bool:
     from sqlalchemy.exc import InterfaceError, OperationalError
 
     return isinstance(exc, OperationalError | InterfaceError)
-
-
-def _first_line(exc: SQLAlchemyError, url: URL) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    text = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
-    if url.password:
-        text = text.replace(str(url.password), "***")
-    return text[:300]
 
 
 @contextmanager
