@@ -118,17 +118,6 @@ def describe_url(url: URL | str) -> str:
     return f"{host}/{parts.database or ''}"
 
 
-def error_line(exc: BaseException, url: URL) -> str:
-    """The first line of a database driver's error, the URL's password blanked out:
-    what a message may quote of it."""
-    orig = getattr(exc, "orig", None) or exc
-    text = str(orig).strip()
-    text = text.splitlines()[0] if text else type(orig).__name__
-    if url.password:
-        text = text.replace(str(url.password), "***")
-    return text[:300]
-
-
 def check_url(text: str, setting: str) -> str:
     """The URL text, stripped, once it is known to parse (without importing SQLAlchemy)."""
     try:

@@ -11,6 +11,7 @@ DOMAIN = [
     "inspector.health",
     "inspector.masking",
     "inspector.export",
+    "inspector.errortext",
     "inspector.store.repository",
     "inspector.fixtures.demo",
     "inspector.cli",

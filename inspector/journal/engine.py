@@ -17,7 +17,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from inspector.config import describe_url, error_line
+from inspector.config import describe_url
+from inspector.errortext import driver_error_line
 from inspector.journal.errors import JournalError
 
 CONNECT_TIMEOUT_S = 3
@@ -113,7 +114,7 @@ def translated(url: URL, doing: str) -> Iterator[None]:
         yield
     except SQLAlchemyError as exc:
         raise JournalError(
-            f"the journal at {describe_url(url)} could not {doing}: {error_line(exc, url)}"
+            f"the journal at {describe_url(url)} could not {doing}: {driver_error_line(exc, url)}"
         ) from None
     except OSError as exc:
         raise JournalError(

@@ -18,7 +18,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from inspector.config import describe_url, error_line
+from inspector.config import describe_url
+from inspector.errortext import driver_error_line
 from inspector.store.errors import (
     StoreError,
     StoreReadOnly,
@@ -169,7 +170,7 @@ _READONLY_MARKERS = (
 def translate_error(exc: SQLAlchemyError, url: URL) -> StoreError:
     """One line a person can act on; names host and database, never the password."""
     label = describe_url(url)
-    reason = error_line(exc, url)
+    reason = driver_error_line(exc, url)
     lowered = reason.lower()
     if any(marker in lowered for marker in _TIMEOUT_MARKERS):
         return StoreTimeout(f"the store at {label} took too long and the query was cancelled")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 from textual import work
 from textual.message import Message
 
+from inspector.errortext import first_line
 from inspector.store.errors import StoreError
 from inspector.tui.errors import describe_error
 
@@ -68,11 +69,6 @@ def _on_event_loop() -> bool:
     except RuntimeError:
         return False
     return True
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
 class ServiceOpening(_Base):
@@ -223,7 +219,7 @@ class ServiceOpening(_Base):
                 self._keep(push)
             self.push = push
         except Exception as exc:  # a push setup problem must not keep the inspector closed
-            self.post_message(ServiceWarning(f"Push is not configured: {_first_line(exc)}"))
+            self.post_message(ServiceWarning(f"Push is not configured: {first_line(exc, 200)}"))
         finally:
             self.push_opening = False
 

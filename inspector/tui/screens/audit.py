@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
+from inspector.errortext import first_line
 from inspector.journal.records import OUTCOME_UNKNOWN, AuditEntry, VerifyResult
 from inspector.journal.safetext import clip, escape
 from inspector.timefmt import stamp
@@ -153,8 +154,7 @@ class AuditScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             error = event.worker.error
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            self.set_status(f"the journal is unavailable: {reason}", bad=True)
+            self.set_status(f"the journal is unavailable: {first_line(error)}", bad=True)
 
     # -- messages ------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
+from inspector.errortext import first_line
 from inspector.health import token_state
 from inspector.journal.records import TestDevice
 from inspector.journal.safetext import escape
@@ -179,7 +180,7 @@ class TestDevicesScreen(Screen[str | None]):
                 try:
                     inst = self.store.get(device.installation_id)
                 except Exception as exc:  # any store failure: the list still shows
-                    store_problem = f"store unavailable: {str(exc).splitlines()[0][:80]}"
+                    store_problem = f"store unavailable: {first_line(exc, 80)}"
             if store_problem is not None:
                 rows.append(DeviceRow(device, store_problem, "—", "—", False))
             elif inst is None:
@@ -204,8 +205,7 @@ class TestDevicesScreen(Screen[str | None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             error = event.worker.error
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            self.set_status(reason, bad=True)
+            self.set_status(first_line(error), bad=True)
 
     # -- messages ------------------------------------------------------------------
 
