@@ -62,21 +62,9 @@ def walk(rows: Iterable[Sequence[Any]], head_seq: int | None = None) -> VerifyRe
     expected_seq = 1
     prev = GENESIS
     checked = 0
-    for (
-        seq,
-        at,
-        operator,
-        env,
-        store,
-        iid,
-        action,
-        outcome,
-        ref_id,
-        details,
-        prev_hash,
-        stored,
-    ) in rows:
-        seq = int(seq)
+    for row in rows:
+        seq = int(row[0])
+        prev_hash, stored = row[-2], row[-1]
         if seq != expected_seq:
             if seq > expected_seq:
                 what = (f"record {expected_seq} is missing: the chain jumps from "
@@ -91,18 +79,7 @@ def walk(rows: Iterable[Sequence[Any]], head_seq: int | None = None) -> VerifyRe
                 f"record {seq} does not follow record {seq - 1} "
                 "(a record before it was edited, inserted, deleted or reordered)",
             )
-        fields = (
-            seq,
-            canonical_at(at),
-            operator,
-            env,
-            store,
-            iid,
-            action,
-            outcome,
-            ref_id,
-            details,
-        )
+        fields = (seq, canonical_at(row[1]), *row[2:-2])
         if record_hash(fields, prev_hash) != stored:
             return VerifyResult(
                 False, checked, seq, f"record {seq} was edited after it was written"
