@@ -107,3 +107,24 @@ def sqlite_demo_url(make_database: Callable[[str], URL]) -> URL:
     url = make_database("sqlite")
     build_demo_store(url, now=DEMO_NOW)
     return url
+
+
+@pytest.fixture(scope="session")
+def hostile_store_url(dialect: str, make_database: Callable[[str], URL]) -> URL:
+    """A database per dialect holding the hostile store (tests/hostile.py)."""
+    from tests.hostile import build_hostile_store
+
+    url = make_database(dialect)
+    build_hostile_store(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def odd_types_store_url(dialect: str, make_database: Callable[[str], URL]) -> URL:
+    """The hostile store with column types drifted from schema.sql (TEXT/DATE timestamps,
+    JSONB, text booleans)."""
+    from tests.hostile import build_hostile_store
+
+    url = make_database(dialect)
+    build_hostile_store(url, odd_types=True)
+    return url

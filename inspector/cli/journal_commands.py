@@ -31,7 +31,7 @@ from inspector.journal import (
     TestDeviceError,
     TestDeviceNotFound,
 )
-from inspector.journal.safetext import escape
+from inspector.safetext import escape
 from inspector.lookup import check_installation_id
 from inspector.timefmt import ago, stamp
 

@@ -31,7 +31,7 @@ from inspector.journal.errors import (
 )
 from inspector.journal.keyed import KeyedHasher, Scrubber
 from inspector.journal.records import OUTCOME_UNKNOWN, AuditEntry, TestDevice, VerifyResult
-from inspector.journal.safetext import clip, field, has_unsafe
+from inspector.safetext import clip, field, has_unsafe
 from inspector.journal.schema import audit_log, chain_head, dialect_family, test_devices
 from inspector.lookup import Lookup
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from inspector.boundedjson import parse_object
 from inspector.lookup import KeyKind
+
+# A stored value that could not be read as its column's type (a timestamp "yesterday", a
+# MariaDB zero date, PostgreSQL 'infinity'): the field holds None and `invalid` maps the
+# column name to the raw value as text, so the device stays visible and says so.
+Invalid = Mapping[str, str]
 
 # The event kinds of schema.sql, in the order the history filter lists them.
 EVENT_KINDS = (
@@ -54,14 +60,16 @@ class Installation:
     push_token_updated_at: datetime | None
     push_token_status: str
     notifications_enabled: bool | None
-    installed_at: datetime
-    last_seen_at: datetime
+    installed_at: datetime | None
+    last_seen_at: datetime | None
     attributes_text: str | None = field(default=None, repr=False)
+    invalid: Invalid = field(default_factory=dict)
 
     @property
     def attributes(self) -> dict[str, Any]:
-        """The attributes as a dict; text that is not a JSON object is kept under `_raw`."""
-        return parse_json_object(self.attributes_text)
+        """The attributes as a dict; text that is not a JSON object (or is over the
+        bounds) is kept under `_raw`, with `_note` saying why."""
+        return parse_object(self.attributes_text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,13 +103,14 @@ class FindResult:
 class Event:
     event_id: int
     installation_id: str
-    occurred_at: datetime
+    occurred_at: datetime | None
     kind: str
     detail_text: str | None = field(default=None, repr=False)
+    invalid: Invalid = field(default_factory=dict)
 
     @property
     def detail(self) -> dict[str, Any]:
-        return parse_json_object(self.detail_text)
+        return parse_object(self.detail_text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,13 +133,3 @@ class DayActivity:
     sessions: int
     pushes_received: int
     pushes_opened: int
-
-
-def parse_json_object(text: str | None) -> dict[str, Any]:
-    if not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return {"_raw": text}
-    return value if isinstance(value, dict) else {"_raw": value}

@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from inspector.errortext import first_line
 from inspector.journal.records import OUTCOME_UNKNOWN, AuditEntry, VerifyResult
-from inspector.journal.safetext import clip, escape
+from inspector.safetext import clip, escape
 from inspector.timefmt import stamp
 
 if TYPE_CHECKING:

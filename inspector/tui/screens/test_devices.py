@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState
 from inspector.errortext import first_line
 from inspector.health import token_state
 from inspector.journal.records import TestDevice
-from inspector.journal.safetext import escape
+from inspector.safetext import escape
 from inspector.timefmt import ago
 
 if TYPE_CHECKING:
