@@ -87,17 +87,32 @@ def installations(*, deep: bool = True) -> list[dict[str, Any]]:
     }
     rows = [
         _inst(
-            H_MARKUP, custom_user_id=MARKUP_CUSTOMER, device_brand=LINK, device_model=STYLED,
-            app_version=MARKUP, os_version=ACTION, sdk_version="[", push_token_status=MARKUP,
-            push_provider=MARKUP, language="[b]", region="[/b]", timezone=MARKUP,
+            H_MARKUP,
+            custom_user_id=MARKUP_CUSTOMER,
+            device_brand=LINK,
+            device_model=STYLED,
+            app_version=MARKUP,
+            os_version=ACTION,
+            sdk_version="[",
+            push_token_status=MARKUP,
+            push_provider=MARKUP,
+            language="[b]",
+            region="[/b]",
+            timezone=MARKUP,
             attributes=json.dumps({MARKUP: STYLED, "link": LINK, "action": ACTION}),
-        ),  # fmt: skip
+        ),
         _inst(
-            H_ESCAPE, custom_user_id=ESCAPE_CUSTOMER, device_brand=OSC_CLIPBOARD,
-            device_model=f"Pixel{CLEAR}", app_version=C1_CSI, os_version=BIDI + "14",
-            sdk_version="\r\n\t", push_token_status=f"{CLEAR}x", timezone=OSC_TITLE,
+            H_ESCAPE,
+            custom_user_id=ESCAPE_CUSTOMER,
+            device_brand=OSC_CLIPBOARD,
+            device_model=f"Pixel{CLEAR}",
+            app_version=C1_CSI,
+            os_version=BIDI + "14",
+            sdk_version="\r\n\t",
+            push_token_status=f"{CLEAR}x",
+            timezone=OSC_TITLE,
             attributes=json.dumps(escaped_attrs),
-        ),  # fmt: skip
+        ),
         _inst(
             H_JSON,
             attributes='{"nan": NaN, "inf": Infinity, "big": 1e999, "ok": 1.5, '

@@ -31,8 +31,8 @@ from inspector.journal import (
     TestDeviceError,
     TestDeviceNotFound,
 )
-from inspector.safetext import escape
 from inspector.lookup import check_installation_id
+from inspector.safetext import escape
 from inspector.timefmt import ago, stamp
 
 # A broken chain is a refusal to vouch for the journal: the "refused" exit code.

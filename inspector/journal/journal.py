@@ -31,9 +31,9 @@ from inspector.journal.errors import (
 )
 from inspector.journal.keyed import KeyedHasher, Scrubber
 from inspector.journal.records import OUTCOME_UNKNOWN, AuditEntry, TestDevice, VerifyResult
-from inspector.safetext import clip, field, has_unsafe
 from inspector.journal.schema import audit_log, chain_head, dialect_family, test_devices
 from inspector.lookup import Lookup
+from inspector.safetext import clip, field, has_unsafe
 
 MAX_DETAILS_CHARS = 32_000
 _LOG = audit_log.c
