@@ -35,3 +35,19 @@ def age_days(when: datetime | None, now: datetime | None = None) -> int | None:
     if when is None:
         return None
     return int(((now or datetime.now(UTC)) - when).total_seconds() // 86400)
+
+
+INVALID = "invalid value"
+
+
+def when(value: datetime | None, now: datetime | None = None, invalid: str | None = None) -> str:
+    """Absolute and relative, '2026-11-27 10:00:00 UTC (2 h ago)'; '—' when empty; for a
+    stored value that is not a time (`invalid`, the record's raw text), 'invalid value
+    (…)', made safe for a terminal."""
+    if value is None:
+        if invalid is not None:
+            from inspector.safetext import clip, escape
+
+            return f"{INVALID} ({clip(escape(invalid), 40)})"
+        return "—"
+    return f"{stamp(value)} ({ago(value, now)})"
