@@ -54,7 +54,9 @@ def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH, max_chars: int = MAX
     if depth(text) > max_depth:
         raise JsonBoundError(f"JSON nested deeper than {max_depth} levels")
     try:
-        return json.loads(text, parse_float=_number, parse_constant=str)
+        # strict=False: a raw control character inside a string (producers write them)
+        # is data like any other; it is escaped wherever it is shown or written.
+        return json.loads(text, parse_float=_number, parse_constant=str, strict=False)
     except (ValueError, RecursionError) as exc:
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
         raise JsonBoundError(f"not valid JSON ({reason})") from None

@@ -110,11 +110,49 @@ def _postgres_engine(url: URL, timeout_s: float) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        _register_tolerant_loaders(dbapi_conn)
         with dbapi_conn.cursor() as cur:
             cur.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
         dbapi_conn.commit()
 
     return engine
+
+
+def _register_tolerant_loaders(dbapi_conn: Any) -> None:
+    """psycopg raises DataError while *fetching* a row that holds 'infinity', '-infinity'
+    or a year beyond Python's range, which would hide the whole device (or the whole
+    history page). Loaders that fall back to the value's text let the row load; the
+    record then shows it as an invalid value. JSON and JSONB arrive as text, so the
+    bounded parser (boundedjson) reads them like any other stored JSON."""
+    from psycopg import DataError
+    from psycopg.adapt import Loader
+    from psycopg.pq import Format
+    from psycopg.types.string import TextLoader
+
+    adapters = dbapi_conn.adapters
+    for name in ("timestamp", "timestamptz", "date"):
+        info = adapters.types.get(name)
+        if info is None:
+            continue
+        # psycopg's C loaders cannot be subclassed: wrap the one in place.
+        inner_cls = adapters.get_loader(info.oid, Format.TEXT)
+
+        class Tolerant(Loader):
+            _inner_cls = inner_cls
+
+            def __init__(self, oid: int, context: Any = None) -> None:
+                super().__init__(oid, context)
+                self._inner = self._inner_cls(oid, context)
+
+            def load(self, data: Any) -> Any:
+                try:
+                    return self._inner.load(data)
+                except DataError:
+                    return bytes(data).decode("utf-8", errors="replace")
+
+        adapters.register_loader(info.oid, Tolerant)
+    for name in ("json", "jsonb"):
+        adapters.register_loader(name, TextLoader)
 
 
 def _mysql_engine(url: URL, timeout_s: float) -> Engine:

@@ -115,10 +115,17 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class HistoryCursor:
-    """Keyset position: the next page starts strictly before this event."""
+    """Keyset position: the next page starts strictly before this event.
 
-    occurred_at: datetime
-    event_id: int
+    Opaque to callers: it holds the last event's `occurred_at` and `event_id` exactly as
+    the driver returned them (a datetime, or the raw text of a time that is not one:
+    'infinity', a MariaDB zero date, SQLite 'yesterday'). Bound back unchanged, they
+    compare in the database exactly as the rows were sorted there, so an unreadable time
+    neither stops the paging nor repeats or loses an event.
+    """
+
+    stored_at: Any = field(repr=False)
+    stored_event_id: Any = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)

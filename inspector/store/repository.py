@@ -2,31 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, literal_column, or_, select, union_all
+from sqlalchemy import (
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.engine import URL, Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.types import NullType
 
 from inspector.config import describe_url
-from inspector.lookup import RESULT_CAP, KeyKind, Lookup, Probe
+from inspector.lookup import RESULT_CAP, KeyKind, Lookup, Probe, normalise_uuid
+from inspector.store import values
 from inspector.store.engine import open_readonly_engine, translated
 from inspector.store.models import AppRow, EventRow, InstallationRow
 from inspector.store.records import EVENT_KINDS as EVENT_KINDS  # re-exported
 from inspector.store.records import (
-    App,
     DayActivity,
-    Event,
     FindResult,
     HistoryCursor,
     HistoryPage,
     Installation,
     Match,
 )
+from inspector.store.rows import EventReader, InstallationReader
 from inspector.store.schema import check_schema
 
 # Counting what lies beyond the result cap stops here: "more than 10,000".
@@ -47,22 +57,6 @@ _SELECT_INSTALLATIONS = select(
     _INST, *(c.label(f"app_{c.name}") for c in _APP.c if c.name != "app_id")
 ).join(_APP, _APP.c.app_id == _INST.c.app_id)
 _UUID_KINDS = (KeyKind.INSTALLATION_ID, KeyKind.ADVERTISING_ID)
-# Rows are read by position: the installation columns in table order, then the app's.
-_INST_NAMES = [c.name for c in _INST.c]
-_KEY_INDEX = {kind: _INST_NAMES.index(column.name) for kind, column in _COLUMNS.items()}
-_PROBE_NO = len(_SELECT_INSTALLATIONS.selected_columns)  # the tag after every column
-# fmt: off
-_ROW_ORDER = [
-    "installation_id", "app_id", "custom_user_id", "advertising_id", "platform",
-    "device_brand", "device_model", "os_version", "app_version", "sdk_version", "language",
-    "region", "timezone", "push_provider", "push_token", "apns_environment",
-    "push_token_updated_at", "push_token_status", "notifications_enabled", "installed_at",
-    "last_seen_at", "attributes",
-    "app_name", "app_platform", "app_bundle_id", "app_fcm_project_id", "app_apns_topic",
-]
-# fmt: on
-# _installation unpacks rows in this order: the models must not drift from it.
-assert [c.name for c in _SELECT_INSTALLATIONS.selected_columns] == _ROW_ORDER
 
 
 def _probe_clause(kind: KeyKind, prefix: str = "") -> Any:
@@ -90,6 +84,11 @@ def _find_select(kind: KeyKind, prefix: str = "") -> Any:
 
 # Built once: SQLAlchemy caches the compiled form, so a lookup costs one execution.
 _FIND = {kind: _find_select(kind) for kind in KeyKind}
+# An Installation ID as stored, and its two UUID spellings, in one index probe: at most
+# three rows (fewer on a case-insensitive collation); get() prefers the exact one.
+_GET = _SELECT_INSTALLATIONS.where(
+    _INST.c.installation_id.in_([bindparam("exact"), bindparam("lower"), bindparam("upper")])
+).limit(3)
 _COUNT = {
     kind: select(func.count()).select_from(
         select(_INST.c.installation_id)
@@ -108,11 +107,15 @@ def _history_select(kinds: int, after_cursor: bool) -> Any:
     if kinds:
         stmt = stmt.where(e.kind.in_([bindparam(f"kind{n}") for n in range(kinds)]))
     if after_cursor:
-        at = bindparam("at", type_=e.occurred_at.type)
+        # The cursor's values are bound as the driver returned them (see HistoryCursor):
+        # untyped, so no type processor or cast reinterprets a raw 'infinity', zero date
+        # or SQLite text; the database compares them exactly as it sorted the rows.
+        at = type_coerce(bindparam("at"), NullType())
+        event_id = type_coerce(bindparam("event_id"), NullType())
         # The first conjunct is a plain range the index serves on every engine.
         stmt = stmt.where(
             e.occurred_at <= at,
-            or_(e.occurred_at < at, e.event_id < bindparam("event_id", type_=e.event_id.type)),
+            or_(e.occurred_at < at, e.event_id < event_id),
         )
     return stmt.order_by(e.occurred_at.desc(), e.event_id.desc()).limit(bindparam("limit"))
 
@@ -140,34 +143,39 @@ class _DriverStatement:
 
     A point lookup is a few microseconds of database work; SQLAlchemy's per-call
     execution machinery costs several times that. The SQL is still SQLAlchemy's, compiled
-    for the engine's dialect, and values pass through the same type processors.
+    for the engine's dialect, and parameters pass through its bind processors. Rows come
+    back as the driver gave them: SQLAlchemy's result processors trust the column types
+    (SQLite's DateTime raises on 'yesterday', Boolean reads 'false' as true), so the
+    readers of store/rows.py convert every value defensively instead.
     """
 
-    __slots__ = ("_binds", "_compiled", "_dialect", "_names", "_results", "sql")
+    __slots__ = ("_binds", "_compiled", "_dialect", "_params", "names", "reader", "sql")
 
-    def __init__(self, stmt: Any, dialect: Dialect) -> None:
+    def __init__(
+        self,
+        stmt: Any,
+        dialect: Dialect,
+        reader: Callable[[Sequence[str]], Any] | None = None,
+    ) -> None:
         compiled = stmt.compile(dialect=dialect)
         self._compiled = compiled
         self._dialect = dialect
         self.sql = compiled.string
-        self._names = tuple(compiled.positiontup or ()) if compiled.positional else None
+        self._params = tuple(compiled.positiontup or ()) if compiled.positional else None
         self._binds = {
             name: proc
             for name, bind in compiled.binds.items()
             if (proc := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
-        self._results = tuple(
-            (i, proc)
-            for i, column in enumerate(stmt.selected_columns)
-            if (proc := column.type.dialect_impl(dialect).result_processor(dialect, None))
-            is not None
-        )
+        self.names = tuple(column.name for column in stmt.selected_columns)
+        # The record reader for this statement's columns (store/rows.py), if it has one.
+        self.reader: Any = reader(self.names) if reader is not None else None
 
     def rows(self, conn: PoolProxiedConnection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         values = self._compiled.construct_params(params)
         for name, proc in self._binds.items():
             values[name] = proc(values[name])
-        args: Any = values if self._names is None else tuple(values[n] for n in self._names)
+        args: Any = values if self._params is None else tuple(values[n] for n in self._params)
         cursor = conn.cursor()
         try:
             cursor.execute(self.sql, args)
@@ -188,15 +196,7 @@ class _DriverStatement:
                 connection_invalidated=lost,
                 dialect=self._dialect,
             ) from exc
-        if not self._results:
-            return list(rows)
-        processed = []
-        for row in rows:
-            values_ = list(row)
-            for i, proc in self._results:
-                values_[i] = proc(values_[i])
-            processed.append(tuple(values_))
-        return processed
+        return list(rows)
 
 
 class StoreRepository:
@@ -243,10 +243,13 @@ class StoreRepository:
             check_schema(conn)
         self._schema_checked = True
 
-    def _statement(self, key: Any, build: Any) -> _DriverStatement:
+    def _statement(
+        self, key: Any, build: Any, reader: Callable[[Sequence[str]], Any] | None = None
+    ) -> _DriverStatement:
         prepared = self._statements.get(key)
         if prepared is None:
-            prepared = self._statements[key] = _DriverStatement(build(), self._engine.dialect)
+            prepared = _DriverStatement(build(), self._engine.dialect, reader)
+            self._statements[key] = prepared
         return prepared
 
     @contextmanager
@@ -283,37 +286,62 @@ class StoreRepository:
             if len(probes) == 1:
                 probe = probes[0]
                 params = {**_probe_params(probe.kind, probe.value), "cap": cap + 1}
-                stmt = self._statement(probe.kind, lambda: _FIND[probe.kind])
+                stmt = self._statement(probe.kind, lambda: _FIND[probe.kind], InstallationReader)
                 rows_per_probe = [stmt.rows(conn, params)]
             else:
                 params = {}
                 for n, probe in enumerate(probes):
                     params |= _probe_params(probe.kind, probe.value, f"p{n}_")
                     params[f"p{n}_cap"] = cap + 1
-                stmt = self._statement(kinds, lambda: _find_several(kinds))
+                stmt = self._statement(kinds, lambda: _find_several(kinds), InstallationReader)
                 rows = stmt.rows(conn, params)
+                tag = stmt.names.index("probe_no")
                 rows_per_probe = [
-                    [r for r in rows if r[_PROBE_NO] == n] for n in range(len(probes))
+                    [r for r in rows if values.integer(r[tag])[0] == n] for n in range(len(probes))
                 ]
+            reader: InstallationReader = stmt.reader
             for probe, rows in zip(probes, rows_per_probe, strict=True):
-                hits = [r for r in rows if _exact(probe, r)]
+                column = _COLUMNS[probe.kind].name
+                hits = [r for r in rows if _exact(probe, reader.raw(r, column))]
                 if len(rows) > cap:
                     params = _probe_params(probe.kind, probe.value)
                     more[probe.kind] = self._count_beyond_cap(conn, probe.kind, params)
                     hits = hits[:cap]
                 for row in hits:
-                    entry = found.setdefault(row[0], (_installation(row), []))
+                    iid = values.required_text(reader.raw(row, "installation_id"))
+                    entry = found.get(iid)
+                    if entry is None:
+                        entry = found[iid] = (reader(row), [])
                     entry[1].append(probe.kind)
         matches = tuple(Match(inst, tuple(kinds)) for inst, kinds in found.values())
         return FindResult(matches, more)
 
     def get(self, installation_id: str) -> Installation | None:
+        """The installation stored under this id: the exact spelling first; for a UUID,
+        then its lower- or upper-case spelling (iOS and Android store either). An id that
+        is not a UUID (`Dev-Mixed-1`) is found only as spelled, as the store keys it."""
         self.check_schema()
-        params = {**_probe_params(KeyKind.INSTALLATION_ID, installation_id), "cap": 1}
-        stmt = self._statement(KeyKind.INSTALLATION_ID, lambda: _FIND[KeyKind.INSTALLATION_ID])
+        params = {
+            "exact": installation_id,
+            "lower": installation_id.lower(),
+            "upper": installation_id.upper(),
+        }
+        stmt = self._statement("get", lambda: _GET, InstallationReader)
         with translated(self.url), self._driver() as conn:
             rows = stmt.rows(conn, params)
-        return _installation(rows[0]) if rows else None
+        reader: InstallationReader = stmt.reader
+        # Re-checked in Python: a case-insensitive collation (MariaDB) matches any case.
+        stored = [(values.text(reader.raw(r, "installation_id")), r) for r in rows]
+        for iid, row in stored:
+            if iid == installation_id:
+                return reader(row)
+        if normalise_uuid(installation_id) is None:
+            return None
+        wanted = installation_id.lower()
+        for iid, row in stored:
+            if iid is not None and iid.lower() == wanted:
+                return reader(row)
+        return None
 
     def customer_installations(self, custom_user_id: str) -> FindResult:
         return self.find(Lookup(custom_user_id, (Probe(KeyKind.CUSTOMER_ID, custom_user_id),)))
@@ -334,18 +362,20 @@ class StoreRepository:
         params: dict[str, Any] = {"iid": installation_id, "limit": limit + 1}
         params |= {f"kind{n}": kind for n, kind in enumerate(wanted)}
         if before is not None:
-            params |= {"at": _naive_utc(before.occurred_at), "event_id": before.event_id}
+            params |= {"at": before.stored_at, "event_id": before.stored_event_id}
         key = ("history", len(wanted), before is not None)
-        stmt = self._statement(key, lambda: _history_select(len(wanted), before is not None))
+        stmt = self._statement(
+            key, lambda: _history_select(len(wanted), before is not None), EventReader
+        )
         self.check_schema()
         with translated(self.url), self._driver() as conn:
             rows = stmt.rows(conn, params)
-        events = tuple(_event(r) for r in rows[:limit])
-        cursor = (
-            HistoryCursor(events[-1].occurred_at, events[-1].event_id)
-            if len(rows) > limit
-            else None
-        )
+        reader: EventReader = stmt.reader
+        events = tuple(reader(r) for r in rows[:limit])
+        cursor = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            cursor = HistoryCursor(reader.raw(last, "occurred_at"), reader.raw(last, "event_id"))
         return HistoryPage(events, cursor)
 
     def activity(
@@ -373,7 +403,9 @@ class StoreRepository:
         self.check_schema()
         with translated(self.url), self._engine.connect() as conn:
             rows = conn.execute(stmt).all()
-        by_day = {_as_date(r[0]): r for r in rows}
+        # A day the database could not compute (SQLite's date('yesterday') is NULL,
+        # PostgreSQL's date of 'infinity' is 'infinity') is not a day of the chart.
+        by_day = {d: r for r in rows if (d := values.day(r[0])) is not None}
         result = []
         for offset in range(days):
             d = first_day + timedelta(days=offset)
@@ -393,87 +425,14 @@ class StoreRepository:
         return None if total > COUNT_LIMIT else total - self.result_cap
 
 
-def _exact(probe: Probe, row: tuple[Any, ...]) -> bool:
+def _exact(probe: Probe, raw: Any) -> bool:
     """Re-check in Python: case-insensitive collations (MariaDB) must not widen a match."""
-    stored = row[_KEY_INDEX[probe.kind]]
+    stored = values.text(raw)
     if stored is None:
         return False
     if probe.kind in _UUID_KINDS:
         return stored.lower() == probe.value.lower()
     return stored == probe.value
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _naive_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-
-
-def _as_date(value: date | datetime | str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def _installation(row: tuple[Any, ...]) -> Installation:
-    """From a row of _SELECT_INSTALLATIONS: the installation columns, then the app's."""
-    (
-        installation_id, app_id, custom_user_id, advertising_id, platform, device_brand,
-        device_model, os_version, app_version, sdk_version, language, region, timezone,
-        push_provider, push_token, apns_environment, push_token_updated_at, push_token_status,
-        notifications_enabled, installed_at, last_seen_at, attributes,
-        app_name, app_platform, app_bundle_id, app_fcm_project_id, app_apns_topic,
-    ) = row[:27]  # fmt: skip
-    return Installation(
-        installation_id=installation_id,
-        app=App(
-            app_id=app_id,
-            name=app_name,
-            platform=app_platform,
-            bundle_id=app_bundle_id,
-            fcm_project_id=app_fcm_project_id,
-            apns_topic=app_apns_topic,
-        ),
-        custom_user_id=custom_user_id,
-        advertising_id=advertising_id,
-        platform=platform,
-        device_brand=device_brand,
-        device_model=device_model,
-        os_version=os_version,
-        app_version=app_version,
-        sdk_version=sdk_version,
-        language=language,
-        region=region,
-        timezone=timezone,
-        push_provider=push_provider,
-        push_token=push_token,
-        apns_environment=apns_environment,
-        push_token_updated_at=_aware(push_token_updated_at),
-        push_token_status=push_token_status,
-        notifications_enabled=(
-            None if notifications_enabled is None else bool(notifications_enabled)
-        ),
-        installed_at=_aware(installed_at),  # type: ignore[arg-type]
-        last_seen_at=_aware(last_seen_at),  # type: ignore[arg-type]
-        attributes_text=attributes,
-    )
-
-
-def _event(row: tuple[Any, ...]) -> Event:
-    event_id, installation_id, occurred_at, kind, detail = row
-    return Event(
-        event_id=int(event_id),
-        installation_id=installation_id,
-        occurred_at=_aware(occurred_at),  # type: ignore[arg-type]
-        kind=kind,
-        detail_text=detail,
-    )
 
 
 def installations_of(result: FindResult) -> Iterable[Installation]:
