@@ -77,7 +77,7 @@ def timestamp(raw: Any) -> tuple[datetime | None, str | None]:
             # 10:00:00.000000', 'T', 'Z', offsets, a bare date); nothing else is a time.
             if stripped and stripped[0].isdigit():
                 return _utc(datetime.fromisoformat(stripped)), None
-    except (ValueError, OverflowError, TypeError):
+    except (ValueError, ArithmeticError, TypeError):
         pass
     return None, raw_text(raw)
 
@@ -90,10 +90,13 @@ def boolean(raw: Any) -> tuple[bool | None, str | None]:
     if isinstance(raw, bool):
         return raw, None
     if isinstance(raw, (int, float, Decimal)):
-        if raw == 1:
-            return True, None
-        if raw == 0:
-            return False, None
+        try:
+            if raw == 1:
+                return True, None
+            if raw == 0:
+                return False, None
+        except ArithmeticError:  # Decimal('sNaN') refuses to be compared
+            pass
         return None, raw_text(raw)
     if isinstance(raw, (bytes, bytearray, memoryview)) and bytes(raw) in (b"\x00", b"\x01"):
         return bytes(raw) == b"\x01", None  # MySQL BIT(1)
@@ -131,7 +134,7 @@ def integer(raw: Any) -> tuple[int | None, str | None]:
                 return int(raw), None
         elif isinstance(raw, (int, str, bytes)):
             return int(raw), None
-    except (ValueError, OverflowError, TypeError):
+    except (ValueError, ArithmeticError, TypeError):
         pass
     return None, raw_text(raw)
 
