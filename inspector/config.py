@@ -1,8 +1,15 @@
-"""Settings from the process environment and `.env` (the process wins)."""
+"""Settings from the process environment and `.env` (the process wins).
+
+Some settings decide where a push goes and who may receive one: the push policy and the
+provider URLs. They are taken from the process environment only; a `.env` that sets them
+is ignored with a warning, so a file left in a working directory cannot widen the policy
+or send the OAuth bearer token to another host.
+"""
 
 from __future__ import annotations
 
 import getpass
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -11,10 +18,13 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 import platformdirs
 from dotenv import dotenv_values
+
+from inspector.dburl import is_loopback_host
+from inspector.safetext import clip, escape
 
 if TYPE_CHECKING:
     # SQLAlchemy takes longer to import than the UI takes to draw: URL objects are made
@@ -144,17 +154,79 @@ def sqlite_url_text(path: Path) -> str:
     return f"sqlite:///{quote(str(path), safe='/')}"
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
+class Bound(NamedTuple):
+    """The accepted range of a numeric setting, and what its unit is called."""
+
+    default: float
+    low: float
+    high: float
+    unit: str = "seconds"
+
+
+# Every numeric setting and its range. 0 is accepted only where it means "off", and it
+# means the same on every dialect: the statement timeout has no "off".
+NUMBERS: dict[str, Bound] = {
+    "INSPECTOR_STATEMENT_TIMEOUT": Bound(5.0, 0.1, 3600.0),
+    "INSPECTOR_PUSH_CONNECT_TIMEOUT": Bound(3.0, 0.1, 60.0),
+    "INSPECTOR_PUSH_READ_TIMEOUT": Bound(5.0, 0.1, 300.0),
+    "INSPECTOR_PUSH_MAX_PER_MINUTE": Bound(10.0, 0.0, 10_000.0, "sends (0: no limit)"),
+    "INSPECTOR_PUSH_DEVICE_COOLDOWN": Bound(10.0, 0.0, 86_400.0, "seconds (0: none)"),
+}
+
+
+def shown(raw: str, limit: int = 60) -> str:
+    """A configured value as it may appear in a message: clipped and terminal-safe."""
+    return repr(escape(clip(raw.strip(), limit)))
+
+
+def number(env: Mapping[str, str], name: str) -> float:
+    """A numeric setting: finite and within its range, or one line naming the variable."""
+    bound = NUMBERS[name]
     raw = env.get(name)
     if raw is None or raw.strip() == "":
-        return default
+        return bound.default
     try:
-        value = float(raw)
+        value = float(raw.strip().replace("_", ""))
     except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if value < 0:
-        raise ConfigError(f"{name} must not be negative")
+        value = math.nan
+    if not math.isfinite(value) or not bound.low <= value <= bound.high:
+        raise ConfigError(
+            f"{name} must be a number from {bound.low:g} to {bound.high:g} {bound.unit},"
+            f" got {shown(raw)}"
+        )
     return value
+
+
+# Provider URLs the inspector talks to with credentials: https, or plain http to this
+# machine only (the local fakes in tests and demos).
+PROVIDER_URLS = {
+    "INSPECTOR_FCM_URL": "https://fcm.googleapis.com",
+    "INSPECTOR_APNS_URL_PRODUCTION": "https://api.push.apple.com",
+    "INSPECTOR_APNS_URL_SANDBOX": "https://api.sandbox.push.apple.com",
+}
+# Never taken from `.env` (see the module docstring).
+PROCESS_ONLY = frozenset({"INSPECTOR_PUSH_POLICY", *PROVIDER_URLS})
+
+
+def check_provider_url(url: str, setting: str) -> str:
+    """The URL without a trailing slash once it is https, or http to a loopback address."""
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+        parts.port  # noqa: B018 - a malformed port raises here
+    except ValueError:
+        host = None
+        parts = urlsplit("")
+    scheme = parts.scheme.lower()
+    if host and (scheme == "https" or (scheme == "http" and is_loopback_host(host))):
+        return text.rstrip("/")
+    # Name scheme and host only: a URL may carry a user or a query nobody should see.
+    where = f"{scheme}://{host}" if scheme and host else text
+    raise ConfigError(
+        f"{setting} must be an https:// URL (plain http only to a loopback address such as"
+        f" 127.0.0.1), got {shown(where)}"
+    )
 
 
 @dataclass(frozen=True)
@@ -180,6 +252,8 @@ class Settings:
     push_device_cooldown_s: float = 10.0
     # Key for the keyed hash of looked-up identifiers in the journal.
     journal_hash_key: str | None = field(default=None, repr=False)
+    # Said once at start: settings of `.env` that were ignored, and why.
+    warnings: tuple[str, ...] = ()
 
     @cached_property
     def store_url(self) -> URL:
@@ -199,17 +273,31 @@ class Settings:
         return describe_url(self.journal_url_text)
 
 
-def load_env(dotenv_path: str | os.PathLike[str] | None = ".env") -> dict[str, str]:
-    """The process environment over the values of `.env`."""
+def load_env(
+    dotenv_path: str | os.PathLike[str] | None = ".env", warnings: list[str] | None = None
+) -> dict[str, str]:
+    """The process environment over the values of `.env`. The keys in PROCESS_ONLY are
+    dropped from `.env`, each with a warning appended to `warnings`."""
     merged: dict[str, str] = {}
     if dotenv_path is not None and Path(dotenv_path).is_file():
-        merged.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+        for key, value in dotenv_values(dotenv_path).items():
+            if value is None:
+                continue
+            if key in PROCESS_ONLY:
+                if warnings is not None:
+                    warnings.append(
+                        f"{key} in {escape(os.fspath(dotenv_path))} is ignored: it is taken"
+                        " from the process environment only"
+                    )
+                continue
+            merged[key] = value
     merged.update(os.environ)
     return merged
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    env = load_env() if env is None else env
+    warnings: list[str] = []
+    env = load_env(warnings=warnings) if env is None else env
     raw_store = env.get("INSPECTOR_STORE_URL", "").strip()
     is_demo = raw_store == ""
     if is_demo:
@@ -236,7 +324,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         except ValueError:
             choices = ", ".join(p.value for p in PushPolicy)
             raise ConfigError(
-                f"INSPECTOR_PUSH_POLICY must be one of {choices}, got {raw_policy!r}"
+                f"INSPECTOR_PUSH_POLICY must be one of {choices}, got {shown(raw_policy)}"
             ) from None
     else:
         policy = PushPolicy.ANY if environment is Environment.DEMO else PushPolicy.TEST_DEVICES
@@ -249,6 +337,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         value = env.get(name, "").strip()
         return value or None
 
+    def provider_url(name: str) -> str:
+        return check_provider_url(text(name) or PROVIDER_URLS[name], name)
+
     return Settings(
         store_url_text=store_url,
         environment=environment,
@@ -256,23 +347,20 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         operator=text("INSPECTOR_OPERATOR") or _os_user(),
         push_policy=policy,
         is_demo=is_demo,
-        statement_timeout_s=_float(env, "INSPECTOR_STATEMENT_TIMEOUT", 5.0),
+        statement_timeout_s=number(env, "INSPECTOR_STATEMENT_TIMEOUT"),
         fcm_credentials=path("INSPECTOR_FCM_CREDENTIALS"),
-        fcm_url=(text("INSPECTOR_FCM_URL") or "https://fcm.googleapis.com").rstrip("/"),
+        fcm_url=provider_url("INSPECTOR_FCM_URL"),
         apns_key_file=path("INSPECTOR_APNS_KEY_FILE"),
         apns_key_id=text("INSPECTOR_APNS_KEY_ID"),
         apns_team_id=text("INSPECTOR_APNS_TEAM_ID"),
-        apns_url_production=(
-            text("INSPECTOR_APNS_URL_PRODUCTION") or "https://api.push.apple.com"
-        ).rstrip("/"),
-        apns_url_sandbox=(
-            text("INSPECTOR_APNS_URL_SANDBOX") or "https://api.sandbox.push.apple.com"
-        ).rstrip("/"),
-        push_connect_timeout_s=_float(env, "INSPECTOR_PUSH_CONNECT_TIMEOUT", 3.0),
-        push_read_timeout_s=_float(env, "INSPECTOR_PUSH_READ_TIMEOUT", 5.0),
-        push_max_per_minute=_float(env, "INSPECTOR_PUSH_MAX_PER_MINUTE", 10.0),
-        push_device_cooldown_s=_float(env, "INSPECTOR_PUSH_DEVICE_COOLDOWN", 10.0),
+        apns_url_production=provider_url("INSPECTOR_APNS_URL_PRODUCTION"),
+        apns_url_sandbox=provider_url("INSPECTOR_APNS_URL_SANDBOX"),
+        push_connect_timeout_s=number(env, "INSPECTOR_PUSH_CONNECT_TIMEOUT"),
+        push_read_timeout_s=number(env, "INSPECTOR_PUSH_READ_TIMEOUT"),
+        push_max_per_minute=number(env, "INSPECTOR_PUSH_MAX_PER_MINUTE"),
+        push_device_cooldown_s=number(env, "INSPECTOR_PUSH_DEVICE_COOLDOWN"),
         journal_hash_key=text("INSPECTOR_JOURNAL_HASH_KEY"),
+        warnings=tuple(warnings),
     )
 
 
