@@ -7,7 +7,7 @@ a list of index reads, which keeps a lookup as fast as reading by position.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -43,41 +43,48 @@ def _positions(names: Sequence[str], wanted: frozenset[str]) -> dict[str, int]:
 class InstallationReader:
     """Rows of a select of installation columns plus the app's, labelled `app_<name>`."""
 
-    __slots__ = ("_at",)
+    __slots__ = ("_app", "_at", "_attributes", "_enabled", "_optional", "_required", "_times")
 
     def __init__(self, names: Sequence[str]) -> None:
-        self._at = _positions(names, INSTALLATION_COLUMNS)
+        at = self._at = _positions(names, INSTALLATION_COLUMNS)
+        # (field, position) pairs resolved once, so a row costs index reads only.
+        self._optional = tuple((name, at[name]) for name in _OPTIONAL_TEXT)
+        self._required = tuple((name, at[name]) for name in _REQUIRED_TEXT)
+        self._times = tuple((name, at[name]) for name in _TIMES)
+        self._enabled = at["notifications_enabled"]
+        self._attributes = at["attributes"]
+        self._app = tuple(at[name] for name in _APP_REQUIRED + _APP_TEXT)
 
     def raw(self, row: Sequence[Any], column: str) -> Any:
         """One column as the driver gave it (the lookup re-checks keys on these)."""
         return row[self._at[column]]
 
     def __call__(self, row: Sequence[Any]) -> Installation:
-        at = self._at
         text = values.text
         required = values.required_text
+        fields: dict[str, Any] = {name: text(row[i]) for name, i in self._optional}
+        for name, i in self._required:
+            fields[name] = required(row[i])
         invalid: dict[str, str] = {}
-        fields: dict[str, Any] = {name: text(row[at[name]]) for name in _OPTIONAL_TEXT}
-        for name in _REQUIRED_TEXT:
-            fields[name] = required(row[at[name]])
-        for name in _TIMES:
-            fields[name], bad = values.timestamp(row[at[name]])
+        for name, i in self._times:
+            fields[name], bad = values.timestamp(row[i])
             if bad is not None:
                 invalid[name] = bad
-        fields["notifications_enabled"], bad = values.boolean(row[at["notifications_enabled"]])
+        fields["notifications_enabled"], bad = values.boolean(row[self._enabled])
         if bad is not None:
             invalid["notifications_enabled"] = bad
+        app_id, app_name, app_platform, bundle_id, fcm_project_id, apns_topic = self._app
         app = App(
-            app_id=required(row[at["app_id"]]),
-            name=required(row[at["app_name"]]),
-            platform=required(row[at["app_platform"]]),
-            bundle_id=required(row[at["app_bundle_id"]]),
-            fcm_project_id=text(row[at["app_fcm_project_id"]]),
-            apns_topic=text(row[at["app_apns_topic"]]),
+            app_id=required(row[app_id]),
+            name=required(row[app_name]),
+            platform=required(row[app_platform]),
+            bundle_id=required(row[bundle_id]),
+            fcm_project_id=text(row[fcm_project_id]),
+            apns_topic=text(row[apns_topic]),
         )
         return Installation(
             app=app,
-            attributes_text=values.json_text(row[at["attributes"]]),
+            attributes_text=values.json_text(row[self._attributes]),
             invalid=MappingProxyType(invalid) if invalid else _NO_INVALID,
             **fields,
         )
@@ -86,29 +93,36 @@ class InstallationReader:
 class EventReader:
     """Rows of a select of installation_events columns."""
 
-    __slots__ = ("_at",)
+    __slots__ = ("_at", "_positions")
 
     def __init__(self, names: Sequence[str]) -> None:
-        self._at = _positions(names, EVENT_COLUMNS)
+        at = self._at = _positions(names, EVENT_COLUMNS)
+        self._positions = tuple(
+            at[name] for name in ("event_id", "installation_id", "occurred_at", "kind", "detail")
+        )
 
     def raw(self, row: Sequence[Any], column: str) -> Any:
         """One column as the driver gave it (the keyset cursor binds these back)."""
         return row[self._at[column]]
 
     def __call__(self, row: Sequence[Any]) -> Event:
-        at = self._at
-        invalid: dict[str, str] = {}
-        occurred_at, bad = values.timestamp(row[at["occurred_at"]])
-        if bad is not None:
-            invalid["occurred_at"] = bad
-        event_id, bad = values.integer(row[at["event_id"]])
-        if bad is not None:
-            invalid["event_id"] = bad
+        # A history page is the hot loop: values already of their type skip the calls.
+        event_id_at, iid_at, occurred_at_at, kind_at, detail_at = self._positions
+        occurred_at, bad_time = values.timestamp(row[occurred_at_at])
+        event_id: int | None = row[event_id_at]
+        bad_id = None
+        if type(event_id) is not int:
+            event_id, bad_id = values.integer(event_id)
+        iid, kind, detail = row[iid_at], row[kind_at], row[detail_at]
+        invalid: Mapping[str, str] = _NO_INVALID
+        if bad_time is not None or bad_id is not None:
+            bad = {"occurred_at": bad_time, "event_id": bad_id}
+            invalid = MappingProxyType({k: v for k, v in bad.items() if v is not None})
         return Event(
             event_id=-1 if event_id is None else event_id,
-            installation_id=values.required_text(row[at["installation_id"]]),
+            installation_id=iid if type(iid) is str else values.required_text(iid),
             occurred_at=occurred_at,
-            kind=values.required_text(row[at["kind"]]),
-            detail_text=values.json_text(row[at["detail"]]),
-            invalid=MappingProxyType(invalid) if invalid else _NO_INVALID,
+            kind=kind if type(kind) is str else values.required_text(kind),
+            detail_text=detail if type(detail) is str else values.json_text(detail),
+            invalid=invalid,
         )

@@ -64,6 +64,16 @@ def timestamp(raw: Any) -> tuple[datetime | None, str | None]:
     """(an aware UTC datetime, None), (None, None) for NULL, or (None, raw text) for a
     value that is not a time: text that is not ISO 8601, zero or impossible dates,
     'infinity', numbers, times that overflow when moved to UTC. A date is midnight UTC."""
+    kind = type(raw)
+    try:
+        # The common cases first: SQLite text, a driver's naive datetime.
+        if kind is str:
+            parsed = datetime.fromisoformat(raw)
+            return (parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else _utc(parsed)), None
+        if kind is datetime:
+            return (raw.replace(tzinfo=UTC) if raw.tzinfo is None else _utc(raw)), None
+    except (ValueError, ArithmeticError, TypeError):
+        pass  # perhaps surrounded by spaces: the general path below says
     if raw is None:
         return None, None
     try:
@@ -72,11 +82,9 @@ def timestamp(raw: Any) -> tuple[datetime | None, str | None]:
         if isinstance(raw, date):
             return datetime(raw.year, raw.month, raw.day, tzinfo=UTC), None
         if isinstance(raw, (str, bytes, bytearray, memoryview)):
-            stripped = raw_text(raw).strip()
             # fromisoformat takes the forms the drivers and SQLite write ('2026-11-27
             # 10:00:00.000000', 'T', 'Z', offsets, a bare date); nothing else is a time.
-            if stripped and stripped[0].isdigit():
-                return _utc(datetime.fromisoformat(stripped)), None
+            return _utc(datetime.fromisoformat(raw_text(raw).strip())), None
     except (ValueError, ArithmeticError, TypeError):
         pass
     return None, raw_text(raw)
