@@ -62,9 +62,14 @@ class InstallationReader:
     def __call__(self, row: Sequence[Any]) -> Installation:
         text = values.text
         required = values.required_text
-        fields: dict[str, Any] = {name: text(row[i]) for name, i in self._optional}
+        # Text already of its type (nearly every value) skips the call.
+        fields: dict[str, Any] = {
+            name: v if (v := row[i]) is None or type(v) is str else text(v)
+            for name, i in self._optional
+        }
         for name, i in self._required:
-            fields[name] = required(row[i])
+            v = row[i]
+            fields[name] = v if type(v) is str else required(v)
         invalid: dict[str, str] = {}
         for name, i in self._times:
             fields[name], bad = values.timestamp(row[i])
