@@ -27,6 +27,7 @@ from inspector.journal import (
     AuditEntry,
     Journal,
     JournalError,
+    JournalRefused,
     TestDevice,
     TestDeviceError,
     TestDeviceNotFound,
@@ -81,8 +82,12 @@ def say(message: str) -> None:
 
 
 def open_journal(cfg: Settings) -> Journal:
+    """The journal, or CliError: exit 2 when the configuration is refused (the journal
+    would be the store, its driver is missing), 3 when it cannot be reached."""
     try:
         return Journal.open(cfg)
+    except JournalRefused as exc:
+        raise CliError(str(exc), EXIT_BAD_INPUT) from None
     except JournalError as exc:
         raise CliError(str(exc), EXIT_UNREACHABLE) from None
 
@@ -111,26 +116,41 @@ def open_journal_or_warn(cfg: Settings) -> Journal | None:
         return None
 
 
-_RELATIVE = re.compile(r"(\d+)\s*(m|min|h|d|w)", re.IGNORECASE)
+_RELATIVE = re.compile(r"(\d{1,12})\s*(m|min|h|d|w)", re.IGNORECASE)
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+# The journal holds nothing older than the epoch; an age reaches back at most this far.
+EARLIEST_SINCE = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_AGE = timedelta(days=36_600)  # about 100 years
+_SINCE_HELP = "--since takes a date or time like 2026-11-27T09:30 or an age like 2h"
 
 
 def parse_since(text: str, now: datetime | None = None) -> datetime:
-    """An ISO date or time (UTC unless it says otherwise), or an age like 30m, 2h, 7d."""
+    """An ISO date or time (UTC unless it says otherwise), or an age like 30m, 2h, 7d;
+    from 1970 on, and an age of at most about 100 years."""
     raw = text.strip()
+    now = now or datetime.now(UTC)
     match = _RELATIVE.fullmatch(raw)
     if match:
-        delta = timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
-        return (now or datetime.now(UTC)) - delta
+        try:
+            delta = timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
+        except OverflowError:
+            delta = MAX_AGE + timedelta(days=1)
+        if delta > MAX_AGE:
+            raise CliError(
+                f"--since reaches back at most {MAX_AGE.days:,} days; got {escape(raw)[:60]!r}",
+                EXIT_BAD_INPUT,
+            )
+        return max(now - delta, EARLIEST_SINCE)
     try:
         when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
+        when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise CliError(f"{_SINCE_HELP}; got {escape(raw)[:60]!r}", EXIT_BAD_INPUT) from None
+    if when < EARLIEST_SINCE:
         raise CliError(
-            f"--since takes a date or time like 2026-11-27T09:30 or an age like 2h; "
-            f"got {escape(raw)[:60]!r}",
-            EXIT_BAD_INPUT,
-        ) from None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+            f"--since must be 1970-01-01 or later; got {escape(raw)[:60]!r}", EXIT_BAD_INPUT
+        )
+    return when
 
 
 def _details_text(details: dict[str, Any]) -> str:

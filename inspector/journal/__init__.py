@@ -2,6 +2,7 @@
 
 from inspector.journal.errors import (
     JournalError,
+    JournalRefused,
     TestDeviceError,
     TestDeviceExists,
     TestDeviceNotFound,
@@ -14,6 +15,7 @@ __all__ = [
     "AuditEntry",
     "Journal",
     "JournalError",
+    "JournalRefused",
     "TestDevice",
     "TestDeviceError",
     "TestDeviceExists",

@@ -17,9 +17,11 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from inspector.config import describe_url
+from inspector.config import ConfigError, describe_url
+from inspector.dburl import require_driver
 from inspector.errortext import driver_error_line
-from inspector.journal.errors import JournalError
+from inspector.journal.errors import JournalError, JournalRefused
+from inspector.safetext import clip, escape
 
 CONNECT_TIMEOUT_S = 3
 # Execution option that makes a SQLite transaction take the write lock up front.
@@ -28,15 +30,20 @@ WRITE = "journal_write"
 
 def open_engine(url: URL, *, timeout_s: float) -> Engine:
     backend = url.get_backend_name()
+    if backend not in ("sqlite", "postgresql", "mysql", "mariadb"):
+        raise JournalRefused(
+            f"unsupported journal database '{escape(clip(backend, 40))}'"
+            " (sqlite, postgresql, mariadb/mysql)"
+        )
+    try:
+        require_driver(url, "INSPECTOR_JOURNAL_URL")
+    except ConfigError as exc:
+        raise JournalRefused(str(exc)) from None
     if backend == "sqlite":
         return _sqlite_engine(url, timeout_s)
     if backend == "postgresql":
         return _postgres_engine(url, timeout_s)
-    if backend in ("mysql", "mariadb"):
-        return _mysql_engine(url, timeout_s)
-    raise JournalError(
-        f"unsupported journal database '{backend}' (sqlite, postgresql, mariadb/mysql)"
-    )
+    return _mysql_engine(url, timeout_s)
 
 
 def _sqlite_engine(url: URL, timeout_s: float) -> Engine:

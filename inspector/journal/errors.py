@@ -5,6 +5,11 @@ class JournalError(Exception):
     """The journal cannot be opened, written or read. Sends stop; lookups warn and go on."""
 
 
+class JournalRefused(JournalError):
+    """The journal as configured must not be opened (it would be the store, or its driver
+    is missing): a configuration to change, not a server to wait for."""
+
+
 class TestDeviceError(Exception):
     """A test-device change that cannot be made as asked (the journal itself is fine)."""
 

@@ -13,18 +13,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, inspect, select, update
-from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.engine import Connection, Engine
 
 from inspector.config import Settings, describe_url
+from inspector.dburl import same_database
 from inspector.journal import schema
 from inspector.journal.chain import HASHED_COLUMNS, canonical_at, record_hash, walk
 from inspector.journal.engine import WRITE, open_engine, translated
 from inspector.journal.errors import (
     JournalError,
+    JournalRefused,
     TestDeviceError,
     TestDeviceExists,
     TestDeviceNotFound,
@@ -87,15 +88,17 @@ class Journal:
     def open(cls, settings: Settings) -> Journal:
         """Open (and create or upgrade) the journal; JournalError when it cannot."""
         url = settings.journal_url
-        if not settings.is_demo and _same_database(url, settings.store_url):
-            raise JournalError(
+        # First by name (no connection yet), then by what the database holds: a journal
+        # URL that reaches the store under another name still finds its tables.
+        if not settings.is_demo and same_database(url, settings.store_url):
+            raise JournalRefused(
                 "INSPECTOR_JOURNAL_URL names the installation store itself; the journal "
                 "needs a database of its own (the store is never written)"
             )
         engine = open_engine(url, timeout_s=max(settings.statement_timeout_s, 0.1))
         try:
             with translated(url, "be opened"):
-                _migrate(engine)
+                _migrate(engine, describe_url(url))
                 with engine.connect() as conn:
                     stored_key = conn.execute(
                         select(schema.meta.c.value).where(schema.meta.c.name == "hash_key")
@@ -397,20 +400,35 @@ def _entry(row: Any, answered: dict[int, str]) -> AuditEntry:
     )
 
 
-def _same_database(a: URL, b: URL) -> bool:
-    if a.get_backend_name() == "sqlite" and b.get_backend_name() == "sqlite":
-        return (
-            bool(a.database)
-            and Path(a.database or "").expanduser().resolve()
-            == Path(b.database or "").expanduser().resolve()
+# Tables of the store contract: a database holding them is an installation store.
+STORE_TABLES = ("installations", "installation_events")
+_STORE_TABLES_SQL = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name IN ",
+    # Any schema: a store kept outside `public` is still the store.
+    "postgresql": "SELECT DISTINCT table_name FROM information_schema.tables "
+    "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_name IN ",
+    "mysql": "SELECT table_name FROM information_schema.tables "
+    "WHERE table_schema = DATABASE() AND table_name IN ",
+}
+
+
+def _refuse_the_store(conn: Connection, label: str) -> None:
+    """JournalRefused, before anything is created, when the journal's database holds the
+    installation store's tables."""
+    names = ", ".join(f"'{t}'" for t in STORE_TABLES)
+    sql = _STORE_TABLES_SQL[dialect_family(conn)] + f"({names})"
+    found = {str(name).lower() for name in conn.exec_driver_sql(sql).scalars()}
+    if found >= set(STORE_TABLES):
+        raise JournalRefused(
+            f"the journal database at {label} holds the installation store's tables; the "
+            "journal needs a database of its own (the store is never written)"
         )
-    return (a.get_backend_name(), a.host, a.port, a.database) == (
-        b.get_backend_name(), b.host, b.port, b.database)  # fmt: skip
 
 
-def _migrate(engine: Engine) -> None:
+def _migrate(engine: Engine, label: str) -> None:
     """Create or upgrade the tables under a lock that other inspectors respect."""
     with engine.connect() as conn:
+        _refuse_the_store(conn, label)
         current = (
             inspect(conn).has_table(schema.schema_versions.name)
             and schema.current_version(conn) == schema.SCHEMA_VERSION

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 from sqlalchemy.engine import URL
 
 from inspector.cli import main
+from inspector.cli.common import CliError
+from inspector.cli.journal_commands import parse_since
 from inspector.fixtures.demo import ANA_IPHONE, ANA_PIXEL, CUSTOMER_ANA
 from inspector.journal import Journal
 from inspector.journal.schema import audit_log
@@ -190,3 +193,47 @@ def test_test_devices_list_survives_an_unreachable_store(env, dialect, capsys) -
     code, out, err = run(capsys, "test-devices", "list")
     assert code == 0 and "Ana's iPhone" in out and "token state unknown" in out
     assert "warning" in err
+
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("30m", NOW - timedelta(minutes=30)),
+        ("2 H", NOW - timedelta(hours=2)),
+        ("7d", NOW - timedelta(days=7)),
+        ("36600d", datetime(1970, 1, 1, tzinfo=UTC)),  # the bound, clamped to the epoch
+        ("2026-11-27T09:30+01:00", datetime(2026, 11, 27, 8, 30, tzinfo=UTC)),
+        ("1970-01-01", datetime(1970, 1, 1, tzinfo=UTC)),
+    ],
+)
+def test_since_takes_dates_and_ages(text: str, expected: datetime) -> None:
+    assert parse_since(text, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("99999999999d", "at most 36,600 days"),
+        ("999999999999w", "at most 36,600 days"),
+        ("36601d", "at most 36,600 days"),
+        ("9" * 40 + "m", "takes a date or time"),
+        ("0001-01-01T00:00+01:00", "takes a date or time"),
+        ("0001-01-01", "1970-01-01 or later"),
+        ("1969-12-31T23:59:59Z", "1970-01-01 or later"),
+        ("\x1b]0;owned\x07", "takes a date or time"),
+    ],
+)
+def test_since_out_of_bounds_is_one_line(
+    text: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(CliError) as caught:
+        parse_since(text, NOW)
+    assert message in str(caught.value) and caught.value.code == 2
+    assert "\x1b" not in str(caught.value)
+    # Through the command: refused before the journal is opened, never a traceback.
+    assert main(["audit", "list", "--since", text]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "\x1b" not in err
