@@ -286,3 +286,17 @@ def test_a_uuid_is_found_in_either_case(tangled: StoreRepository, dialect: str) 
         assert _get(tangled, TWIN.lower()).device_model == "lower twin"
         assert _get(tangled, TWIN.upper()).device_model == "upper twin"
     assert tangled.get(UPPER.replace("A1B2", "a1B2")).installation_id == UPPER  # type: ignore[union-attr]
+
+
+def test_postgresql_values_python_cannot_hold_still_load(
+    store: StoreRepository, dialect: str
+) -> None:
+    if dialect != "postgresql":
+        pytest.skip("PostgreSQL's infinite times and JSONB")
+    with store.engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            "SELECT 'infinity'::timestamptz, '-infinity'::date, '4713-01-01 BC'::timestamp,"
+            " '{\"a\": [1]}'::jsonb, '2026-11-27 10:00'::timestamp"
+        ).one()
+    assert tuple(row[:4]) == ("infinity", "-infinity", "4713-01-01 00:00:00 BC", '{"a": [1]}')
+    assert row[4] == datetime(2026, 11, 27, 10)  # readable values keep their type
