@@ -51,9 +51,15 @@ def device_states(
     for inst in installations:
         by_customer.setdefault(inst.custom_user_id, []).append(inst)
     for customer, group in by_customer.items():
-        candidates = [i for i in group if i.push_token and i.push_token_status == "active"]
+        # A device whose last seen time is unknown (empty or unreadable) cannot be shown
+        # to be the most recent one, so it is never the live one.
+        candidates = [
+            i
+            for i in group
+            if i.push_token and i.push_token_status == "active" and i.last_seen_at is not None
+        ]
         if customer is not None and candidates:
-            live_ids.add(max(candidates, key=lambda i: i.last_seen_at).installation_id)
+            live_ids.add(max(candidates, key=_last_seen).installation_id)
     states = {}
     for inst in installations:
         siblings = by_customer.get(inst.custom_user_id, []) if inst.custom_user_id else []
@@ -61,6 +67,24 @@ def device_states(
         live = inst.installation_id in live_ids and reason is None
         states[inst.installation_id] = DeviceState(live, reason)
     return states
+
+
+def _last_seen(inst: Installation) -> datetime:
+    return _aware(inst.last_seen_at) if inst.last_seen_at else datetime.min.replace(tzinfo=UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _inactive(inst: Installation, now: datetime) -> timedelta | None:
+    """How long the device has not been seen; None when that is unknown."""
+    if inst.last_seen_at is None:
+        return None
+    try:
+        return _aware(now) - _aware(inst.last_seen_at)
+    except OverflowError:
+        return None
 
 
 def _stale_reason(
@@ -71,10 +95,13 @@ def _stale_reason(
             other.installation_id != inst.installation_id
             and other.app.app_id == inst.app.app_id
             and other.device_model == inst.device_model
-            and other.installed_at > inst.installed_at
+            and other.installed_at is not None
+            and inst.installed_at is not None
+            and _aware(other.installed_at) > _aware(inst.installed_at)
         ):
             return f"left behind by a reinstall {ago(other.installed_at, now)}"
-    if now - inst.last_seen_at > STALE_AFTER:
+    inactive = _inactive(inst, now)
+    if inactive is not None and inactive > STALE_AFTER:
         return f"not seen for {ago(inst.last_seen_at, now).removesuffix(' ago')}"
     return None
 
@@ -96,8 +123,11 @@ def push_warnings(inst: Installation, now: datetime | None = None) -> list[str]:
         warnings.append(
             "sandbox token (development or TestFlight build): only the APNs sandbox accepts it"
         )
-    inactive = now - inst.last_seen_at
-    if inst.platform == "android" and inactive > ANDROID_TOKEN_EXPIRY:
+    inactive = _inactive(inst, now)
+    if inactive is None:
+        if "last_seen_at" in inst.invalid:
+            warnings.append("last seen time unknown: the stored value is not a time")
+    elif inst.platform == "android" and inactive > ANDROID_TOKEN_EXPIRY:
         warnings.append(f"inactive for {inactive.days} days: Android tokens expire after 270 days")
     elif inactive > STALE_AFTER:
         warnings.append(

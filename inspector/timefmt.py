@@ -1,15 +1,33 @@
-"""Human time: "2 h ago", "in 3 min", ISO stamps in UTC."""
+"""Human time: "2 h ago", "in 3 min", ISO stamps in UTC.
+
+A record's time may be None: empty, or a stored value that is not a time (the record's
+`invalid` mapping then holds the raw text). Callers pass that raw text as `invalid` so an
+unreadable time reads "invalid value", never "never".
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+INVALID = "invalid value"
 
-def ago(when: datetime | None, now: datetime | None = None) -> str:
+
+def _aware(value: datetime) -> datetime:
+    # A naive time from a driver is UTC (the store's convention); mixing naive and aware
+    # times would raise.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def ago(when: datetime | None, now: datetime | None = None, invalid: str | None = None) -> str:
+    """'2 h ago', 'in 3 min'; 'never' for an empty time, 'invalid value' for an
+    unreadable one (`invalid` is the stored text, not shown here: this form is short)."""
     if when is None:
-        return "never"
-    now = now or datetime.now(UTC)
-    seconds = (now - when).total_seconds()
+        return "never" if invalid is None else INVALID
+    now = _aware(now or datetime.now(UTC))
+    try:
+        seconds = (now - _aware(when)).total_seconds()
+    except OverflowError:
+        return INVALID
     future = seconds < 0
     seconds = abs(seconds)
     if seconds < 60:
@@ -28,16 +46,20 @@ def ago(when: datetime | None, now: datetime | None = None) -> str:
 def stamp(when: datetime | None) -> str:
     if when is None:
         return "—"
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    try:
+        return _aware(when).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, ValueError):  # year 1 with an offset east of UTC
+        return when.isoformat()
 
 
 def age_days(when: datetime | None, now: datetime | None = None) -> int | None:
     if when is None:
         return None
-    return int(((now or datetime.now(UTC)) - when).total_seconds() // 86400)
-
-
-INVALID = "invalid value"
+    try:
+        delta = _aware(now or datetime.now(UTC)) - _aware(when)
+    except OverflowError:
+        return None
+    return int(delta.total_seconds() // 86400)
 
 
 def when(value: datetime | None, now: datetime | None = None, invalid: str | None = None) -> str:

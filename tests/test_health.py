@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.engine import URL
 
@@ -12,6 +12,7 @@ from inspector.health import device_states, push_warnings, token_state
 from inspector.lookup import parse_query
 from inspector.store.records import Installation
 from inspector.store.repository import StoreRepository
+from inspector.timefmt import ago, stamp, when
 from tests.conftest import DEMO_NOW
 
 
@@ -62,3 +63,52 @@ def test_push_warnings(sqlite_demo_url: URL) -> None:
     old = replace(pixel, last_seen_at=DEMO_NOW - timedelta(days=300))
     assert any("expire after 270 days" in w for w in push_warnings(old, DEMO_NOW))
     assert token_state(ipad) == "active · sandbox"
+
+
+# -- times the store could not read (None, with the raw text in `invalid`) -------------
+
+
+def test_an_unreadable_last_seen_is_never_live_and_never_crashes(sqlite_demo_url: URL) -> None:
+    group = find(sqlite_demo_url, demo.CUSTOMER_ANA)
+    broken = {i.installation_id: i for i in group}
+    iphone = replace(
+        broken[demo.ANA_IPHONE], last_seen_at=None, invalid={"last_seen_at": "yesterday"}
+    )
+    ipad = replace(broken[demo.ANA_IPAD], installed_at=None)
+    states = device_states([iphone, ipad, broken[demo.ANA_PIXEL]], DEMO_NOW)
+    # The iPhone's last visit is unknown: the iPad, seen 3 days ago, is the live one now.
+    assert not states[demo.ANA_IPHONE].live
+    assert states[demo.ANA_IPAD].live
+    assert states[demo.ANA_IPHONE].stale_reason is None
+
+
+def test_push_warnings_say_an_unreadable_last_seen_is_unknown(sqlite_demo_url: URL) -> None:
+    pixel = replace(
+        get(sqlite_demo_url, demo.ANA_PIXEL),
+        last_seen_at=None,
+        push_token_updated_at=None,
+        invalid={"last_seen_at": "0000-00-00 00:00:00", "push_token_updated_at": "x"},
+    )
+    warnings = push_warnings(pixel, DEMO_NOW)
+    assert warnings[0] == "token unregistered: pushes to it are rejected"
+    assert "last seen time unknown: the stored value is not a time" in warnings
+    assert not any("inactive" in w for w in warnings)
+
+
+def test_a_reinstall_with_an_unreadable_install_time_is_not_compared(
+    sqlite_demo_url: URL,
+) -> None:
+    old, new = (get(sqlite_demo_url, i) for i in (demo.REINSTALL_OLD, demo.REINSTALL_NEW))
+    states = device_states([old, replace(new, installed_at=None)], DEMO_NOW)
+    assert "left behind" not in (states[demo.REINSTALL_OLD].stale_reason or "")
+
+
+def test_an_unreadable_time_is_not_never() -> None:
+    assert ago(None, DEMO_NOW) == "never"
+    assert ago(None, DEMO_NOW, invalid="yesterday") == "invalid value"
+    assert when(None, DEMO_NOW, invalid="\x1b]0;PWNED\x07") == "invalid value (\\x1b]0;PWNED\\x07)"
+    # Year 1 with an offset east of UTC cannot be moved to UTC: shown as stored.
+    year_one = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5)))
+    assert stamp(year_one) == "0001-01-01T00:00:00+05:00"
+    # A naive time from a driver is UTC.
+    assert ago(datetime(2026, 11, 27, 10, 0), DEMO_NOW) == "2 h ago"
