@@ -1,8 +1,15 @@
-"""Plain-data views of store records, for `--json` output and exported files."""
+"""Plain-data views of store records, for `--json` output and exported files.
+
+One type per field: a time is an ISO 8601 string or null; `invalid` is always an object
+mapping a column whose stored value could not be read as its type to that raw text (empty
+when every value was readable), so null there means "empty" or "see invalid".
+Write these with `boundedjson.dumps`: values are the store's, unescaped.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from inspector.health import DeviceState, push_warnings, token_state
@@ -11,7 +18,21 @@ from inspector.store.records import Event, Installation, Match
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    if value is None:
+        return None
+    # A naive time from a driver is UTC (the store's convention); the contract says UTC.
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC).isoformat()
+    try:
+        return value.astimezone(UTC).isoformat()
+    except OverflowError:  # year 1 with an offset east of UTC: as stored
+        return value.isoformat()
+
+
+def _shown(value: str | None, reveal: bool, mask: Callable[[str], str]) -> str | None:
+    if not value:
+        return None
+    return value if reveal else mask(value)
 
 
 def installation_to_dict(
@@ -21,9 +42,8 @@ def installation_to_dict(
     return {
         "installation_id": inst.installation_id,
         "custom_user_id": inst.custom_user_id,
-        "advertising_id": inst.advertising_id
-        if reveal
-        else mask_advertising_id(inst.advertising_id),
+        # null when missing (the contract), never the screen's "—".
+        "advertising_id": _shown(inst.advertising_id, reveal, mask_advertising_id),
         "platform": inst.platform,
         "app": {
             "app_id": inst.app.app_id,
@@ -42,7 +62,7 @@ def installation_to_dict(
         "region": inst.region,
         "timezone": inst.timezone,
         "push_provider": inst.push_provider,
-        "push_token": inst.push_token if reveal else mask_token(inst.push_token),
+        "push_token": _shown(inst.push_token, reveal, mask_token),
         "push_token_masked": not reveal,
         "apns_environment": inst.apns_environment,
         "push_token_updated_at": _iso(inst.push_token_updated_at),
@@ -53,6 +73,7 @@ def installation_to_dict(
         "last_seen_at": _iso(inst.last_seen_at),
         "attributes": inst.attributes,
         "warnings": push_warnings(inst, now),
+        "invalid": dict(inst.invalid),
     }
 
 
@@ -73,4 +94,5 @@ def event_to_dict(event: Event) -> dict[str, Any]:
         "occurred_at": _iso(event.occurred_at),
         "kind": event.kind,
         "detail": event.detail,
+        "invalid": dict(event.invalid),
     }

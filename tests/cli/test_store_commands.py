@@ -185,3 +185,15 @@ def test_a_demo_store_that_cannot_be_built_is_one_line_exit_3(
     assert (code, out) == (3, "")
     assert "the demo store could not be built" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_json_says_null_for_a_missing_value_and_always_has_invalid(
+    on_store: URL, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "show", demo.ANA_IPAD, "--json")
+    assert code == 0
+    doc = json.loads(out)["installation"]
+    assert doc["advertising_id"] is None  # not the screen's "—"
+    assert doc["invalid"] == {}
+    assert all(e["invalid"] == {} for e in doc["history"])
+    assert doc["installed_at"].endswith("+00:00")
