@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from inspector.boundedjson import JsonBoundError, loads
 from inspector.push.model import PAYLOAD_LIMIT, Compose, Content, PushRefused, compact_json
 from inspector.store.records import Installation
 
@@ -26,6 +27,8 @@ RECORD_ID_WIDTH = 12
 TITLE_MAX = 256
 BODY_MAX = 2048
 DATA_KEYS_MAX = 50
+# Data text past this is far over the payload limit anyway: refused before parsing.
+DATA_MAX_CHARS = 64_000
 # Keys FCM reserves in data, the APNs dictionary, and our own marking keys.
 _RESERVED_KEYS = {"from", "notification", "message_type", "aps", KEY_OPERATOR, KEY_RECORD}
 _RESERVED_PREFIXES = ("google.", "gcm.", "inspector_")
@@ -38,14 +41,22 @@ APNS_ENVIRONMENTS = ("production", "sandbox")
 
 
 def parse_data(text: str) -> dict[str, str]:
-    """Data given as JSON text: an object of string values, or a one-line PushRefused."""
+    """Data given as JSON text: an object of string values, or a one-line PushRefused.
+
+    Parsed within bounds (boundedjson): 1,500 `[` typed into the compose field or passed
+    to `push --data` are a refusal, not a RecursionError."""
     text = text.strip()
     if not text:
         return {}
     try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise PushRefused(f"data is not valid JSON: {exc.msg} at column {exc.colno}") from None
+        value = loads(text, max_chars=DATA_MAX_CHARS)
+    except JsonBoundError as exc:
+        reason = str(exc)
+        raise PushRefused(
+            f"data is {reason}"
+            if reason.startswith("not valid JSON")
+            else f"data refused: {reason}"
+        ) from None
     if not isinstance(value, dict):
         raise PushRefused('data must be a JSON object of string values, e.g. {"screen": "cart"}')
     bad = [k for k, v in value.items() if not isinstance(v, str)]

@@ -14,9 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
+from textual.notifications import SeverityLevel
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static, TabbedContent
 from textual.worker import Worker, WorkerState
@@ -24,6 +26,7 @@ from textual.worker import Worker, WorkerState
 from inspector.config import Settings
 from inspector.health import DeviceState, push_warnings
 from inspector.lookup import KeyKind, Lookup, QueryError, ZeroAdvertisingIdError, parse_query
+from inspector.safetext import escape
 from inspector.store.records import FindResult, HistoryCursor, HistoryPage, Match
 from inspector.tui.commands import BY_ACTION, InspectorCommands, bindings
 from inspector.tui.device_actions import DeviceActions
@@ -37,6 +40,7 @@ from inspector.tui.messages import (
 from inspector.tui.opening import ServiceOpening
 from inspector.tui.present import (
     RESULT_COLUMNS,
+    message_lines,
     not_found_text,
     overview_fields,
     push_fields,
@@ -133,7 +137,7 @@ class InspectorApp(DeviceActions, PushActions, JournalActions, ServiceOpening, A
         yield EnvironmentBanner(self.settings)
         yield Input(placeholder=SEARCH_PLACEHOLDER, id="search", max_length=600)
         yield Static(START_HINT, id="status")
-        table: DataTable[str] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Text] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
         table.add_columns(*RESULT_COLUMNS)
         yield table
         yield Static(
@@ -349,7 +353,8 @@ class InspectorApp(DeviceActions, PushActions, JournalActions, ServiceOpening, A
             return
         rows, view.states = result_rows(view.result.matches, self.clock())
         for row in rows:
-            table.add_row(*row.cells(), key=row.installation_id)
+            # Text cells: a str cell would be parsed as markup (present.py escaped them).
+            table.add_row(*map(Text, row.cells()), key=row.installation_id)
         table.display = True
         # Header, rows, and a line for the horizontal scrollbar of a narrow terminal.
         table.styles.height = min(len(rows), 8) + 2
@@ -518,12 +523,35 @@ class InspectorApp(DeviceActions, PushActions, JournalActions, ServiceOpening, A
             return
         if worker.group == "activity":
             self._activity_for = None
-            self.query_one("#activity-summary", Static).update(f"activity unavailable: {text}")
+            self.query_one("#activity-summary", Static).update(
+                Text(escape(f"activity unavailable: {text}"))
+            )
             return
         severity = "warning" if is_journal_error(error) else "error"
         self.notify(text, severity=severity, timeout=10)
 
     def set_status(self, text: str, kind: str) -> None:
+        """The status line echoes queries and errors: one escaped line of text."""
         status = self.query_one("#status", Static)
-        status.update(text)
+        status.update(Text(escape(text)))
         status.set_classes(f"-{kind}")
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification of the inspector (screens' too: Widget.notify comes here) is
+        text: it quotes identifiers, labels and errors. Escaped line by line, never markup;
+        `markup` is accepted for Textual's signature and ignored."""
+        super().notify(
+            message_lines(message),
+            title=escape(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )

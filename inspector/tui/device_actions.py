@@ -1,19 +1,27 @@
 """The everyday actions on the selected device: reveal, copy, export, the customer's
 other devices, back, tabs and help. A mixin of InspectorApp (kept apart to keep app.py
-about searching and showing)."""
+about searching and showing).
+
+Reveal and export are audited actions: their journal record is written first, and only
+then does the value reach the screen or the file reach the disk. Without a journal, or
+when the record cannot be written, they are refused in words, like a send.
+"""
 
 from __future__ import annotations
 
-import json
+import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.widgets import DataTable, Input
 
+from inspector.boundedjson import dumps
 from inspector.export import event_to_dict, installation_to_dict
 from inspector.lookup import KeyKind, Lookup, Probe, QueryError
 from inspector.store.records import Match
+from inspector.tui.errors import describe_error
+from inspector.tui.messages import RevealRecorded
 from inspector.tui.screens.help import HelpScreen
 from inspector.tui.screens.pick import PickScreen
 from inspector.tui.widgets.details import DeviceDetails
@@ -26,6 +34,9 @@ else:
     _Base = object
 
 EXPORT_EVENTS = 200
+FIELD_LABELS = {"push_token": "push token", "advertising_id": "Advertising ID"}
+# What an export file name keeps of an Installation ID (it names a file, not a path).
+_FILE_SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 class DeviceActions(_Base):
@@ -52,25 +63,51 @@ class DeviceActions(_Base):
             return
         self.push_screen(PickScreen("Reveal which value of this device?", choices), self.reveal)
 
+    def _audit_refusal(self, refused: str) -> bool:
+        """True when there is a journal to record an audited action; else say why the
+        action is refused ("Not revealed: ...")."""
+        if self.journal is not None:
+            return True
+        if self.opening:
+            self.notify(f"{refused}: the audit journal is still being opened; try again.")
+        else:
+            self.notify(
+                f"{refused}: there is no audit journal to record it, and this action is"
+                " audited before it is done.",
+                severity="warning",
+                timeout=8,
+            )
+        return False
+
     def reveal(self, field_name: str | None) -> None:
+        """Record the reveal, then show the value (RevealRecorded)."""
         if field_name is None or self.device is None:
             return
-        self.revealed.add(field_name)
-        self.render_device()
-        label = "push token" if field_name == "push_token" else "Advertising ID"
-        if self.journal is None:
-            self.notify(f"{label} revealed for this device only (no journal: not audited).")
-            return
-        self.notify(f"{label} revealed for this device only; the reveal is audited.")
-        self.run_audit("reveal", self.device.installation.installation_id, {"field": field_name})
+        if self._audit_refusal("Not revealed"):
+            self.run_reveal(self.device.installation.installation_id, field_name)
 
     @work(thread=True, group="audit", exit_on_error=False)
-    def run_audit(self, action: str, installation_id: str, details: dict[str, Any]) -> None:
-        assert self.journal is not None
+    def run_reveal(self, installation_id: str, field_name: str) -> None:
+        journal = self.journal
+        assert journal is not None
         try:
-            self.journal.record(action, installation_id=installation_id, details=details)
+            journal.record("reveal", installation_id=installation_id, details={"field": field_name})
         except Exception as exc:
-            self._warn_from_thread(exc, f"the {action} was not written to the audit journal")
+            text = (
+                f"Not revealed: the audit journal could not record it, so the value stays"
+                f" masked. {describe_error(exc)}"
+            )
+            self.call_from_thread(self.notify, text, severity="warning", timeout=10)
+            return
+        self.post_message(RevealRecorded(installation_id, field_name))
+
+    def on_reveal_recorded(self, message: RevealRecorded) -> None:
+        if message.installation_id != self._current_iid():
+            return  # another device is shown now: its values stay masked
+        self.revealed.add(message.field_name)
+        self.render_device()
+        label = FIELD_LABELS.get(message.field_name, message.field_name)
+        self.notify(f"{label} revealed for this device only; the reveal is audited.")
 
     def action_copy(self) -> None:
         match = self._need_device()
@@ -101,11 +138,13 @@ class DeviceActions(_Base):
 
     def action_export(self) -> None:
         match = self._need_device()
-        if match is not None:
+        if match is not None and self._audit_refusal("Not exported"):
             self.run_export(match.installation.installation_id)
 
     @work(thread=True, group="export", exit_on_error=False)
     def run_export(self, installation_id: str) -> None:
+        journal = self.journal
+        assert journal is not None
         now = self.clock()
         inst = self.store.get(installation_id)
         if inst is None:
@@ -121,17 +160,30 @@ class DeviceActions(_Base):
             "history_complete": page.next_cursor is None,
         }
         folder = self.export_dir or Path.cwd()
-        path = folder / f"inspector-{installation_id}-{now.strftime('%Y%m%dT%H%M%SZ')}.json"
-        path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", "utf-8")
-        if self.journal is not None:
+        name = _FILE_SAFE.sub("_", installation_id)
+        path = folder / f"inspector-{name}-{now.strftime('%Y%m%dT%H%M%SZ')}.json"
+        details = {"file": path.name, "events": len(page.events)}
+        try:
+            journal.record("export", installation_id=installation_id, details=details)
+        except Exception as exc:
+            text = (
+                "Not exported: the audit journal could not record it, so no file was"
+                f" written. {describe_error(exc)}"
+            )
+            self.call_from_thread(self.notify, text, severity="warning", timeout=10)
+            return
+        # ASCII JSON, never NaN: the file is safe to `cat` and any JSON reader takes it.
+        try:
+            path.write_text(dumps(document, indent=2) + "\n", "utf-8")
+        except OSError:
+            # The record above says an export was asked; this one says it failed.
             try:
-                self.journal.record(
-                    "export",
-                    installation_id=installation_id,
-                    details={"file": path.name, "events": len(page.events)},
+                journal.record(
+                    "export", installation_id=installation_id, outcome="failed", details=details
                 )
-            except Exception as exc:
-                self._warn_from_thread(exc, "the export was not written to the audit journal")
+            except Exception as journal_exc:
+                self._warn_from_thread(journal_exc, "the failed export was not recorded")
+            raise
         self.call_from_thread(
             self.notify, f"Exported with the latest {len(page.events)} events to {path}"
         )

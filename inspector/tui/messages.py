@@ -72,3 +72,12 @@ class JournalHistoryLoaded(Message):
         self.installation_id = installation_id
         self.generation = generation
         self.events = events
+
+
+class RevealRecorded(Message):
+    """The journal recorded a reveal: the value may now be shown."""
+
+    def __init__(self, installation_id: str, field_name: str) -> None:
+        super().__init__()
+        self.installation_id = installation_id
+        self.field_name = field_name

@@ -1,6 +1,12 @@
 """What the screens show, as plain values: pure functions over store records (no Textual).
 
 Keeping formatting here makes it testable without a terminal and keeps widgets thin.
+
+Every value from outside (store, journal, user, config) is text, never markup, and is made
+safe for a terminal once (`inspector.safetext.escape`). The rule here: values for cells and
+fields come back escaped, ready for a `Text`; sentences that go to the status line, a
+notification or a dialog (`results_title`, `last_verdict`, ...) stay raw and are escaped
+where they are shown, with `message_lines`.
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ from typing import Any
 from inspector.health import DeviceState, device_states, token_state
 from inspector.lookup import KeyKind
 from inspector.masking import mask_advertising_id, mask_token
+from inspector.safetext import clip, escape, has_unsafe
 from inspector.store.records import Event, FindResult, Installation, Match
-from inspector.timefmt import ago, stamp
+from inspector.timefmt import INVALID, age_days, ago, stamp
+from inspector.timefmt import when as time_when
 
 PLATFORM_NAMES = {"ios": "iOS", "android": "Android", "web": "Web"}
 KIND_LABELS = {
@@ -44,23 +52,69 @@ JOURNAL_LABELS = {
 
 
 def platform_name(platform: str | None) -> str:
-    return PLATFORM_NAMES.get(platform or "", platform or "—")
+    """Escaped: a platform the schema does not name is shown as stored."""
+    return PLATFORM_NAMES.get(platform or "", escape(platform or "—"))
 
 
 def dash(value: Any) -> str:
-    """Empty values read as a dash, never as 'None'."""
+    """Empty values read as a dash, never as 'None'; anything else escaped."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    return escape(str(value))
 
 
-def when(value: datetime | None, now: datetime) -> str:
-    """Absolute and relative: '2026-11-27 10:00:00 UTC (2 h ago)'."""
+def message_lines(text: str) -> str:
+    """A sentence for the status line, a notification or a dialog, made safe line by line
+    (a verdict's explanation keeps its own lines)."""
+    return "\n".join(escape(line) for line in text.split("\n"))
+
+
+def visible_json(text: str) -> str:
+    """JSON text (json.dumps already escapes quotes, backslashes and C0 controls): what it
+    leaves raw (C1, bidi overrides, line separators) made visible, newlines kept."""
+    if not has_unsafe(text.replace("\n", "")):
+        return text
+    return "".join(ch if ch == "\n" or not has_unsafe(ch) else escape(ch) for ch in text)
+
+
+def json_text(value: Any, *, indent: int | None = None) -> str:
+    """A parsed JSON value for the screen: readable (non-ASCII kept) and safe."""
+    dumped = json.dumps(value, ensure_ascii=False, indent=indent, sort_keys=True, default=str)
+    return visible_json(dumped)
+
+
+def when(value: datetime | None, now: datetime, invalid: str | None = None) -> str:
+    """Absolute and relative: '2026-11-27 10:00:00 UTC (2 h ago)'; a stored value that is
+    not a time says so ('invalid value (yesterday)'). Safe for the screen."""
+    return time_when(value, now, invalid=invalid)
+
+
+def time_cells(
+    value: datetime | None, now: datetime, invalid: str | None = None
+) -> tuple[str, str]:
+    """A time as two table cells, the UTC stamp and how long ago."""
     if value is None:
-        return "—"
-    return f"{stamp(value)} ({ago(value, now)})"
+        return (INVALID if invalid is not None else "—"), ""
+    return stamp(value).removesuffix(" UTC"), ago(value, now)
+
+
+def seen(inst: Installation, now: datetime) -> str:
+    """When the device was last seen, relative; an unreadable value says so."""
+    if inst.last_seen_at is None and "last_seen_at" in inst.invalid:
+        return INVALID
+    return ago(inst.last_seen_at, now)
+
+
+def _recent_first(at: datetime | None) -> tuple[bool, datetime]:
+    """A sort key (with reverse=True): the most recent first, unknown times last."""
+    if at is None:
+        return False, _EARLIEST
+    return True, at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +169,10 @@ def grouped(matches: Sequence[Match]) -> list[Match]:
     for match in matches:
         groups.setdefault(match.installation.custom_user_id, []).append(match)
     for members in groups.values():
-        members.sort(key=lambda m: m.installation.last_seen_at, reverse=True)
-    ordered = sorted(groups.values(), key=lambda g: g[0].installation.last_seen_at, reverse=True)
+        members.sort(key=lambda m: _recent_first(m.installation.last_seen_at), reverse=True)
+    ordered = sorted(
+        groups.values(), key=lambda g: _recent_first(g[0].installation.last_seen_at), reverse=True
+    )
     return [m for group in ordered for m in group]
 
 
@@ -147,11 +203,11 @@ def result_rows(
                 customer=("" if customer == previous else dash(customer)),
                 marker="●" if state.live else "",
                 platform=platform_name(inst.platform),
-                app=inst.app.name,
+                app=escape(inst.app.name),
                 model=dash(inst.device_model),
                 app_version=dash(inst.app_version),
-                last_seen=ago(inst.last_seen_at, now),
-                token=token_state(inst),
+                last_seen=seen(inst, now),
+                token=escape(token_state(inst)),
                 matched=", ".join(k.label for k in match.matched_by),
                 state=state.label,
             )
@@ -161,7 +217,8 @@ def result_rows(
 
 
 def results_title(result: FindResult, description: str) -> str:
-    """'3 installations of customer cust-42' and what lies beyond the cap."""
+    """'3 installations of customer cust-42' and what lies beyond the cap (a sentence:
+    raw, escaped by the status line)."""
     n = len(result.matches)
     noun = "installation" if n == 1 else "installations"
     customers = {m.installation.custom_user_id for m in result.matches}
@@ -192,8 +249,10 @@ def overview_fields(
     *,
     reveal_adid: bool = False,
 ) -> list[tuple[str, str]]:
-    adid = inst.advertising_id if reveal_adid else mask_advertising_id(inst.advertising_id)
-    device = " ".join(p for p in (inst.device_brand, inst.device_model) if p)
+    adid = escape(
+        (inst.advertising_id or "") if reveal_adid else mask_advertising_id(inst.advertising_id)
+    )
+    device = escape(" ".join(p for p in (inst.device_brand, inst.device_model) if p))
     status = "—"
     if state is not None:
         status = (
@@ -201,13 +260,14 @@ def overview_fields(
             if state.live
             else (f"STALE: {state.stale_reason}" if state.stale_reason else "not the live device")
         )
+    app = f"{inst.app.name} ({inst.app.app_id}, {inst.app.bundle_id})"
     return [
-        ("Installation ID", inst.installation_id),
+        ("Installation ID", escape(inst.installation_id)),
         ("Customer ID", dash(inst.custom_user_id)),
         ("Advertising ID", adid + (" (revealed)" if reveal_adid and inst.advertising_id else "")),
         ("Matched by", ", ".join(k.label for k in matched_by) or "—"),
-        ("State", status),
-        ("App", f"{inst.app.name} ({inst.app.app_id}, {inst.app.bundle_id})"),
+        ("State", escape(status)),
+        ("App", escape(app)),
         ("Platform", platform_name(inst.platform)),
         ("OS", dash(inst.os_version)),
         ("Device", device or "—"),
@@ -216,8 +276,8 @@ def overview_fields(
         ("Language", dash(inst.language)),
         ("Region", dash(inst.region)),
         ("Timezone", dash(inst.timezone)),
-        ("Installed", when(inst.installed_at, now)),
-        ("Last seen", when(inst.last_seen_at, now)),
+        ("Installed", when(inst.installed_at, now, inst.invalid.get("installed_at"))),
+        ("Last seen", when(inst.last_seen_at, now, inst.invalid.get("last_seen_at"))),
         ("Opt-in", _opt_in(inst.notifications_enabled)),
     ]
 
@@ -235,79 +295,78 @@ def push_fields(
     reveal_token: bool = False,
     test_device: str | None = None,
 ) -> list[tuple[str, str]]:
-    token = inst.push_token if reveal_token else mask_token(inst.push_token)
+    token = escape((inst.push_token or "") if reveal_token else mask_token(inst.push_token))
     if reveal_token and inst.push_token:
         token += " (revealed)"
     elif inst.push_token:
         token += " (masked)"
-    age = "—"
-    if inst.push_token_updated_at is not None:
-        days = int((now - inst.push_token_updated_at).total_seconds() // 86400)
-        updated = inst.push_token_updated_at.astimezone(UTC).date().isoformat()
+    age = when(None, now, inst.invalid.get("push_token_updated_at"))
+    days = age_days(inst.push_token_updated_at, now)
+    if days is not None:
+        updated = stamp(inst.push_token_updated_at)[:10]
         age = f"{days} day{'s' if days != 1 else ''} (updated {updated})"
     fields = [
         ("Provider", {"apns": "APNs", "fcm": "FCM"}.get(inst.push_provider or "", "—")),
         ("Push token", token),
         ("APNs environment", dash(inst.apns_environment) if inst.push_provider == "apns" else "—"),
         ("Token age", age),
-        ("Token status", inst.push_token_status),
+        ("Token status", dash(inst.push_token_status)),
         ("Opt-in", _opt_in(inst.notifications_enabled)),
         ("Topic / project", dash(inst.app.apns_topic or inst.app.fcm_project_id)),
-        ("Test device", test_device or "no (not on the test-device list)"),
+        ("Test device", escape(test_device) if test_device else "no (not on the test-device list)"),
     ]
     return fields
 
 
 def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
-    """Nested attributes as dotted keys with readable values."""
+    """Nested attributes as dotted keys with readable values, both escaped. Attributes
+    that were not a JSON object within bounds come as `_raw` (clipped) and `_note`."""
     if isinstance(value, dict):
         if not value and prefix:
             yield prefix, "{}"
         for key, inner in value.items():
-            yield from flatten(inner, f"{prefix}.{key}" if prefix else str(key))
+            name = escape(str(key))
+            yield from flatten(inner, f"{prefix}.{name}" if prefix else name)
     elif isinstance(value, list):
-        yield prefix, json.dumps(value, ensure_ascii=False)
+        yield prefix, json_text(value)
     elif isinstance(value, bool):
         yield prefix, "true" if value else "false"
     elif value is None:
         yield prefix, "null"
     else:
-        yield prefix, str(value)
+        yield prefix, escape(str(value))
 
 
 def event_summary(event: Event, limit: int = 80) -> str:
-    """One line: the detail's key=value pairs."""
+    """One line: the detail's key=value pairs, escaped."""
     detail = event.detail
     if not detail:
         return ""
-    text = ", ".join(f"{k}={_short(v)}" for k, v in detail.items())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return clip(", ".join(f"{escape(str(k))}={_short(v)}" for k, v in detail.items()), limit)
 
 
 def _short(value: Any) -> str:
     if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
+        return escape(value)
+    return json_text(value)
 
 
 def event_detail(event: Event, now: datetime) -> str:
-    """The whole event, readable: header lines and the detail as indented JSON."""
-    head = (
-        f"{kind_label(event.kind)} · {stamp(event.occurred_at)} ({ago(event.occurred_at, now)})"
-        f" · event {event.event_id}"
-    )
+    """The whole event, readable: header lines and the detail as indented JSON; safe for
+    the screen line by line."""
+    at = when(event.occurred_at, now, event.invalid.get("occurred_at"))
+    head = f"{kind_label(event.kind)} · {at} · event {event.event_id}"
     detail = event.detail
-    body = (
-        json.dumps(detail, ensure_ascii=False, indent=2, sort_keys=True) if detail else "no detail"
-    )
+    body = json_text(detail, indent=2) if detail else "no detail"
     return f"{head}\n{body}"
 
 
 def kind_label(kind: str) -> str:
+    """The event kind in words; a kind the schema does not name is shown escaped."""
     if kind.startswith(JOURNAL_KIND_PREFIX):
         action = kind.removeprefix(JOURNAL_KIND_PREFIX)
-        return JOURNAL_LABELS.get(action, f"⚑ {action}")
-    return KIND_LABELS.get(kind, kind)
+        return JOURNAL_LABELS.get(action, f"⚑ {escape(action)}")
+    return KIND_LABELS.get(kind, escape(kind))
 
 
 def journal_event(
@@ -327,7 +386,8 @@ def journal_event(
 
 def last_verdict(journal_events: Sequence[Event], now: datetime) -> str | None:
     """The newest test push or token check of a device, from its journal records
-    (newest first): what the Push tab says before anything is sent in this session."""
+    (newest first): what the Push tab says before anything is sent in this session.
+    A sentence: raw, escaped where it is shown."""
     for event in journal_events:
         action = event.kind.removeprefix(JOURNAL_KIND_PREFIX)
         outcome = str(event.detail.get("outcome", ""))

@@ -101,6 +101,22 @@ def test_data_json_is_validated(text: str, message: str) -> None:
         parse_data(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 1_500, "deeper than 64 levels"),
+        ('{"a":' * 100 + '"x"' + "}" * 100, "deeper than 64 levels"),
+        ('{"a": "' + "x" * 70_000 + '"}', "characters of JSON"),
+    ],
+)
+def test_data_json_is_parsed_within_bounds(text: str, message: str) -> None:
+    """The compose field and `push --data` take any text: deep nesting is a refusal in one
+    line, not a RecursionError."""
+    with pytest.raises(PushRefused, match=message) as caught:
+        parse_data(text)
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 200
+
+
 def test_data_json_accepts_an_object_of_strings() -> None:
     assert parse_data('  {"screen": "cart", "id": "42"} ') == {"screen": "cart", "id": "42"}
     assert parse_data("") == {}

@@ -77,18 +77,29 @@ async def test_reveal_shows_one_value_of_this_device_and_is_audited(
 
 
 async def test_reveal_advertising_id(make_app: AppFactory) -> None:
-    app = make_app()
+    app = make_app(journal=True)
     async with app.run_test(size=(140, 45)) as pilot:
         await search(pilot, CUSTOMER_ANA)
         await pilot.press("r", "down", "enter")
+        await settle(pilot)
         assert ANA_IPHONE_IDFA in static_text(app, "#overview-fields")
-        assert "Advertising ID revealed for this device only (no journal: not audited)." in (
+        assert "Advertising ID revealed for this device only; the reveal is audited." in (
             notifications(app)
         )
 
 
-async def test_journal_failure_on_reveal_is_a_warning(make_app: AppFactory,
-                                                      iphone_token: str) -> None:  # fmt: skip
+async def test_reveal_without_a_journal_is_refused(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(140, 45)) as pilot:
+        await search(pilot, CUSTOMER_ANA)
+        await pilot.press("r", "down", "enter")
+        await settle(pilot)
+        assert ANA_IPHONE_IDFA not in static_text(app, "#overview-fields")
+        assert notifications(app)[-1].startswith("Not revealed: there is no audit journal")
+
+
+async def test_journal_failure_on_reveal_refuses_it(make_app: AppFactory,
+                                                    iphone_token: str) -> None:  # fmt: skip
     settings = settings_for("sqlite:///unused.db")
     journal = Journal.open(settings)
     journal.close()
@@ -101,8 +112,11 @@ async def test_journal_failure_on_reveal_is_a_warning(make_app: AppFactory,
         assert any("lookup was not written" in n for n in notifications(app))
         await pilot.press("2", "r", "enter")
         await settle(pilot)
-        assert iphone_token in static_text(app, "#push-fields")
-        assert any("reveal was not written to the audit journal" in n for n in notifications(app))
+        # Audited means recorded first: the journal could not record it, so not shown.
+        assert iphone_token not in static_text(app, "#push-fields")
+        assert notifications(app)[-1].startswith(
+            "Not revealed: the audit journal could not record it"
+        )
         assert app.is_running
 
 
@@ -130,12 +144,14 @@ async def test_copy_puts_the_installation_id_on_the_clipboard(make_app: AppFacto
 async def test_copy_offers_the_token_only_once_revealed(
     make_app: AppFactory, iphone_token: str
 ) -> None:
-    app = make_app()
+    app = make_app(journal=True)
     async with app.run_test(size=(140, 45)) as pilot:
         await search(pilot, CUSTOMER_ANA)
         await pilot.press("c")
         assert app.screen.query_one("OptionList").option_count == 2
-        await pilot.press("escape", "r", "enter", "c")
+        await pilot.press("escape", "r", "enter")
+        await settle(pilot)
+        await pilot.press("c")
         assert app.screen.query_one("OptionList").option_count == 3
         await pilot.press("down", "down", "enter")
         assert app.clipboard == iphone_token
@@ -167,7 +183,7 @@ async def test_export_writes_the_device_and_recent_history(
 
 
 async def test_export_failure_is_said_not_raised(make_app: AppFactory, tmp_path: Path) -> None:
-    app = make_app(export_dir=tmp_path / "missing" / "folder")
+    app = make_app(journal=True, export_dir=tmp_path / "missing" / "folder")
     async with app.run_test(size=(140, 45)) as pilot:
         await search(pilot, CUSTOMER_ANA)
         await pilot.press("e")

@@ -128,7 +128,7 @@ class AuditScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         scope = f" of {escape(self.installation_id)}" if self.installation_id else ""
-        yield Static(Text(f"Audit journal{scope} · {self.journal.label}"), id="audit-title")
+        yield Static(Text(f"Audit journal{scope} · {escape(self.journal.label)}"), id="audit-title")
         yield Input(placeholder=FILTER_HELP, id="audit-filter")
         table: DataTable[Text] = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
@@ -195,7 +195,7 @@ class AuditScreen(Screen[None]):
 
     def set_status(self, text: str, *, bad: bool = False, good: bool = False) -> None:
         status = self.query_one("#audit-status", Static)
-        status.update(Text(text))
+        status.update(Text(escape(text)))  # it may quote a journal error or a record
         status.set_class(bad, "bad")
         status.set_class(good, "good")
 

@@ -41,10 +41,16 @@ def commands_table() -> Table:
             members = [c for c in COMMANDS if c.group is command.group]
             keys = f"{members[0].keys_text}-{members[-1].keys_text}"
             names = ", ".join(c.label.title() for c in members)
-            table.add_row(Text(keys, style="bold"), "Switch tab", f"Show a tab: {names}.")
+            table.add_row(
+                Text(keys, style="bold"), Text("Switch tab"), Text(f"Show a tab: {names}.")
+            )
             continue
-        table.add_row(Text(command.keys_text, style="bold"), command.title, command.help)
-    table.add_row(Text("ctrl+p", style="bold"), "Command palette", "Find any command by name.")
+        # Text cells: a str cell of a Rich Table is parsed as markup.
+        table.add_row(
+            Text(command.keys_text, style="bold"), Text(command.title), Text(command.help)
+        )
+    table.add_row(Text("ctrl+p", style="bold"), Text("Command palette"),
+                  Text("Find any command by name."))  # fmt: skip
     return table
 
 

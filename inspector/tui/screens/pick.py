@@ -1,16 +1,22 @@
-"""Small dialogs: pick one of a few choices, or type a line of text."""
+"""Small dialogs: pick one of a few choices, or type a line of text.
+
+Titles and labels quote identifiers and test-device labels: they are escaped and shown
+as Text, never markup."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
+
+from inspector.safetext import escape
 
 
 class PickScreen(ModalScreen[str | None]):
@@ -27,8 +33,10 @@ class PickScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
-            yield OptionList(*(Option(label, id=value) for value, label in self.choices))
+            yield Static(Text(escape(self.title_text)), classes="dialog-title")
+            yield OptionList(
+                *(Option(Text(escape(label)), id=value) for value, label in self.choices)
+            )
             yield Static("Enter choose · Esc cancel", classes="dialog-hint")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -54,7 +62,7 @@ class PromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
+            yield Static(Text(escape(self.title_text)), classes="dialog-title")
             yield Input(self.initial, placeholder=self.placeholder, max_length=80)
             yield Static("Enter accept · Esc cancel", classes="dialog-hint")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -27,6 +28,7 @@ from textual.widgets import Button, Input, Label, Static, Switch, TextArea
 from inspector.push import Compose, PushRefused, PushService
 from inspector.push.model import PAYLOAD_LIMIT
 from inspector.push.payload import TEST_PREFIX, parse_data
+from inspector.safetext import escape
 from inspector.store.records import Installation
 
 
@@ -71,12 +73,13 @@ class PushComposeScreen(ModalScreen[Compose | None]):
         i = self.installation
         model = " ".join(x for x in (i.device_brand, i.device_model) if x) or i.platform
         with VerticalScroll(id="compose-dialog"):
-            yield Static(
+            # Store values: escaped, and Text so that they are never markup.
+            title = (
                 f"Test push to ONE device: {model} · {i.app.name} · customer"
                 f" {i.custom_user_id or '—'}"
-                + (" · SIMULATED (demo)" if self.service.is_simulated(i) else ""),
-                classes="dialog-title",
+                + (" · SIMULATED (demo)" if self.service.is_simulated(i) else "")
             )
+            yield Static(Text(escape(title)), classes="dialog-title")
             yield Label("Title", classes="field-label")
             yield Input(self.initial.title, id="title", placeholder="Title")
             yield Label("Body", classes="field-label")
@@ -135,7 +138,8 @@ class PushComposeScreen(ModalScreen[Compose | None]):
             compose = self.read_compose()
             preview = self.service.preview(self.installation, compose)
         except PushRefused as exc:
-            problem.update(str(exc))
+            # The reason may quote what was typed (a data key): text, escaped.
+            problem.update(Text(escape(str(exc))))
             review.disabled = True
             return
         over = preview.payload_bytes > PAYLOAD_LIMIT

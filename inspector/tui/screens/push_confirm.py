@@ -19,6 +19,8 @@ from textual.widgets import Button, Input, Label, Static
 from inspector.push import PreparedPush, PushResult
 from inspector.push.model import PAYLOAD_LIMIT
 from inspector.push.verdict import headline, severity
+from inspector.safetext import escape
+from inspector.tui.present import message_lines, visible_json
 
 
 class PushConfirmScreen(ModalScreen[bool]):
@@ -62,9 +64,12 @@ class PushConfirmScreen(ModalScreen[bool]):
             with Vertical(id="header"):
                 yield Static("Send this test push to ONE device?", classes="dialog-title")
                 yield Static(
-                    f" {p.environment.upper()} · {p.store_label} · operator {p.operator} ",
+                    Text(
+                        escape(f" {p.environment.upper()} · {p.store_label} · operator"
+                               f" {p.operator} ")
+                    ),
                     id="environment",
-                )
+                )  # fmt: skip
             with Vertical(id="footer"):
                 if self.production:
                     with Horizontal(id="typed-row"):
@@ -78,28 +83,33 @@ class PushConfirmScreen(ModalScreen[bool]):
                         variant="error",
                         disabled=self.production,
                     )
+            # Every value from the store or the config escaped, in Text (never markup).
             yield Static(
                 Text.assemble(
-                    ("Customer      ", "bold"), i.custom_user_id or "—", "\n",
+                    ("Customer      ", "bold"), escape(i.custom_user_id or "—"), "\n",
                     ("Device        ", "bold"),
-                    f"{i.platform} · "
-                    f"{' '.join(x for x in (i.device_brand, i.device_model) if x) or '—'}"
-                    f" · {i.app.name} ({i.app.bundle_id})", "\n",
-                    ("APNs env      ", "bold"), i.apns_environment or "— (not APNs)", "\n",
-                    ("Installation  ", "bold"), i.installation_id, "\n",
-                    ("Route         ", "bold"), p.route_line(), "\n",
-                    ("Token         ", "bold"), f"{p.masked_token} ({i.push_token_status})",
+                    escape(f"{i.platform} · "
+                           f"{' '.join(x for x in (i.device_brand, i.device_model) if x) or '—'}"
+                           f" · {i.app.name} ({i.app.bundle_id})"), "\n",
+                    ("APNs env      ", "bold"), escape(i.apns_environment or "— (not APNs)"), "\n",
+                    ("Installation  ", "bold"), escape(i.installation_id), "\n",
+                    ("Route         ", "bold"), escape(p.route_line()), "\n",
+                    ("Token         ", "bold"),
+                    escape(f"{p.masked_token} ({i.push_token_status})"),
                 ),
                 id="device",
             )  # fmt: skip
             for warning in p.warnings:
-                yield Static(f"⚠ {warning}", classes="warning")
+                yield Static(Text(f"⚠ {message_lines(warning)}"), classes="warning")
             yield Label(
-                f"Payload: {p.payload_bytes} of {PAYLOAD_LIMIT} bytes"
-                f" · collapse id {p.content.collapse_id}",
+                Text(
+                    f"Payload: {p.payload_bytes} of {PAYLOAD_LIMIT} bytes"
+                    f" · collapse id {escape(p.content.collapse_id)}"
+                ),
                 id="payload-size",
             )
-            yield Static(Text(p.payload_text), id="payload-text")
+            # The exact JSON sent; what json.dumps leaves raw (C1, bidi) made visible.
+            yield Static(Text(visible_json(p.payload_text)), id="payload-text")
 
     def on_mount(self) -> None:
         self.set_class(self.production, "-production")
@@ -132,9 +142,10 @@ class PushConfirmScreen(ModalScreen[bool]):
 def verdict_renderable(result: PushResult) -> Text:
     """The verdict in words, coloured by what it means for the user."""
     style = {"ok": "bold green", "warning": "bold yellow", "error": "bold red"}[severity(result)]
-    text = Text(headline(result), style=style)
+    # The provider's words (a reason, an error body) are text, escaped line by line.
+    text = Text(message_lines(headline(result)), style=style)
     text.append("\n")
-    text.append(result.explanation)
+    text.append(message_lines(result.explanation))
     return text
 
 

@@ -25,7 +25,7 @@ from inspector.errortext import first_line
 from inspector.health import token_state
 from inspector.journal.records import TestDevice
 from inspector.safetext import escape
-from inspector.timefmt import ago
+from inspector.tui.present import seen
 
 if TYPE_CHECKING:
     from inspector.journal import Journal
@@ -156,7 +156,7 @@ class TestDevicesScreen(Screen[str | None]):
         self.rows: list[DeviceRow] = []
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"Test devices · {self.journal.label}"), id="devices-title")
+        yield Static(Text(f"Test devices · {escape(self.journal.label)}"), id="devices-title")
         table: DataTable[Text] = DataTable(id="devices-table", cursor_type="row")
         table.add_columns(*COLUMNS)
         yield table
@@ -188,7 +188,7 @@ class TestDevicesScreen(Screen[str | None]):
             else:
                 model = " ".join(x for x in (inst.platform, inst.device_model) if x)
                 state = token_state(inst)
-                rows.append(DeviceRow(device, state, model, ago(inst.last_seen_at, now),
+                rows.append(DeviceRow(device, state, model, seen(inst, now),
                                       state.startswith("active")))  # fmt: skip
         self.post_message(DevicesLoaded(rows))
 
@@ -217,7 +217,8 @@ class TestDevicesScreen(Screen[str | None]):
             d = row.device
             table.add_row(
                 Text(escape(d.label)), Text(escape(d.owner)), Text(escape(d.installation_id)),
-                Text(row.model), Text(row.token, style="" if row.healthy else "yellow"),
+                Text(escape(row.model)),
+                Text(escape(row.token), style="" if row.healthy else "yellow"),
                 Text(row.last_seen), key=d.installation_id,
             )  # fmt: skip
         if self.rows:

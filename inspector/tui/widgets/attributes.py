@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
+from inspector.safetext import clip, escape
 from inspector.tui.present import flatten
 
 
@@ -25,6 +26,7 @@ class AttributesView(Vertical):
         yield Static("", id="attributes-status")
 
     def show(self, attributes: dict[str, Any]) -> None:
+        # Escaped pairs (present.flatten): filtering matches what is shown.
         self.pairs = list(flatten(attributes))
         with self.prevent(Input.Changed):
             self.query_one("#attributes-filter", Input).value = ""
@@ -37,13 +39,14 @@ class AttributesView(Vertical):
         shown = [p for p in self.pairs if lowered in p[0].lower() or lowered in p[1].lower()]
         for key, value in shown:
             table.add_row(Text(key, style="bold"), Text(value))
-        status = self.query_one("#attributes-status", Static)
         if not self.pairs:
-            status.update("this installation has no custom attributes")
+            said = "this installation has no custom attributes"
         elif needle:
-            status.update(f"{len(shown)} of {len(self.pairs)} attributes match {needle!r}")
+            # What was typed is echoed as text, never markup.
+            said = f"{len(shown)} of {len(self.pairs)} attributes match '{clip(needle, 60)}'"
         else:
-            status.update(f"{len(self.pairs)} attributes")
+            said = f"{len(self.pairs)} attributes"
+        self.query_one("#attributes-status", Static).update(Text(escape(said)))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from inspector.config import Environment, Settings
+from inspector.safetext import escape
 
 
 def banner_text(settings: Settings) -> Text:
@@ -13,7 +14,8 @@ def banner_text(settings: Settings) -> Text:
     name = "DEMO" if env is Environment.DEMO else env.value.upper()
     text = Text(" inspector · ", style="bold")
     text.append(name, style="bold reverse" if env is Environment.PRODUCTION else "bold")
-    text.append(f" · {settings.store_label} · operator {settings.operator}")
+    # Config values are text: escaped, appended to a Text (never parsed as markup).
+    text.append(f" · {escape(settings.store_label)} · operator {escape(settings.operator)}")
     if env is Environment.DEMO:
         text.append(" · curated demo data")
     return text

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 
+from inspector.tui.present import message_lines
 from inspector.tui.widgets.activity import ActivityView
 from inspector.tui.widgets.attributes import AttributesView
 from inspector.tui.widgets.history import HistoryView
@@ -25,7 +26,8 @@ def fields_text(fields: Sequence[tuple[str, str]], value_width: int | None = VAL
     when `value_width` is None).
 
     Plain Text with computed padding: a Rich Table re-measures on every repaint, which
-    cost more than the rest of the device view. Values are Text, never markup."""
+    cost more than the rest of the device view. Values are Text, never markup, and come
+    escaped from present.py."""
     label_width = max((len(label) for label, _ in fields), default=0)
     text = Text(overflow="fold")
     pending: tuple[str, str] | None = None
@@ -63,15 +65,17 @@ def fields_text(fields: Sequence[tuple[str, str]], value_width: int | None = VAL
 
 
 def warnings_text(warnings: Sequence[str], verdict: str | None = None) -> Text:
+    """Warnings (they quote stored values) and the last verdict (a provider's or the
+    journal's words), escaped line by line here."""
     text = Text()
     for line in warnings:
         text.append("⚠ ", style="bold yellow")
-        text.append(line + "\n")
+        text.append(message_lines(line) + "\n")
     if not warnings:
         text.append("✓ no warning: a push can reach this device\n", style="green")
     if verdict:
         # The first line names what was asked and the headline; the rest explains it.
-        head, _, rest = verdict.partition("\n")
+        head, _, rest = message_lines(verdict).partition("\n")
         text.append("\n" + head, style="bold")
         if rest:
             text.append("\n" + rest)

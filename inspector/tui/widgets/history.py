@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -12,15 +12,22 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Select, Static
 
+from inspector.safetext import escape
 from inspector.store.records import EVENT_KINDS, Event, HistoryPage
-from inspector.timefmt import ago, stamp
-from inspector.tui.present import event_detail, event_summary, kind_label
+from inspector.tui.present import event_detail, event_summary, kind_label, time_cells
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def _at_or_after(at: datetime | None, until: datetime | None) -> bool:
+    return at is not None and until is not None and at >= until
+
 
 # Ask for the next page when the cursor or the scroll position comes this close to the end.
 PREFETCH_ROWS = 10
 
 
-class EventsTable(DataTable[str]):
+class EventsTable(DataTable[Text]):
     """A DataTable that says when its end comes into view."""
 
     # Home and End go to the newest and the oldest loaded event (End then loads more).
@@ -104,7 +111,8 @@ class HistoryView(Vertical):
         self.set_status("loading history…")
 
     def set_status(self, text: str) -> None:
-        self.query_one("#history-status", Static).update(text)
+        """A sentence (it may carry an error's text): escaped here."""
+        self.query_one("#history-status", Static).update(Text(escape(text)))
 
     def add_page(self, page: HistoryPage) -> None:
         for event in page.events:
@@ -117,14 +125,18 @@ class HistoryView(Vertical):
         self.has_more = page.next_cursor is not None
         self.loading_more = False
         if not self.has_more:
-            self._place_journal(until=None)
+            self._place_journal(until=None, rest=True)
         self._say_count()
 
     def set_journal(self, records: list[Event], now: datetime) -> None:
         """The journal's records arrive on their own (also after a send, later than the
         store's page): rebuild the merged timeline, relative times from `now`."""
         self.now = now
-        self.journal = sorted(records, key=lambda e: e.occurred_at, reverse=True)
+        self.journal = sorted(
+            records,
+            key=lambda e: (e.occurred_at is not None, e.occurred_at or _EARLIEST),
+            reverse=True,
+        )
         store_events = [self.events[k] for k in self._store_keys]
         self.events.clear()
         self.table.clear()
@@ -133,16 +145,17 @@ class HistoryView(Vertical):
             self._place_journal(until=event.occurred_at)
             self._add_row(key, event)
         if not self.has_more and self.now is not None:
-            self._place_journal(until=None)
+            self._place_journal(until=None, rest=True)
         self._say_count()
 
-    def _place_journal(self, *, until: datetime | None) -> None:
-        """Journal records at or after `until` (all of them when None) go in before the
-        next store event. A kind filter shows the store's events only."""
-        if self.kinds:
+    def _place_journal(self, *, until: datetime | None, rest: bool = False) -> None:
+        """Journal records at or after `until` go in before the next store event; with
+        `rest`, all that are left. A store event whose time could not be read (None)
+        places none. A kind filter shows the store's events only."""
+        if self.kinds or (until is None and not rest):
             return
         while self._placed < len(self.journal) and (
-            until is None or self.journal[self._placed].occurred_at >= until
+            rest or _at_or_after(self.journal[self._placed].occurred_at, until)
         ):
             record = self.journal[self._placed]
             self._placed += 1
@@ -151,10 +164,12 @@ class HistoryView(Vertical):
     def _add_row(self, key: str, event: Event) -> None:
         self.events[key] = event
         now = self.now or datetime.now().astimezone()
+        at, ago = time_cells(event.occurred_at, now, event.invalid.get("occurred_at"))
+        # Cells are Text: a str cell would be parsed as markup. present.py escaped them.
         self.table.add_row(
-            stamp(event.occurred_at).removesuffix(" UTC"),
-            ago(event.occurred_at, now),
-            kind_label(event.kind),
+            Text(at),
+            Text(ago),
+            Text(kind_label(event.kind)),
             Text(event_summary(event), overflow="ellipsis", no_wrap=True),
             key=key,
         )
