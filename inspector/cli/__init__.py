@@ -1,7 +1,7 @@
 """`inspector` and its subcommands. Data goes to stdout, messages to stderr.
 
 Exit codes: 0 success, 1 nothing found, 2 bad input or refused, 3 store or provider
-unreachable.
+unreachable (and an internal error, shown as an escaped traceback).
 
 Bare `inspector` opens the terminal UI without importing any subcommand: their modules
 (and the database drivers, SQLAlchemy and push clients behind them) load in
@@ -13,11 +13,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from importlib.util import find_spec
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
-from inspector.cli.common import EXIT_BAD_INPUT, CliError, err_console
+from rich.text import Text
+
+from inspector.cli.common import EXIT_BAD_INPUT, EXIT_UNREACHABLE, CliError, err_console, say
+from inspector.safetext import escape
 
 if TYPE_CHECKING:
     from inspector.config import Settings
@@ -34,8 +38,18 @@ COMMAND_MODULES = (
 )
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse quotes the offending argument in its errors: escape it like any message.
+    Subparsers are built with the parent's class, so this covers every subcommand."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        say(f"{self.prog}: error: {message}")
+        sys.exit(EXIT_BAD_INPUT)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="inspector",
         description="Look inside the installation store; send a test push to one device.",
     )
@@ -55,11 +69,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_tui()
         return int(args.func(args))
     except CliError as exc:
-        err_console().print(f"inspector: {exc}", markup=False, highlight=False)
+        # The one printer of errors: a message may quote an argument or a stored value.
+        say(str(exc))
         return exc.code
     except KeyboardInterrupt:
-        err_console().print("inspector: interrupted", markup=False)
+        say("interrupted")
         return EXIT_BAD_INPUT
+    except Exception as exc:  # a defect: its traceback quotes data, so it is escaped too
+        for line in traceback.format_exception(exc):
+            for part in line.rstrip("\n").splitlines():
+                err_console().print(Text(escape(part)), highlight=False)
+        say(f"internal error ({type(exc).__name__}); please report it with the lines above")
+        return EXIT_UNREACHABLE
 
 
 def run_tui() -> int:

@@ -1,4 +1,9 @@
-"""What every subcommand shares: settings, the store, errors and exit codes."""
+"""What every subcommand shares: settings, the store, errors and exit codes.
+
+Text from outside (store values, what the user typed, error messages quoting either) is
+shown through `say`, `text` and `print_json` only: never as Rich markup, and made safe
+for a terminal by `safetext.escape` (or ASCII JSON) there, once.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,12 @@ from functools import cache
 from typing import TYPE_CHECKING, TypeVar
 
 from rich.console import Console
+from rich.text import Text
 
+from inspector.boundedjson import dumps
 from inspector.config import ConfigError, Settings, load_settings
 from inspector.lookup import QueryError
+from inspector.safetext import escape
 from inspector.store.errors import StoreError
 
 if TYPE_CHECKING:
@@ -40,6 +48,30 @@ def out_console() -> Console:
     import sys
 
     return Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+
+
+def text(value: object, empty: str = "—") -> Text:
+    """A value for a table cell or a line: literal text, one terminal-safe line; `empty`
+    for None or ''. Rich reads a plain str as markup, so cells are always Text."""
+    if value is None or value == "":
+        return Text(empty)
+    return Text(escape(str(value)))
+
+
+def say(message: str) -> None:
+    """One message line on stderr, prefixed 'inspector: '. The message is raw text (it
+    may quote an argument or a stored value): it is escaped here."""
+    err_console().print(Text(f"inspector: {escape(message)}"), highlight=False)
+
+
+def json_text(value: object, indent: int | None = 2) -> str:
+    """JSON for stdout or a screen: ASCII escapes for every control, C1, bidi and other
+    non-ASCII character, never NaN; DEL too, which JSON leaves raw."""
+    return dumps(value, indent=indent).replace("\x7f", "\\u007f")
+
+
+def print_json(value: object) -> None:
+    print(json_text(value))
 
 
 def settings() -> Settings:

@@ -9,7 +9,6 @@ be used (unreachable, timeout, 5xx, 429, credentials).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +21,10 @@ from inspector.cli.common import (
     err_console,
     open_store,
     out_console,
+    print_json,
+    say,
     settings,
+    text,
 )
 from inspector.cli.journal_commands import open_journal
 from inspector.config import Environment, Settings
@@ -79,10 +81,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     check.set_defaults(func=cmd_check_token)
 
 
-def say(message: str) -> None:
-    err_console().print(f"inspector: {message}", markup=False, highlight=False)
-
-
 @contextmanager
 def push_service(cfg: Settings) -> Iterator[PushService]:
     store = open_store(cfg)
@@ -124,8 +122,9 @@ def cmd_push(args: argparse.Namespace) -> int:
         )
     with push_service(cfg) as service:
         prepared = service.prepare(args.installation_id, compose)
+        # The summary quotes the store (device, token status) and the user's payload.
         for line in prepared.summary_lines():
-            err_console().print(line, markup=False, highlight=False)
+            err_console().print(text(line, empty=""), highlight=False)
         if not args.dry_run and not args.yes and not confirm(prepared, cfg, sys.stdin):
             raise CliError("not sent: not confirmed", EXIT_BAD_INPUT)
         result = service.send(prepared, dry_run=args.dry_run)
@@ -172,7 +171,8 @@ def report(
         if prepared is not None:
             doc["payload_bytes"] = prepared.payload_bytes
             doc["collapse_id"] = prepared.content.collapse_id
-        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        print_json(doc)
         return
+    # A provider's reason is the provider's text: shown as literal, escaped text.
     for line in verdict_lines(result):
-        out_console().print(line, markup=False, highlight=False)
+        out_console().print(text(line, empty=""), highlight=False)

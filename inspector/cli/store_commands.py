@@ -3,31 +3,38 @@
 from __future__ import annotations
 
 import argparse
-import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from rich.console import RenderableType
 from rich.table import Table
+from rich.text import Text
 
 from inspector.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_NOT_FOUND,
     EXIT_OK,
     CliError,
-    err_console,
     guarded,
+    json_text,
     out_console,
+    print_json,
+    say,
     settings,
     store_session,
+    text,
 )
 from inspector.cli.journal_commands import open_journal_or_warn
 from inspector.config import Settings
 from inspector.export import event_to_dict, installation_to_dict, match_to_dict
-from inspector.health import device_states, push_warnings, token_state
+from inspector.health import DeviceState, device_states, push_warnings, token_state
 from inspector.journal import JournalError
 from inspector.lookup import KeyKind, Lookup, Probe, check_installation_id, parse_query
 from inspector.masking import mask_advertising_id, mask_token
-from inspector.timefmt import ago, stamp
+from inspector.safetext import clip
+from inspector.store.records import Event, Installation, Match
+from inspector.timefmt import ago, stamp, when
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -57,9 +64,7 @@ def audit_lookup(cfg: Settings, lookup: Lookup, found: int) -> None:
     try:
         journal.record_lookup(lookup, outcome="found" if found else "not found", found=found)
     except JournalError as exc:
-        err_console().print(
-            f"inspector: warning: this lookup is not in the audit journal: {exc}", markup=False
-        )
+        say(f"warning: this lookup is not in the audit journal: {exc}")
     finally:
         journal.close()
 
@@ -85,32 +90,38 @@ def cmd_find(args: argparse.Namespace) -> int:
             "truncated": result.truncated,
             "more": {k.value: n for k, n in result.more.items()},
         }
-        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        print_json(doc)
     elif result.matches:
-        table = Table(title=f"{len(result.matches)} installation(s) for {lookup.description}")
-        for col in ("installation id", "customer", "app", "platform", "device", "version",
-                    "last seen", "token", "matched by", ""):  # fmt: skip
-            table.add_column(col, no_wrap=col == "installation id")
-        for m in result.matches:
-            i = m.installation
-            table.add_row(
-                i.installation_id, i.custom_user_id or "—", i.app.name, i.platform,
-                i.device_model or "—", i.app_version or "—", ago(i.last_seen_at, now),
-                token_state(i), ", ".join(k.label for k in m.matched_by),
-                states[i.installation_id].label,
-            )  # fmt: skip
-        out_console().print(table)
+        out_console().print(find_table(result.matches, states, lookup.description, now))
     if more:
-        err_console().print(f"inspector: {more} (refine the query)", markup=False)
+        say(f"{more} (refine the query)")
     if not result.matches:
         hint = ""
         if any(p.kind.value in ("iid", "adid") for p in lookup.probes):
             hint = " (a Customer ID that looks like a UUID needs the cid: prefix)"
-        err_console().print(
-            f"inspector: no installation with {lookup.description}{hint}", markup=False
-        )
+        say(f"no installation with {lookup.description}{hint}")
         return EXIT_NOT_FOUND
     return EXIT_OK
+
+
+def find_table(
+    matches: Sequence[Match], states: dict[str, DeviceState], description: str, now: datetime
+) -> Table:
+    """The matches as a table; every cell is literal, terminal-safe text."""
+    table = Table(title=text(f"{len(matches)} installation(s) for {description}"))
+    for col in ("installation id", "customer", "app", "platform", "device", "version",
+                "last seen", "token", "matched by", ""):  # fmt: skip
+        table.add_column(col, no_wrap=col == "installation id")
+    for m in matches:
+        i = m.installation
+        state = states.get(i.installation_id)
+        table.add_row(
+            text(i.installation_id), text(i.custom_user_id), text(i.app.name), text(i.platform),
+            text(i.device_model), text(i.app_version),
+            text(ago(i.last_seen_at, now, i.invalid.get("last_seen_at"))), text(token_state(i)),
+            text(", ".join(k.label for k in m.matched_by)), text(state.label if state else ""),
+        )  # fmt: skip
+    return table
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -127,19 +138,35 @@ def cmd_show(args: argparse.Namespace) -> int:
         )
     audit_lookup(cfg, Lookup(iid, (Probe(KeyKind.INSTALLATION_ID, iid),)), int(inst is not None))
     if inst is None:
-        err_console().print(f"inspector: no installation {iid}", markup=False)
+        say(f"no installation {iid}")
         return EXIT_NOT_FOUND
     now = datetime.now(UTC)
     if args.json:
         doc = installation_to_dict(inst, now=now)
         doc["history"] = [event_to_dict(e) for e in events]
-        print(json.dumps({"installation": doc}, ensure_ascii=False, indent=2))
+        print_json({"installation": doc})
         return EXIT_OK
     out = out_console()
+    for part in show_parts(inst, events, now):
+        out.print(part, highlight=False)
+    return EXIT_OK
+
+
+# What a JSON detail may take of an event row before it is cut.
+DETAIL_CHARS = 300
+
+
+def show_parts(inst: Installation, events: Sequence[Event], now: datetime) -> list[RenderableType]:
+    """`show` as renderables: literal, terminal-safe text whatever the store holds."""
+
+    def at(column: str) -> Text:
+        # timefmt.when escapes the stored text of an invalid value itself.
+        return Text(when(getattr(inst, column), now, inst.invalid.get(column)))
+
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
-    rows = [
+    rows: list[tuple[str, str | Text]] = [
         ("Installation ID", inst.installation_id),
         ("Customer ID", inst.custom_user_id or "—"),
         ("Advertising ID", mask_advertising_id(inst.advertising_id)),
@@ -151,32 +178,32 @@ def cmd_show(args: argparse.Namespace) -> int:
             f"{inst.os_version or '—'} / {inst.app_version or '—'} / {inst.sdk_version or '—'}",
         ),
         ("Locale", f"{inst.language or '—'} · {inst.region or '—'} · {inst.timezone or '—'}"),
-        ("Installed", f"{stamp(inst.installed_at)} ({ago(inst.installed_at, now)})"),
-        ("Last seen", f"{stamp(inst.last_seen_at)} ({ago(inst.last_seen_at, now)})"),
+        ("Installed", at("installed_at")),
+        ("Last seen", at("last_seen_at")),
         ("Push", f"{inst.push_provider or '—'} · {token_state(inst)}"),
         ("Push token", mask_token(inst.push_token)),
-        (
-            "Token updated",
-            f"{stamp(inst.push_token_updated_at)} ({ago(inst.push_token_updated_at, now)})",
-        ),
+        ("Token updated", at("push_token_updated_at")),
         (
             "Opt-in",
-            {True: "yes", False: "no (opted out)", None: "unknown"}[inst.notifications_enabled],
+            {True: "yes", False: "no (opted out)"}.get(inst.notifications_enabled, "unknown"),
         ),
     ]
     for label, value in rows:
-        grid.add_row(label, value)
-    out.print(grid)
-    for warning in push_warnings(inst, now):
-        out.print(f"⚠ {warning}", markup=False)
+        grid.add_row(label, value if isinstance(value, Text) else text(value))
+    parts: list[RenderableType] = [grid]
+    parts.extend(text(f"⚠ {warning}") for warning in push_warnings(inst, now))
     if inst.attributes:
-        out.print("\nAttributes", style="bold")
-        out.print(json.dumps(inst.attributes, ensure_ascii=False, indent=2), markup=False)
+        parts.append(Text("\nAttributes", style="bold"))
+        # ASCII JSON: every control and invisible character is a visible \u escape.
+        parts.append(Text(json_text(inst.attributes)))
     if events:
-        table = Table(title=f"latest {len(events)} events")
+        table = Table(title=Text(f"latest {len(events)} events"))
         for col in ("when", "kind", "detail"):
             table.add_column(col)
         for e in events:
-            table.add_row(stamp(e.occurred_at), e.kind, json.dumps(e.detail, ensure_ascii=False))
-        out.print(table)
-    return EXIT_OK
+            occurred = e.occurred_at
+            shown = stamp(occurred) if occurred else when(None, now, e.invalid.get("occurred_at"))
+            detail = clip(json_text(e.detail, indent=None), DETAIL_CHARS)
+            table.add_row(Text(shown), text(e.kind), Text(detail))
+        parts.append(table)
+    return parts

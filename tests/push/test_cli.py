@@ -8,11 +8,13 @@ import json
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy.engine import URL
 
 from inspector.cli import main
 from inspector.config import load_settings
 from inspector.fixtures.demo import ANA_IPHONE, UNICODE_DEVICE
 from inspector.journal import Journal
+from tests import hostile
 from tests.push.fakes.apns_server import FakeApns
 from tests.push.fakes.fcm_server import FakeFcm
 
@@ -155,3 +157,37 @@ def test_check_token_apns_says_no_dry_run(cli, apns: dict[str, FakeApns]) -> Non
     assert code == 2
     assert "APNs has no dry run" in out
     assert apns["production"].requests == []
+
+
+@pytest.fixture(scope="session")
+def hostile_sqlite_url(make_database: Callable[[str], URL]) -> URL:
+    url = make_database("sqlite")
+    hostile.build_hostile_store(url)
+    return url
+
+
+def test_push_to_a_hostile_device_shows_its_values_as_text(
+    cli, fcm: FakeFcm, hostile_sqlite_url: URL
+) -> None:
+    """The summary quotes the store and the typed payload; the verdict, the provider."""
+    store = hostile_sqlite_url.render_as_string(hide_password=False)
+    argv = ("push", hostile.H_ESCAPE, "--title", hostile.MARKUP, "--body", hostile.STYLED)
+    data = json.dumps({hostile.MARKUP: hostile.BIDI + hostile.C1_CSI})
+    code, out, err = cli(*argv, "--data", data, "--dry-run", "--json", store_url=store)
+    assert code == 0, err
+    for seq in (*hostile.FORBIDDEN_OUTPUT, "\x1b"):
+        assert seq not in out + err
+    assert "Pixel\\x1b[2J\\x1b[H" in err  # the device model, visibly escaped
+    assert out.isascii()
+    assert json.loads(out, strict=True)["installation_id"] == hostile.H_ESCAPE
+    code, out, err = cli(*argv, "--dry-run", store_url=store)
+    assert code == 0, err
+    assert "Validated by FCM" in out
+    assert "\x1b" not in out + err
+
+
+def test_push_data_nested_30000_levels_is_one_line(cli, fcm: FakeFcm) -> None:
+    code, out, err = cli("push", UNICODE_DEVICE, *ARGS, "--data", hostile.DEEP_JSON, "--yes")
+    assert (code, out) == (2, "")
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert fcm.requests == []
