@@ -85,8 +85,9 @@ def open_configured_store(
     cfg: Settings, on_built: Callable[[str], None] | None = None
 ) -> StoreRepository:
     """The configured store, or the demo store (built on first use, then `on_built` is
-    told where), checked against schema.sql. StoreError, never a traceback, when it cannot
-    be opened; the command line and the UI both open the store through here."""
+    told where), checked against schema.sql. StoreError (ConfigError for a driver that is
+    not installed), never a traceback, when it cannot be opened; the command line and the
+    UI both open the store through here."""
     # Imported here: bare `inspector` loads this module and must not load SQLAlchemy.
     from inspector.store.repository import StoreRepository
 
@@ -105,6 +106,11 @@ def open_configured_store(
             ) from None
         if built and on_built is not None:
             on_built(str(path))
+    # A driver that is not installed is one line naming the package (ConfigError), before
+    # SQLAlchemy's ImportError could surface.
+    from inspector.dburl import require_driver
+
+    require_driver(cfg.store_url, "INSPECTOR_STORE_URL")
     return StoreRepository.open_checked(cfg.store_url, statement_timeout_s=cfg.statement_timeout_s)
 
 

@@ -197,3 +197,21 @@ def test_json_says_null_for_a_missing_value_and_always_has_invalid(
     assert doc["invalid"] == {}
     assert all(e["invalid"] == {} for e in doc["history"])
     assert doc["installed_at"].endswith("+00:00")
+
+
+@pytest.mark.parametrize(
+    ("url", "package"),
+    [
+        ("postgresql+pg8000://inspector@127.0.0.1/installations", "pip install 'pg8000'"),
+        ("mysql+mysqldb://inspector@127.0.0.1/installations", "pip install 'mysqlclient'"),
+    ],
+)
+def test_a_store_driver_that_is_not_installed_is_one_line_naming_the_package(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str, package: str
+) -> None:
+    monkeypatch.setenv("INSPECTOR_STORE_URL", url)
+    monkeypatch.setenv("INSPECTOR_ENVIRONMENT", "staging")
+    code, out, err = run(capsys, "find", demo.CUSTOMER_ANA)
+    assert (code, out) == (2, "")
+    assert package in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
