@@ -7,14 +7,26 @@ real installation store by mistake.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
 from inspector.cli.common import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNREACHABLE, CliError, err_console
 from inspector.config import ConfigError, describe_url, parse_url
-from inspector.fixtures.generator import GeneratorFailed, GeneratorRefused, generate
+from inspector.dburl import require_driver, sqlite_file
+from inspector.fixtures.generator import (
+    MAX_INSTALLATIONS,
+    GeneratorFailed,
+    GeneratorRefused,
+    check_counts,
+    generate,
+    sqlite_bytes_needed,
+)
+from inspector.safetext import escape
 from inspector.store.engine import translate_error
 
 _BACKENDS = ("sqlite", "postgresql", "mysql", "mariadb")
@@ -39,7 +51,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "with their events. Refuses a database that already has the store's tables."
         ),
     )
-    demo.add_argument("--installations", type=_count, required=True, metavar="N")
+    demo.add_argument(
+        "--installations",
+        type=_count,
+        required=True,
+        metavar="N",
+        help=f"at most {MAX_INSTALLATIONS:,}",
+    )
     demo.add_argument(
         "--events-per-installation", type=_count, default=2, metavar="M", help="default 2"
     )
@@ -65,7 +83,9 @@ def _now(text: str | None) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise CliError(f"--now is not an ISO 8601 time: {text!r}", EXIT_BAD_INPUT) from None
+        raise CliError(
+            f"--now is not an ISO 8601 time: {escape(text.strip())[:60]!r}", EXIT_BAD_INPUT
+        ) from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -82,6 +102,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     if backend == "sqlite" and (not url.database or url.database == ":memory:"):
         raise CliError("--url must name a SQLite file, not an in-memory database", EXIT_BAD_INPUT)
+    try:
+        require_driver(url, "--url")
+        check_counts(args.installations, args.events_per_installation, args.heavy_device_events)
+    except (ConfigError, ValueError) as exc:
+        raise CliError(str(exc), EXIT_BAD_INPUT) from None
+    if backend == "sqlite":
+        _check_sqlite_target(url, args)
     now = _now(args.now)
     label = describe_url(url)
     err_console().print(
@@ -112,6 +139,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise CliError(f"{exc} ({label})", EXIT_UNREACHABLE) from None
     except ImportError as exc:
         raise CliError(f"no driver for --url: {exc.name or exc}", EXIT_BAD_INPUT) from None
+    except OSError as exc:
+        raise CliError(f"cannot write {label}: {exc.strerror or exc}", EXIT_BAD_INPUT) from None
     print(f"installations: {result.installations}")
     print(f"events: {result.events}")
     if result.heavy_installation_id:
@@ -120,3 +149,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"inspector: done in {result.seconds:.1f} s (seed {args.seed})", markup=False
     )
     return EXIT_OK
+
+
+def _check_sqlite_target(url: URL, args: argparse.Namespace) -> None:
+    """The file's directory must exist (a mistyped path is not created), and its disk
+    must have room for the store."""
+    path = sqlite_file(url)
+    if path is None:
+        raise CliError("--url must name a SQLite file, not an in-memory database", EXIT_BAD_INPUT)
+    directory = Path(path).parent
+    if not directory.is_dir():
+        raise CliError(
+            f"--url names a file in {escape(str(directory))}, which is not an existing "
+            "directory (create it first)",
+            EXIT_BAD_INPUT,
+        )
+    needed = sqlite_bytes_needed(
+        args.installations, args.events_per_installation, args.heavy_device_events
+    )
+    try:
+        free = shutil.disk_usage(directory).free
+    except OSError:
+        return  # no figure to check against; writing says it if the disk fills
+    if needed > free:
+        raise CliError(
+            f"the store would take about {needed / 1e9:,.1f} GB and {escape(str(directory))} "
+            f"has {free / 1e9:,.1f} GB free",
+            EXIT_BAD_INPUT,
+        )

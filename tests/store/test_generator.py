@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import sys
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, inspect, select
@@ -23,6 +26,7 @@ from inspector.fixtures.generator import (
     installation_row,
     row_keys,
     sample_keys,
+    sqlite_bytes_needed,
 )
 from inspector.lookup import parse_query
 from inspector.store.models import Base, EventRow, InstallationRow
@@ -241,3 +245,80 @@ def test_cli_hides_the_password_of_an_unreachable_server(
     assert main(["demo", "--installations", "5", "--url", url]) == 3
     err = capsys.readouterr().err
     assert "127.0.0.1:9/nowhere" in err and "s3cr3t-pw" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--installations", "20000001"], "at most 20,000,000 installations"),
+        (["--installations", "99999999999999"], "at most 20,000,000 installations"),
+        (
+            ["--installations", "20000000", "--events-per-installation", "1000"],
+            "at most 500,000,000 events",
+        ),
+        (
+            ["--installations", "1", "--heavy-device-events", "600000000"],
+            "at most 500,000,000 events",
+        ),
+    ],
+)
+def test_cli_bounds_the_size_of_a_generated_store(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "big.db"
+    assert main(["demo", *argv, "--url", f"sqlite:///{target}"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not target.exists()
+    # The generator holds the same limits for any caller.
+    values = dict(zip(argv[::2], argv[1::2], strict=True))
+    with pytest.raises(ValueError, match=message):
+        generate(
+            URL.create("sqlite", database=str(target)),
+            int(values["--installations"]),
+            int(values.get("--events-per-installation", "2")),
+            heavy_device_events=int(values.get("--heavy-device-events", "0")),
+            progress=None,
+        )
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("where", ["missing/dir/store.db", "a-file/store.db"])
+def test_cli_names_a_directory_that_does_not_exist(
+    where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a-file").write_text("not a directory")
+    url = f"sqlite:///{tmp_path / where}"
+    assert main(["demo", "--installations", "5", "--url", url]) == 2
+    err = capsys.readouterr().err
+    assert "which is not an existing directory" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "missing").exists()
+
+
+def test_cli_checks_free_disk_space_for_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(shutil, "disk_usage", lambda _path: shutil._ntuple_diskusage(10, 9, 1))  # type: ignore[attr-defined]
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    assert main(["demo", "--installations", "1000", "--url", url]) == 2
+    err = capsys.readouterr().err
+    assert "would take about" in err and "GB free" in err and err.count("\n") == 1
+    assert not (tmp_path / "store.db").exists()
+
+
+def test_the_sqlite_size_estimate_is_generous(tmp_path: Path) -> None:
+    url = URL.create("sqlite", database=str(tmp_path / "store.db"))
+    generate(url, 3_000, 3, heavy_device_events=500, progress=None)
+    assert (tmp_path / "store.db").stat().st_size <= sqlite_bytes_needed(3_000, 3, 500)
+
+
+def test_cli_names_a_missing_driver(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg2", None)
+    url = "postgresql+psycopg2://u@127.0.0.1:9/nowhere"
+    assert main(["demo", "--installations", "5", "--url", url]) == 2
+    assert capsys.readouterr().err == (
+        "inspector: --url needs the Python package 'psycopg2' (pip install 'psycopg2-binary')\n"
+    )
