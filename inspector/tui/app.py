@@ -26,7 +26,7 @@ from textual.worker import Worker, WorkerState
 from inspector.config import Settings
 from inspector.health import DeviceState, push_warnings
 from inspector.lookup import KeyKind, Lookup, QueryError, ZeroAdvertisingIdError, parse_query
-from inspector.safetext import escape
+from inspector.safetext import escape, has_unsafe
 from inspector.store.records import FindResult, HistoryCursor, HistoryPage, Match
 from inspector.tui.commands import BY_ACTION, InspectorCommands, bindings
 from inspector.tui.device_actions import DeviceActions
@@ -231,6 +231,14 @@ class InspectorApp(DeviceActions, PushActions, JournalActions, ServiceOpening, A
             self.set_status(f"Cannot search: {exc}.", "error")
             return
         self.start_lookup(text, lookup.description, lookup)
+
+    def show_query(self, query: str) -> None:
+        """Put a query in the search box without searching. An Input draws its value raw,
+        so a query from the store or the journal (a Customer ID holding escape sequences)
+        is shown escaped; the lookup itself uses the stored value."""
+        search = self.query_one("#search", Input)
+        with search.prevent(Input.Changed):
+            search.value = escape(query) if has_unsafe(query) else query
 
     def start_lookup(self, query: str, description: str, lookup: Lookup) -> None:
         self._generation += 1

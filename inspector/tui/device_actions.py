@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable
 
 from inspector.boundedjson import dumps
 from inspector.export import event_to_dict, installation_to_dict
@@ -198,9 +198,7 @@ class DeviceActions(_Base):
             return
         query = f"cid:{customer}"
         lookup = Lookup(query, (Probe(KeyKind.CUSTOMER_ID, customer),))
-        search = self.query_one("#search", Input)
-        with search.prevent(Input.Changed):
-            search.value = query
+        self.show_query(query)
         self.start_lookup(query, lookup.description, lookup)
 
     async def action_back(self) -> None:
@@ -210,9 +208,7 @@ class DeviceActions(_Base):
         await self._ensure_details()
         self._cancel_lookup(None)
         self.view = self.back_stack.pop()
-        search = self.query_one("#search", Input)
-        with search.prevent(Input.Changed):
-            search.value = self.view.query
+        self.show_query(self.view.query)
         self.show_results(self.view)
         self.query_one("#results", DataTable).focus()
 

@@ -48,7 +48,7 @@ class JournalActions(_Base):
         chosen = await self.push_screen_wait(TestDevicesScreen(self.journal, self.store))
         if chosen:
             # Opening a test device is a lookup like any other: audited, and `back` works.
-            self.query_one("#search").value = f"iid:{chosen}"  # type: ignore[attr-defined]
+            self.show_query(f"iid:{chosen}")
             self.search(f"iid:{chosen}")
 
     # -- the journal's records in the device timeline -------------------------------------

@@ -217,6 +217,29 @@ async def test_invalid_timestamps_are_said(sqlite_hostile_url: URL, make_app: Ap
         assert_safe(app)
 
 
+async def test_customer_jump_and_back_keep_escapes_out_of_the_search_box(
+    sqlite_hostile_url: URL, make_app: AppFactory
+) -> None:
+    """`g` puts the device's Customer ID in the search box: an Input draws its value raw,
+    so a stored one is shown escaped there (the lookup still uses the stored value)."""
+    app = make_app(url=sqlite_hostile_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, by_token(hostile.H_ESCAPE))
+        app.query_one("#results").focus()
+        await pilot.press("g")
+        await settle(pilot)
+        assert app.device is not None
+        assert app.device.installation.installation_id == hostile.H_ESCAPE
+        assert app.query_one("#search").value == "cid:" + escape(hostile.ESCAPE_CUSTOMER)
+        assert_safe(app)
+        await search(pilot, hostile.CUSTOMER)
+        app.query_one("#results").focus()
+        await pilot.press("b")
+        await settle(pilot)
+        assert app.device.installation.installation_id == hostile.H_ESCAPE
+        assert_safe(app)
+
+
 # -- what the user types is text too -------------------------------------------------------
 
 

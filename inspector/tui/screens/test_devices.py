@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState
 from inspector.errortext import first_line
 from inspector.health import token_state
 from inspector.journal.records import TestDevice
-from inspector.safetext import escape
+from inspector.safetext import escape, has_unsafe
 from inspector.tui.present import seen
 
 if TYPE_CHECKING:
@@ -76,7 +76,12 @@ class LabelDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(f"New label for {escape(self.device.installation_id)}"))
-            yield Input(self.device.label, max_length=200, id="label-input")
+            # An Input draws its value raw: a stored label with control characters (the
+            # journal refuses them, another writer may not) starts out escaped.
+            label = self.device.label
+            yield Input(
+                escape(label) if has_unsafe(label) else label, max_length=200, id="label-input"
+            )
             yield Static("Enter rename · Esc cancel")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
