@@ -296,3 +296,40 @@ async def test_the_marking_names_the_title_prefix(service: PushService) -> None:
         await until(pilot, lambda: composing(app))
         label = str(app.screen.query_one("#mark-label", Static).render())
         assert 'Mark as test: "[TEST]" title prefix' in label
+
+
+async def test_data_typed_as_markup_or_deep_json_is_a_one_line_problem(
+    service: PushService, fcm: FakeFcm
+) -> None:
+    """`{"[/]": 1}` and 1,500 `[` in the data field: the compose screen says why in one
+    line of text (never markup, never a RecursionError) and Review stays disabled."""
+    app = Host(service, UNICODE_DEVICE)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_compose(pilot)
+        data = app.screen.query_one("#data", Input)
+        for text, said in (('{"[/]": 1}', "'[/]' is not"), ("[" * 1_500, "deeper than 64")):
+            data.value = text
+            await pilot.pause()
+            problem = str(app.screen.query_one("#problem", Static).render())
+            assert said in problem and "\n" not in problem.strip()
+            assert app.screen.query_one("#review", Button).disabled
+        assert app.is_running and app._exception is None
+        await pilot.press("escape")
+        await until_outcome(pilot)
+    assert fcm.requests == []
+
+
+async def test_confirm_shows_markup_in_the_payload_as_text(service: PushService) -> None:
+    app = Host(service, UNICODE_DEVICE)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_compose(pilot, title="[bold red]x[/]", body="[link=file:///etc/passwd]c[/link]")
+        app.screen.query_one("#data", Input).value = '{"k": "\\u009b31m\\u202e"}'
+        await pilot.pause()
+        await pilot.click("#review")
+        await until(pilot, lambda: isinstance(app.screen, PushConfirmScreen))
+        payload = str(app.screen.query_one("#payload-text", Static).render())
+        assert "[TEST] [bold red]x[/]" in payload and "[link=file:///etc/passwd]c[/link]" in payload
+        assert "\\x9b31m\\u202e" in payload and "\x9b" not in payload and "\u202e" not in payload
+        await pilot.press("escape")
+        await until_outcome(pilot)
+    assert app.outcome == "cancelled at confirm"
