@@ -21,7 +21,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from inspector.config import Settings
+from inspector.config import ConfigError, Settings, check_provider_url
 from inspector.push.catalogue import since_text
 from inspector.push.model import Content, ProviderNotConfigured, PushResult, compact_json
 from inspector.push.payload import APNS_ENVIRONMENTS, apns_address_problem, apns_topic
@@ -54,10 +54,18 @@ class ApnsProvider:
         self._key = _load_key(settings.apns_key_file)
         self.key_id = settings.apns_key_id
         self.team_id = settings.apns_team_id
-        self.urls = {
-            "production": settings.apns_url_production.rstrip("/"),
-            "sandbox": settings.apns_url_sandbox.rstrip("/"),
-        }
+        # The provider JWT goes to these hosts: over TLS, or to this machine only.
+        try:
+            self.urls = {
+                "production": check_provider_url(
+                    settings.apns_url_production, "INSPECTOR_APNS_URL_PRODUCTION"
+                ),
+                "sandbox": check_provider_url(
+                    settings.apns_url_sandbox, "INSPECTOR_APNS_URL_SANDBOX"
+                ),
+            }
+        except ConfigError as exc:
+            raise ProviderNotConfigured(str(exc)) from None
         self.read_timeout = settings.push_read_timeout_s
         self._client = httpx.Client(
             http1=False,

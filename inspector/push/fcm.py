@@ -22,7 +22,7 @@ from pyfcm import FCMNotification
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
 
-from inspector.config import Settings
+from inspector.config import ConfigError, Settings, check_provider_url
 from inspector.push.model import Content, ProviderNotConfigured, PushResult
 from inspector.push.results import accepted, failed, rejected
 from inspector.push.transport import Stopwatch, host_of, retry_after_seconds
@@ -120,11 +120,19 @@ class FcmProvider:
                 "FCM is not configured: set INSPECTOR_FCM_CREDENTIALS to a service-account JSON"
             )
         self.credentials = _load_credentials(path)
-        self.base_url = settings.fcm_url
+        # The bearer token goes to base_url and the signed assertion to token_uri: both
+        # over TLS (or to this machine), whoever built the settings.
+        try:
+            self.base_url = check_provider_url(settings.fcm_url, "INSPECTOR_FCM_URL")
+            self.token_uri = check_provider_url(
+                str(getattr(self.credentials, "_token_uri", "") or ""),
+                f"INSPECTOR_FCM_CREDENTIALS: the token_uri of {path.name}",
+            )
+        except ConfigError as exc:
+            raise ProviderNotConfigured(str(exc)) from None
         self.timeout = (settings.push_connect_timeout_s, settings.push_read_timeout_s)
         self._token_request = _OneAttemptTokenRequest(self.timeout)
         self._api = _OneShotFCM(self.credentials, self.base_url, self._token_request)
-        self.token_uri = str(getattr(self.credentials, "_token_uri", "") or "")
 
     def project_for(self, installation: Installation) -> str | None:
         return installation.app.fcm_project_id or self.credentials.project_id

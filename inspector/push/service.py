@@ -8,6 +8,7 @@ one provider request and writes the outcome.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Mapping
 from dataclasses import replace
@@ -104,6 +105,12 @@ class PushService:
         cap = self.settings.push_max_per_minute
         cooldown = self.settings.push_device_cooldown_s
         operator = self.settings.operator
+        # Settings from the environment are checked; hand-built ones may not be. A limit
+        # that is not a number compares false everywhere and would let every send through.
+        for value, name in ((cap, "INSPECTOR_PUSH_MAX_PER_MINUTE"),
+                            (cooldown, "INSPECTOR_PUSH_DEVICE_COOLDOWN")):  # fmt: skip
+            if not math.isfinite(value) or value < 0:
+                return f"{name} is {value!r}, not a limit: no send until it is corrected"
         try:
             if cap > 0:
                 sent = journal.sends_since(operator, now - timedelta(minutes=1))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import jwt
 import pytest
@@ -15,7 +16,7 @@ from inspector.fixtures.demo import ANA_IPAD, ANA_IPHONE, REINSTALL_NEW
 from inspector.journal import Journal
 from inspector.push import Compose, PushService
 from inspector.push.apns import ApnsProvider
-from inspector.push.model import Content, compact_json
+from inspector.push.model import Content, ProviderNotConfigured, compact_json
 from inspector.push.payload import KEY_OPERATOR, KEY_RECORD, TEST_PREFIX, content_for
 from inspector.store.records import Installation
 from inspector.store.repository import StoreRepository
@@ -269,3 +270,13 @@ def test_the_fake_enforces_the_payload_limit(
     assert len(compact_json(big)) > 4096
     result = provider.send(inst, content, big, dry_run=False)
     assert (result.status, result.reason) == (413, "PayloadTooLarge")
+
+
+@pytest.mark.parametrize("field", ["apns_url_production", "apns_url_sandbox"])
+def test_a_plain_http_apns_url_is_refused_whoever_built_the_settings(
+    field: str, settings: Settings
+) -> None:
+    """The provider JWT goes over TLS, or to this machine (the fakes)."""
+    with pytest.raises(ProviderNotConfigured) as caught:
+        ApnsProvider(replace(settings, **{field: "http://apns.example.com"}))
+    assert str(caught.value).startswith(f"INSPECTOR_{field.upper()} must be an https:// URL")

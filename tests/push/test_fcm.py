@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -12,10 +14,13 @@ from inspector.config import Settings
 from inspector.fixtures.demo import ANA_PIXEL, UNICODE_DEVICE, WEB
 from inspector.journal import Journal
 from inspector.push import Compose, PushService
+from inspector.push.fcm import FcmProvider
+from inspector.push.model import ProviderNotConfigured
 from inspector.push.payload import KEY_OPERATOR, KEY_RECORD, TEST_PREFIX
 from inspector.store.repository import StoreRepository
 from tests.push.conftest import OPERATOR, closed_port_url
 from tests.push.fakes.fcm_server import FakeFcm
+from tests.push.fakes.keys import ServiceAccount
 
 HELLO = Compose(title="Hello", body="A test from the inspector", data={"screen": "cart"})
 
@@ -205,3 +210,32 @@ def test_a_refused_oauth_token_is_replaced_for_the_next_send(
     assert len(fcm.requests) == 2  # not resent by itself
     assert send(service, WEB).ok
     assert fcm.token_requests == 2
+
+
+@pytest.mark.parametrize(
+    "token_uri", ["http://oauth.example.com/token", "ftp://127.0.0.1/token", "/token"]
+)
+def test_a_token_uri_in_clear_text_is_refused(
+    token_uri: str, settings: Settings, service_account: ServiceAccount, tmp_path: Path
+) -> None:
+    """The signed assertion that buys a bearer token goes over TLS or to this machine."""
+    path = service_account.write(tmp_path / "sa.json", token_uri)
+    with pytest.raises(ProviderNotConfigured) as caught:
+        FcmProvider(replace(settings, fcm_credentials=path))
+    message = str(caught.value)
+    assert message.startswith("INSPECTOR_FCM_CREDENTIALS: the token_uri of sa.json must be")
+    assert "https://" in message and "\n" not in message
+
+
+def test_an_https_token_uri_is_taken(
+    settings: Settings, service_account: ServiceAccount, tmp_path: Path
+) -> None:
+    path = service_account.write(tmp_path / "sa.json", "https://oauth2.googleapis.com/token")
+    provider = FcmProvider(replace(settings, fcm_credentials=path))
+    assert provider.token_uri == "https://oauth2.googleapis.com/token"
+    provider.close()
+
+
+def test_a_plain_http_fcm_url_is_refused_whoever_built_the_settings(settings: Settings) -> None:
+    with pytest.raises(ProviderNotConfigured, match=r"^INSPECTOR_FCM_URL must be an https://"):
+        FcmProvider(replace(settings, fcm_url="http://fcm.example.com"))

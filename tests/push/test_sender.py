@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import sqlite3
 from collections.abc import Callable
 
@@ -274,3 +275,20 @@ def test_missing_provider_configuration_is_one_line(
     with pytest.raises(PushError, match="is not a service-account JSON") as caught:
         service.prepare(UNICODE_DEVICE, HELLO)
     assert "BEGIN" not in str(caught.value)
+
+
+@pytest.mark.parametrize("field", ["push_device_cooldown_s", "push_max_per_minute"])
+@pytest.mark.parametrize("value", [math.nan, math.inf, -1.0])
+def test_a_limit_that_is_not_a_number_refuses_instead_of_disabling(
+    field: str,
+    value: float,
+    make_settings: Callable[..., Settings],
+    make_service: Callable[..., PushService],
+    fcm: FakeFcm,
+) -> None:
+    # The environment cannot give these (load_settings refuses them); settings built
+    # otherwise fail closed.
+    service = make_service(dataclasses.replace(make_settings(), **{field: value}))
+    with pytest.raises(PushRefused, match="not a limit: no send"):
+        service.prepare(UNICODE_DEVICE, HELLO)
+    assert fcm.requests == []
