@@ -214,3 +214,31 @@ async def test_test_devices_screen_with_the_store_down(sqlite_journal, tmp_path)
             assert row[0] == "Ana's iPhone" and row[4].startswith("store unavailable")
     finally:
         broken.close()
+
+
+async def test_test_devices_show_live_store_values_escaped(
+    sqlite_journal, make_database: Callable[[str], URL]
+) -> None:  # type: ignore[no-untyped-def]
+    """The model and token state come from the store: a clear-screen sequence in them is
+    shown as visible escapes, markup as typed."""
+    from inspector.safetext import escape
+    from tests import hostile
+
+    journal, _ = sqlite_journal
+    url = make_database("sqlite")
+    hostile.build_hostile_store(url)
+    repo = StoreRepository.open(url)
+    journal.add_test_device(hostile.H_ESCAPE, "escape", "ana")
+    journal.add_test_device(hostile.H_MARKUP, "markup", "ana")
+    app = Host(lambda: TestDevicesScreen(journal, repo))
+    try:
+        async with app.run_test(size=(200, 30)) as pilot:
+            await settle(pilot)
+            by_label = {r[0]: r for r in rows(app.screen)}
+            escaped = by_label["escape"]
+            assert escaped[3] == escape("android Pixel" + hostile.CLEAR)
+            assert escaped[4] == escape(hostile.CLEAR + "x")
+            assert by_label["markup"][3] == "android " + hostile.STYLED
+            assert app.is_running and app._exception is None
+    finally:
+        repo.close()
