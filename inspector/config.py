@@ -115,17 +115,17 @@ def url_parts(text: str) -> UrlParts:
 
 def describe_url(url: URL | str) -> str:
     """host/database of a URL (a URL or its text), never its user or password: what the
-    banner shows."""
+    banner and messages show, terminal-safe (a database name may hold `%1b`)."""
     if isinstance(url, str):
         parts = url_parts(url.strip())
     else:
         parts = UrlParts(url.get_backend_name(), url.host, url.port, url.database)
     if parts.backend == "sqlite":
-        return f"sqlite:{parts.database or ':memory:'}"
+        return escape(f"sqlite:{parts.database or ':memory:'}")
     host = parts.host or "localhost"
     if parts.port:
         host = f"{host}:{parts.port}"
-    return f"{host}/{parts.database or ''}"
+    return escape(f"{host}/{parts.database or ''}")
 
 
 def check_url(text: str, setting: str) -> str:

@@ -197,3 +197,15 @@ def test_dotenv_cannot_set_the_push_policy_or_provider_urls(
 
 def test_no_dotenv_no_warning() -> None:
     assert load_settings().warnings == ()
+
+
+def test_url_descriptions_are_terminal_safe() -> None:
+    cfg = load_settings(
+        {
+            "INSPECTOR_STORE_URL": "postgresql+psycopg://u@db/inst%1b%5d0%3bowned%07%e2%80%ae",
+            "INSPECTOR_JOURNAL_URL": "sqlite:////tmp/j%1b[2J.db",
+        }
+    )
+    for label in (cfg.store_label, cfg.journal_label, describe_url(cfg.store_url)):
+        assert not has_unsafe(label) and "\\x1b" in label
+    assert cfg.store_label == "db/inst\\x1b]0;owned\\x07\\u202e"
