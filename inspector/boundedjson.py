@@ -102,10 +102,12 @@ def _finite(value: Any) -> Any:
 
 def dumps(value: Any, *, indent: int | None = None) -> str:
     """JSON for a terminal or a pipe: ASCII only (controls, C1, bidi overrides and every
-    other non-ASCII character as \\u escapes) and never NaN or Infinity."""
+    other non-ASCII character as \\u escapes) and never NaN or Infinity. DEL too, which
+    JSON leaves raw although it is a control character."""
     try:
-        return json.dumps(value, ensure_ascii=True, allow_nan=False, indent=indent, default=str)
+        text = json.dumps(value, ensure_ascii=True, allow_nan=False, indent=indent, default=str)
     except ValueError:
-        return json.dumps(
+        text = json.dumps(
             _finite(value), ensure_ascii=True, allow_nan=False, indent=indent, default=str
         )
+    return text.replace("\x7f", "\\u007f")

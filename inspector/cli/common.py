@@ -66,8 +66,8 @@ def say(message: str) -> None:
 
 def json_text(value: object, indent: int | None = 2) -> str:
     """JSON for stdout or a screen: ASCII escapes for every control, C1, bidi and other
-    non-ASCII character, never NaN; DEL too, which JSON leaves raw."""
-    return dumps(value, indent=indent).replace("\x7f", "\\u007f")
+    non-ASCII character, never NaN."""
+    return dumps(value, indent=indent)
 
 
 def print_json(value: object) -> None:
