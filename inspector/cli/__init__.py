@@ -92,7 +92,7 @@ def run_tui() -> int:
     from inspector.cli.common import settings
 
     cfg = settings()
-    warnings: list[str] = []
+    warnings = list(cfg.warnings)
     open_journal: Callable[[], Journal | None] | None = None
     if find_spec("inspector.journal") is None:
         warnings.append("The audit journal is not available in this build: nothing is audited.")

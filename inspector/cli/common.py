@@ -75,10 +75,15 @@ def print_json(value: object) -> None:
 
 
 def settings() -> Settings:
+    """The configuration; what it ignored (a `.env` key that may not come from a file)
+    is said on stderr."""
     try:
-        return load_settings()
+        cfg = load_settings()
     except ConfigError as exc:
         raise CliError(str(exc), EXIT_BAD_INPUT) from None
+    for warning in cfg.warnings:
+        say(f"warning: {warning}")
+    return cfg
 
 
 def open_configured_store(

@@ -215,3 +215,17 @@ def test_a_store_driver_that_is_not_installed_is_one_line_naming_the_package(
     assert (code, out) == (2, "")
     assert package in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_dotenv_push_policy_is_ignored_and_said_on_stderr(
+    on_store: URL, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with open(".env", "w") as env:
+        env.write("INSPECTOR_PUSH_POLICY=any\nINSPECTOR_FCM_URL=http://evil.example\n")
+    code, out, err = run(capsys, "find", demo.CUSTOMER_ANA, "--json")
+    assert code == 0
+    assert json.loads(out)["installations"]
+    warnings = [line for line in err.splitlines() if line.startswith("inspector: warning:")]
+    assert len(warnings) == 2, err
+    assert "INSPECTOR_PUSH_POLICY" in err and "INSPECTOR_FCM_URL" in err
+    assert "evil.example" not in err.replace("INSPECTOR_FCM_URL", "")
