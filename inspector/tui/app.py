@@ -538,10 +538,11 @@ class InspectorApp(DeviceActions, PushActions, JournalActions, ServiceOpening, A
         severity = "warning" if is_journal_error(error) else "error"
         self.notify(text, severity=severity, timeout=10)
 
-    def set_status(self, text: str, kind: str) -> None:
-        """The status line echoes queries and errors: one escaped line of text."""
+    def set_status(self, text: str | Text, kind: str) -> None:
+        """The status line echoes queries and errors: a str is escaped into one line of
+        text; a Text is taken as built, from parts the caller made safe."""
         status = self.query_one("#status", Static)
-        status.update(Text(escape(text)))
+        status.update(text if isinstance(text, Text) else Text(escape(text)))
         status.set_classes(f"-{kind}")
 
     def notify(

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
+from rich.text import Text
 from textual import work
 from textual.message import Message
 
@@ -115,7 +116,8 @@ class ServiceOpening(_Base):
         """Called on mount: what was given as a function is opened once the search box is
         on screen; meanwhile the status line says so."""
         if self.opening:
-            self.set_status(f"Opening the store {self.settings.store_label}…", "busy")
+            # The label is terminal-safe already (config.describe_url): not escaped twice.
+            self.set_status(Text(f"Opening the store {self.settings.store_label}…"), "busy")
         self.call_after_refresh(self._start_opening)
 
     def _start_opening(self) -> None:

@@ -20,7 +20,7 @@ from textual.pilot import Pilot
 from inspector.config import data_dir, load_settings
 from inspector.journal import Journal
 from inspector.push import PushService
-from inspector.safetext import escape
+from inspector.safetext import escape, has_unsafe
 from inspector.tui.app import InspectorApp
 from tests import hostile
 from tests.tui.conftest import AppFactory, search, settle, static_text, status_text
@@ -467,3 +467,21 @@ async def test_export_of_a_hostile_device_is_ascii_json(
         json.loads(text)
     exports = [e for e in app.journal.entries() if e.action == "export"]
     assert len(exports) == 4
+
+
+def test_banner_escapes_each_config_value_once() -> None:
+    """The store label is made terminal-safe by the config; the operator name here. Each
+    is escaped once: a `\\x1b` reads as such, not `\\\\x1b`."""
+    from inspector.tui.widgets.banner import banner_text
+
+    cfg = load_settings(
+        {
+            "INSPECTOR_STORE_URL": "postgresql+psycopg://u@db/inst%1b%5d0%3bowned%07",
+            "INSPECTOR_ENVIRONMENT": "staging",
+            "INSPECTOR_OPERATOR": hostile.MARKUP + hostile.OSC_TITLE,
+        }
+    )
+    shown = banner_text(cfg).plain
+    assert "· db/inst\\x1b]0;owned\\x07 ·" in shown
+    assert shown.endswith("operator [/]\\x1b]0;PWNED\\x07")
+    assert not any(has_unsafe(ch) for ch in shown)

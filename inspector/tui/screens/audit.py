@@ -128,7 +128,8 @@ class AuditScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         scope = f" of {escape(self.installation_id)}" if self.installation_id else ""
-        yield Static(Text(f"Audit journal{scope} · {escape(self.journal.label)}"), id="audit-title")
+        # The journal's label is terminal-safe where it is made (config.describe_url).
+        yield Static(Text(f"Audit journal{scope} · {self.journal.label}"), id="audit-title")
         yield Input(placeholder=FILTER_HELP, id="audit-filter")
         table: DataTable[Text] = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)

@@ -64,10 +64,9 @@ class PushConfirmScreen(ModalScreen[bool]):
             with Vertical(id="header"):
                 yield Static("Send this test push to ONE device?", classes="dialog-title")
                 yield Static(
-                    Text(
-                        escape(f" {p.environment.upper()} · {p.store_label} · operator"
-                               f" {p.operator} ")
-                    ),
+                    # The store label is terminal-safe where it is made (describe_url).
+                    Text(f" {p.environment.upper()} · {p.store_label} · operator"
+                         f" {escape(p.operator)} "),
                     id="environment",
                 )  # fmt: skip
             with Vertical(id="footer"):

@@ -161,7 +161,8 @@ class TestDevicesScreen(Screen[str | None]):
         self.rows: list[DeviceRow] = []
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"Test devices · {escape(self.journal.label)}"), id="devices-title")
+        # The journal's label is terminal-safe where it is made (config.describe_url).
+        yield Static(Text(f"Test devices · {self.journal.label}"), id="devices-title")
         table: DataTable[Text] = DataTable(id="devices-table", cursor_type="row")
         table.add_columns(*COLUMNS)
         yield table

@@ -14,8 +14,9 @@ def banner_text(settings: Settings) -> Text:
     name = "DEMO" if env is Environment.DEMO else env.value.upper()
     text = Text(" inspector · ", style="bold")
     text.append(name, style="bold reverse" if env is Environment.PRODUCTION else "bold")
-    # Config values are text: escaped, appended to a Text (never parsed as markup).
-    text.append(f" · {escape(settings.store_label)} · operator {escape(settings.operator)}")
+    # Appended to a Text: never parsed as markup. The store label is terminal-safe where
+    # it is made (config.describe_url); the operator name is escaped here.
+    text.append(f" · {settings.store_label} · operator {escape(settings.operator)}")
     if env is Environment.DEMO:
         text.append(" · curated demo data")
     return text
