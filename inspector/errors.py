@@ -1,0 +1,100 @@
+"""One table from exceptions to words and exit codes, for the command line and the UI.
+
+Each row names an exception class by module and name: a class whose module was never
+imported cannot have been raised, so matching costs no import (a lookup from the command
+line never loads the push clients to learn what a PushError is). Rows are tried in order,
+subclasses before their bases. Messages are one line, made safe for a terminal; no row
+adds a secret (store and journal errors name host and database only).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from inspector.safetext import clip, escape
+
+EXIT_OK = 0
+EXIT_NOT_FOUND = 1
+EXIT_BAD_INPUT = 2  # bad input, or refused
+EXIT_UNREACHABLE = 3  # store, journal or provider unreachable
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRow:
+    module: str
+    name: str
+    exit_code: int
+    # The sentence a screen shows; {} is the exception's own first line.
+    sentence: str
+
+    def matches(self, exc: BaseException) -> bool:
+        module = sys.modules.get(self.module)
+        cls = getattr(module, self.name, None) if module is not None else None
+        return isinstance(cls, type) and isinstance(exc, cls)
+
+
+TABLE = (
+    ErrorRow("inspector.lookup", "QueryError", EXIT_BAD_INPUT, "{}"),
+    ErrorRow("inspector.boundedjson", "JsonBoundError", EXIT_BAD_INPUT, "{}"),
+    ErrorRow("inspector.config", "ConfigError", EXIT_BAD_INPUT, "Configuration problem: {}."),
+    ErrorRow(
+        "inspector.store.errors",
+        "StoreTimeout",
+        EXIT_UNREACHABLE,
+        "The database is too slow right now: {}. Try again in a moment.",
+    ),
+    ErrorRow(
+        "inspector.store.errors",
+        "StoreUnavailable",
+        EXIT_UNREACHABLE,
+        "The database is unreachable: {}. Nothing was looked up.",
+    ),
+    ErrorRow(
+        "inspector.store.errors",
+        "SchemaMismatch",
+        EXIT_UNREACHABLE,
+        "This database is not an installation store: {}.",
+    ),
+    ErrorRow("inspector.store.errors", "StoreError", EXIT_UNREACHABLE, "The database failed: {}."),
+    ErrorRow("inspector.journal.errors", "TestDeviceError", EXIT_BAD_INPUT, "{}."),
+    ErrorRow(
+        "inspector.journal.errors",
+        "JournalError",
+        EXIT_UNREACHABLE,
+        "The audit journal is unavailable: {}.",
+    ),
+    ErrorRow("inspector.push.model", "PushRefused", EXIT_BAD_INPUT, "Refused: {}."),
+    ErrorRow("inspector.push.model", "PushError", EXIT_UNREACHABLE, "Push failed: {}."),
+    ErrorRow("builtins", "OSError", EXIT_UNREACHABLE, "Could not use the file: {}."),
+)
+
+
+def first_line(exc: BaseException, limit: int = 300) -> str:
+    """The first line of the exception's text (its type name when it has none), made safe
+    for a terminal."""
+    # An OSError's own words, without the errno and the path it repeats.
+    text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return clip(escape(line), limit)
+
+
+def row_for(exc: BaseException) -> ErrorRow | None:
+    return next((row for row in TABLE if row.matches(exc)), None)
+
+
+def exit_code(exc: BaseException) -> int:
+    """The command-line contract's exit code; an exception no row knows is refused (2)."""
+    row = row_for(exc)
+    return row.exit_code if row is not None else EXIT_BAD_INPUT
+
+
+def describe_error(exc: BaseException) -> str:
+    """One sentence for a screen: no traceback, no secret, no control character."""
+    row = row_for(exc)
+    line = first_line(exc, 200)
+    if row is None:
+        has_text = line != type(exc).__name__
+        return f"Unexpected {type(exc).__name__}{': ' + line if has_text else ''}."
+    # A sentence that ends the line itself does not double an ending full stop.
+    return row.sentence.format(line.rstrip(".") if row.sentence.endswith("{}.") else line)
