@@ -55,7 +55,8 @@ class Openers:
     @classmethod
     def configured(cls, settings: Settings) -> Openers:
         def open_store() -> StoreRepository:
-            from inspector.store.opening import open_configured_store
+            # Moving to inspector.store.opening; imported from the command line until then.
+            from inspector.cli.common import open_configured_store
 
             return open_configured_store(settings)
 
