@@ -111,7 +111,7 @@ def run_tui() -> int:
 
 def _store_opener(cfg: Settings) -> Callable[[], StoreRepository]:
     def open_store() -> StoreRepository:
-        from inspector.cli.common import open_configured_store
+        from inspector.store.opening import open_configured_store
 
         return open_configured_store(cfg)
 

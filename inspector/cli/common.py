@@ -20,6 +20,7 @@ from inspector.config import ConfigError, Settings, load_settings
 from inspector.lookup import QueryError
 from inspector.safetext import escape
 from inspector.store.errors import StoreError
+from inspector.store.opening import open_configured_store
 
 if TYPE_CHECKING:
     from inspector.store.repository import StoreRepository
@@ -84,39 +85,6 @@ def settings() -> Settings:
     for warning in cfg.warnings:
         say(f"warning: {warning}")
     return cfg
-
-
-def open_configured_store(
-    cfg: Settings, on_built: Callable[[str], None] | None = None
-) -> StoreRepository:
-    """The configured store, or the demo store (built on first use, then `on_built` is
-    told where), checked against schema.sql. StoreError (ConfigError for a driver that is
-    not installed), never a traceback, when it cannot be opened; the command line and the
-    UI both open the store through here."""
-    # Imported here: bare `inspector` loads this module and must not load SQLAlchemy.
-    from inspector.store.repository import StoreRepository
-
-    if cfg.is_demo:
-        from inspector.config import demo_store_path
-        from inspector.fixtures.demo import ensure_demo_store
-
-        path = demo_store_path()
-        try:
-            built = ensure_demo_store(path)
-        except Exception as exc:  # whatever failed (disk full, no permission): say so
-            reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-            raise StoreError(
-                f"the demo store could not be built at {path}"
-                f" ({type(exc).__name__}{': ' + reason if reason else ''})"
-            ) from None
-        if built and on_built is not None:
-            on_built(str(path))
-    # A driver that is not installed is one line naming the package (ConfigError), before
-    # SQLAlchemy's ImportError could surface.
-    from inspector.dburl import require_driver
-
-    require_driver(cfg.store_url, "INSPECTOR_STORE_URL")
-    return StoreRepository.open_checked(cfg.store_url, statement_timeout_s=cfg.statement_timeout_s)
 
 
 def open_store(cfg: Settings) -> StoreRepository:
