@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
-from inspector.errors import describe_error
+from inspector.errors import describe_error, first_line
 
 if TYPE_CHECKING:
     from inspector.config import Settings
@@ -48,15 +48,15 @@ class Openers:
     """How each service is opened. The defaults open what the configuration names; tests
     and benchmarks pass their own (a gate, a failing journal, a push service on fakes)."""
 
-    store: Callable[[], StoreRepository]
-    journal: Callable[[], Journal | None] | None
-    push: Callable[[StoreRepository, Journal | None], PushService | None] | None
+    # None: given to Services as it is (or, for the journal and push, not configured).
+    store: Callable[[], StoreRepository] | None = None
+    journal: Callable[[], Journal | None] | None = None
+    push: Callable[[StoreRepository, Journal | None], PushService | None] | None = None
 
     @classmethod
     def configured(cls, settings: Settings) -> Openers:
         def open_store() -> StoreRepository:
-            # Moving to inspector.store.opening; imported from the command line until then.
-            from inspector.cli.common import open_configured_store
+            from inspector.store.opening import open_configured_store
 
             return open_configured_store(settings)
 
@@ -104,11 +104,16 @@ class Services:
         self.push: PushService | None = push
         self.push_error: BaseException | None = None
         self._push_pending = openers is not None and openers.push is not None and push is None
+        # Held while a store is being opened (seconds); `close()` must never wait for it.
+        self._open_lock = threading.Lock()
+        # Held for moments: the closed flag, the list of opened services, push pending.
         self._lock = threading.Lock()
         self._first_attempt = threading.Event()
         self._opened: list[_Closable] = []
         self._closed = False
-        if openers is None or store is not None:
+        # Nothing to open before a lookup may run: the first attempt is over already.
+        needs_journal = journal is None and openers is not None and openers.journal is not None
+        if (store is not None or openers is None) and not needs_journal:
             self._first_attempt.set()
 
     @classmethod
@@ -150,9 +155,10 @@ class Services:
 
     # -- opening ------------------------------------------------------------------------
 
-    def open(self) -> OpenReport:
-        """Blocking (run it in a worker): the store, then the journal; push after them.
-        Failures are reported, never raised."""
+    def open(self, *, push: bool = True) -> OpenReport:
+        """Blocking (run it in a worker): the store, then the journal; then, with `push`,
+        the push service (a UI opens it apart, so that the search box is ready without
+        waiting for the push clients to load). Failures are reported, never raised."""
         warnings: list[str] = []
         store_error: BaseException | None = None
         if self.opening:
@@ -162,8 +168,8 @@ class Services:
                 store_error = exc
             self._open_journal(warnings)
             self._first_attempt.set()
-        if self._store is not None:
-            self.open_push(warnings)
+        if push:
+            warnings.extend(self.open_push())
         return OpenReport(store_error, tuple(warnings))
 
     def _open_journal(self, warnings: list[str]) -> None:
@@ -174,29 +180,29 @@ class Services:
             journal = opener()
         except Exception as exc:
             self.journal_error = exc
-            warnings.append(f"{describe_error(exc)} Reveals and exports are refused.")
+            warnings.append(f"{describe_error(exc)} Reveals and exports are not audited.")
             return
-        if journal is not None:
-            self._keep(journal)
-        self.journal = journal
+        if journal is not None and self._keep(journal):
+            self.journal = journal
 
-    def open_push(self, warnings: list[str]) -> None:
-        """Once the store is open: the push service (a failure is a warning)."""
+    def open_push(self) -> tuple[str, ...]:
+        """Once the store is open: the push service, opened once; its warnings (a failure
+        is a warning, never an error: the inspector works without push)."""
         with self._lock:
             if not self._push_pending or self._store is None or self._openers is None:
-                return
+                return ()
             self._push_pending = False
             opener = self._openers.push
-        assert opener is not None
+        assert opener is not None  # _push_pending implies an opener
         try:
             push = opener(self._store, self.journal)
         except Exception as exc:  # a push setup problem must not keep the inspector closed
             self.push_error = exc
-            warnings.append(f"Push is not configured: {describe_error(exc)}")
-            return
-        if push is not None:
-            self._keep(push)
-        self.push = push
+            # The sentence names the service already: the error's own first line follows.
+            return (f"Push is not configured: {first_line(exc, 200)}",)
+        if push is not None and self._keep(push):
+            self.push = push
+        return ()
 
     def store(self) -> StoreRepository:
         """From a worker thread: the store, once the first attempt is over. A caller that
@@ -222,27 +228,37 @@ class Services:
         raise StoreError("the store is still being opened: try again in a moment")
 
     def _attempt_store(self) -> StoreRepository:
-        with self._lock:
+        with self._open_lock:
             if self._store is not None:
                 return self._store
-            assert self._openers is not None
+            opener = self._openers.store if self._openers is not None else None
+            if opener is None:
+                from inspector.store.errors import StoreError
+
+                raise StoreError("no store was given and none is configured")
             try:
-                store = self._openers.store()
+                store = opener()
             except BaseException as exc:
                 self._store_error = exc
                 raise
             self._store_error = None
-            self._store = store
-        self._keep(store)
+            if self._keep(store):
+                self._store = store
+        if self._closed:
+            from inspector.store.errors import StoreError
+
+            raise StoreError("the inspector is closing")
         return store
 
-    def _keep(self, service: _Closable) -> None:
-        """Remember a service opened here; closed at once if the services are closed."""
+    def _keep(self, service: _Closable) -> bool:
+        """Remember a service opened here; closed at once (False) if the services are
+        closed already."""
         with self._lock:
             if not self._closed:
                 self._opened.append(service)
-                return
+                return True
         service.close()
+        return False
 
     def close(self) -> None:
         """Close what was opened here and wake any thread waiting for the store."""
