@@ -14,7 +14,6 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import jwt
@@ -23,9 +22,9 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from inspector.config import ConfigError, Settings, check_provider_url
 from inspector.push.catalogue import since_text
-from inspector.push.model import Content, ProviderNotConfigured, PushResult, compact_json
+from inspector.push.model import Outgoing, ProviderNotConfigured, PushResult, compact_json
 from inspector.push.payload import APNS_ENVIRONMENTS, apns_address_problem, apns_topic
-from inspector.push.results import accepted, failed, no_dry_run, rejected
+from inspector.push.results import Facts, accepted, failed, no_dry_run, rejected
 from inspector.push.transport import Stopwatch, host_of, retry_after_seconds
 from inspector.store.records import Installation
 
@@ -37,6 +36,7 @@ EXPIRATION_S = 3600
 
 class ApnsProvider:
     name = "apns"
+    simulated = False
 
     def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.time) -> None:
         missing = [
@@ -111,16 +111,19 @@ class ApnsProvider:
     def problem(self, installation: Installation) -> str | None:
         return apns_address_problem(installation)
 
-    def build_request(
-        self, installation: Installation, content: Content, payload: dict[str, Any]
-    ) -> httpx.Request:
+    def host_for(self, installation: Installation) -> str | None:
+        """The host of the installation's own environment; never the other one."""
+        return host_of(self.urls.get(str(installation.apns_environment), "")) or None
+
+    def build_request(self, push: Outgoing) -> httpx.Request:
         """The exact HTTP/2 request; raises ValueError for what APNs would reject."""
+        installation, content = push.installation, push.content
         env = installation.apns_environment
         if env not in APNS_ENVIRONMENTS:
             raise ValueError("no APNs environment")
         if len(content.collapse_id.encode()) > COLLAPSE_ID_MAX:
             raise ValueError("collapse id over 64 bytes")
-        body = compact_json(payload)
+        body = compact_json(push.payload)
         headers = {
             "authorization": f"bearer {self.provider_token()}",
             "apns-topic": str(self.topic(installation)),
@@ -134,17 +137,11 @@ class ApnsProvider:
         url = f"{self.urls[env]}/3/device/{installation.push_token}"
         return self._client.build_request("POST", url, content=body, headers=headers)
 
-    def send(
-        self,
-        installation: Installation,
-        content: Content,
-        payload: dict[str, Any],
-        *,
-        dry_run: bool,
-    ) -> PushResult:
+    def send(self, push: Outgoing, *, dry_run: bool) -> PushResult:
+        installation = push.installation
         env = str(installation.apns_environment)
         clock = Stopwatch()
-        request = self.build_request(installation, content, payload)
+        request = self.build_request(push)
         if dry_run:
             return accepted(
                 self.name,
@@ -162,18 +159,15 @@ class ApnsProvider:
         try:
             response = self._client.send(request)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
-            return self._failure("UNREACHABLE", clock, host=host)
+            return self._failure("UNREACHABLE", clock, {"host": host})
         except httpx.TimeoutException:
-            return self._failure(
-                "TIMEOUT", clock, ambiguous=True, host=host, read=f"{self.read_timeout:g}"
-            )
+            facts = {"host": host, "read": f"{self.read_timeout:g}"}
+            return self._failure("TIMEOUT", clock, facts, ambiguous=True)
         except httpx.TransportError:
-            return self._failure("CONNECTION_LOST", clock, ambiguous=True, host=host)
+            return self._failure("CONNECTION_LOST", clock, {"host": host}, ambiguous=True)
         return self._result(response, clock, installation, request)
 
-    def check_token(
-        self, installation: Installation, content: Content, payload: dict[str, Any]
-    ) -> PushResult:
+    def check_token(self, push: Outgoing) -> PushResult:
         return no_dry_run(self.name)
 
     def _result(
@@ -211,15 +205,17 @@ class ApnsProvider:
             latency_ms=latency,
             message_id=apns_id,
             retry_after_s=retry_after_seconds(response.headers.get("retry-after")),
-            env=env,
-            topic=request.headers["apns-topic"],
-            since=since_text(timestamp if isinstance(timestamp, int) else None),
+            facts={
+                "env": env,
+                "topic": request.headers["apns-topic"],
+                "since": since_text(timestamp if isinstance(timestamp, int) else None),
+            },
         )
 
     def _failure(
-        self, code: str, clock: Stopwatch, *, ambiguous: bool = False, **facts: object
+        self, code: str, clock: Stopwatch, facts: Facts, *, ambiguous: bool = False
     ) -> PushResult:
-        return failed(self.name, code, latency_ms=clock.ms(), ambiguous=ambiguous, **facts)
+        return failed(self.name, code, latency_ms=clock.ms(), ambiguous=ambiguous, facts=facts)
 
     def close(self) -> None:
         self._client.close()

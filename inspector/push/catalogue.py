@@ -7,6 +7,7 @@ message ("token", "payload") or the provider could not be used ("credentials",
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -250,9 +251,10 @@ def explain(
     status: int | None,
     *,
     retry_after_s: float | None = None,
-    **facts: object,
+    facts: Mapping[str, str | None] | None = None,
 ) -> str:
-    """One sentence for a failed verdict; unknown codes still get an honest sentence."""
+    """One sentence for a failed verdict; unknown codes still get an honest sentence.
+    `facts` fill the sentence's {env}, {topic}, ... (a missing one reads as a default)."""
     found = verdict(provider, code)
     values = {
         "env": "",
@@ -263,7 +265,7 @@ def explain(
         "project": "this project",
         "detail": "no detail",
     }
-    values.update({k: str(v) for k, v in facts.items() if v is not None})
+    values.update({k: v for k, v in (facts or {}).items() if v is not None})
     values["retry"] = retry_text(retry_after_s)
     if found is not None:
         return found.meaning.format(**values)

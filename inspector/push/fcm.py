@@ -23,8 +23,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
 
 from inspector.config import ConfigError, Settings, check_provider_url
-from inspector.push.model import Content, ProviderNotConfigured, PushResult
-from inspector.push.results import accepted, failed, rejected
+from inspector.push.model import Outgoing, ProviderNotConfigured, PushResult
+from inspector.push.results import Facts, accepted, failed, rejected
 from inspector.push.transport import Stopwatch, host_of, retry_after_seconds
 from inspector.store.records import Installation
 
@@ -112,6 +112,7 @@ class _OneShotFCM(FCMNotification):
 
 class FcmProvider:
     name = "fcm"
+    simulated = False
 
     def __init__(self, settings: Settings) -> None:
         path = settings.fcm_credentials
@@ -145,6 +146,9 @@ class FcmProvider:
             )
         return None
 
+    def host_for(self, installation: Installation) -> str | None:
+        return host_of(self.base_url)
+
     def wire_body(
         self, installation: Installation, message: dict[str, Any], *, dry_run: bool
     ) -> bytes:
@@ -166,56 +170,42 @@ class FcmProvider:
             raise RuntimeError("FCM message must address exactly one token")
         return body
 
-    def send(
-        self,
-        installation: Installation,
-        content: Content,
-        payload: dict[str, Any],
-        *,
-        dry_run: bool,
-    ) -> PushResult:
+    def send(self, push: Outgoing, *, dry_run: bool) -> PushResult:
+        installation = push.installation
         project = self.project_for(installation)
         assert project is not None  # problem() is checked before any send
-        body = self.wire_body(installation, payload, dry_run=dry_run)
+        body = self.wire_body(installation, push.payload, dry_run=dry_run)
         clock = Stopwatch()
-        host = host_of(self.base_url)
+        at_fcm = {"host": host_of(self.base_url)}
+        at_oauth = {"host": host_of(self.token_uri)}
+
+        def failure(code: str, facts: Facts, *, ambiguous: bool = False) -> PushResult:
+            return failed(self.name, code, latency_ms=clock.ms(), dry_run=dry_run,
+                          ambiguous=ambiguous, facts=facts)  # fmt: skip
+
         try:
             response = self._api.post_once(project, body, self.timeout)
         except google.auth.exceptions.RefreshError as exc:
             detail = str(exc.args[0]) if exc.args else "refused"
             if not isinstance(exc, _TokenEndpointFailed):
                 detail = "the token endpoint's answer was not understood"
-            return self._failure(
-                "OAUTH_REJECTED", None, clock, dry_run, host=host_of(self.token_uri), detail=detail
-            )
+            return failure("OAUTH_REJECTED", {**at_oauth, "detail": detail})
         except google.auth.exceptions.TransportError:
-            return self._failure(
-                "OAUTH_UNAVAILABLE", None, clock, dry_run, host=host_of(self.token_uri)
-            )
+            return failure("OAUTH_UNAVAILABLE", at_oauth)
         except requests.exceptions.ConnectTimeout:
-            return self._failure("UNREACHABLE", None, clock, dry_run, host=host)
+            return failure("UNREACHABLE", at_fcm)
         except requests.exceptions.ReadTimeout:
-            return self._failure(
-                "TIMEOUT",
-                None,
-                clock,
-                dry_run,
-                host=host,
-                read=f"{self.timeout[1]:g}",
-                ambiguous=True,
-            )
+            return failure("TIMEOUT", {**at_fcm, "read": f"{self.timeout[1]:g}"}, ambiguous=True)
         except requests.exceptions.ConnectionError as exc:
             if _never_connected(exc):
-                return self._failure("UNREACHABLE", None, clock, dry_run, host=host)
-            return self._failure("CONNECTION_LOST", None, clock, dry_run, host=host, ambiguous=True)
+                return failure("UNREACHABLE", at_fcm)
+            return failure("CONNECTION_LOST", at_fcm, ambiguous=True)
         except requests.exceptions.RequestException:
-            return self._failure("CONNECTION_LOST", None, clock, dry_run, host=host, ambiguous=True)
+            return failure("CONNECTION_LOST", at_fcm, ambiguous=True)
         return self._result(response, clock, dry_run, project)
 
-    def check_token(
-        self, installation: Installation, content: Content, payload: dict[str, Any]
-    ) -> PushResult:
-        return self.send(installation, content, payload, dry_run=True)
+    def check_token(self, push: Outgoing) -> PushResult:
+        return self.send(push, dry_run=True)
 
     def _result(
         self, response: requests.Response, clock: Stopwatch, dry_run: bool, project: str
@@ -241,7 +231,8 @@ class FcmProvider:
                 ),
             )
         if status == 200:
-            return self._failure("BAD_RESPONSE", status, clock, dry_run)
+            return failed(self.name, "BAD_RESPONSE", latency_ms=latency, status=status,
+                          dry_run=dry_run)  # fmt: skip
         code = fcm_error_code(doc) if isinstance(doc, dict) else None
         if status == 401 and code != "THIRD_PARTY_AUTH_ERROR":
             self._api.forget_token()
@@ -252,27 +243,7 @@ class FcmProvider:
             latency_ms=latency,
             retry_after_s=retry_after_seconds(response.headers.get("Retry-After")),
             dry_run=dry_run,
-            project=project,
-        )
-
-    def _failure(
-        self,
-        code: str,
-        status: int | None,
-        clock: Stopwatch,
-        dry_run: bool,
-        *,
-        ambiguous: bool = False,
-        **facts: object,
-    ) -> PushResult:
-        return failed(
-            self.name,
-            code,
-            latency_ms=clock.ms(),
-            status=status,
-            dry_run=dry_run,
-            ambiguous=ambiguous,
-            **facts,
+            facts={"project": project},
         )
 
     def close(self) -> None:

@@ -88,26 +88,31 @@ class Content:
     marked: bool
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for one installation: what a provider sends, and all it may send to."""
+
+    installation: Installation
+    content: Content
+    payload: dict[str, Any]  # the wire payload without the token
+
+
 class Provider(Protocol):
     """One provider: takes one installation and one message, returns a result."""
 
     name: str  # "fcm" | "apns" | "simulated"
+    # Whether nothing leaves this machine (the demo's provider).
+    simulated: bool
 
     def problem(self, installation: Installation) -> str | None:
         """Why this provider cannot address the installation (no project, no topic)."""
 
-    def send(
-        self,
-        installation: Installation,
-        content: Content,
-        payload: dict[str, Any],
-        *,
-        dry_run: bool,
-    ) -> PushResult: ...
+    def host_for(self, installation: Installation) -> str | None:
+        """The host a send to this installation goes to; None when nothing leaves."""
 
-    def check_token(
-        self, installation: Installation, content: Content, payload: dict[str, Any]
-    ) -> PushResult: ...
+    def send(self, push: Outgoing, *, dry_run: bool) -> PushResult: ...
+
+    def check_token(self, push: Outgoing) -> PushResult: ...
 
     def close(self) -> None: ...
 

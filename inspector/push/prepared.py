@@ -16,6 +16,7 @@ from inspector.store.records import Installation
 class PreparedPush:
     installation: Installation
     provider: str  # "fcm" | "apns" | "simulated"
+    simulated: bool  # the provider's own word: nothing leaves this machine
     wire: str  # the installation's real provider: "fcm" | "apns"
     compose: Compose
     content: Content
@@ -30,10 +31,6 @@ class PreparedPush:
     @property
     def masked_token(self) -> str:
         return mask_token(self.installation.push_token)
-
-    @property
-    def simulated(self) -> bool:
-        return self.provider == "simulated"
 
     @property
     def fits(self) -> bool:

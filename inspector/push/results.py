@@ -2,13 +2,18 @@
 
 An accepted push has no reason; every failure has one, and its explanation comes from
 the catalogue, looked up in the wire format's table (the simulated provider answers as
-FCM or APNs would).
+FCM or APNs would). `facts` fill the catalogue's sentences: env, topic, since, host,
+read, project, detail.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from inspector.push.catalogue import explain
 from inspector.push.model import PushResult
+
+Facts = Mapping[str, str | None]
 
 
 def accepted(
@@ -22,14 +27,7 @@ def accepted(
 ) -> PushResult:
     """The provider took the push (or, for a dry run, found it valid)."""
     return PushResult(
-        provider=provider,
-        ok=True,
-        status=status,
-        reason=None,
-        message_id=message_id,
-        latency_ms=latency_ms,
-        explanation=explanation,
-        dry_run=dry_run,
+        provider, True, status, None, message_id, latency_ms, explanation, dry_run=dry_run
     )
 
 
@@ -43,19 +41,21 @@ def rejected(
     message_id: str | None = None,
     retry_after_s: float | None = None,
     dry_run: bool = False,
-    **facts: object,
+    facts: Facts | None = None,
 ) -> PushResult:
     """The provider answered with an error: its code, else the bare HTTP status."""
+    explanation = explain(wire or provider, code, status, retry_after_s=retry_after_s, facts=facts)
+    reason = code if code is not None else f"HTTP_{status}"
     return PushResult(
-        provider=provider,
-        ok=False,
-        status=status,
-        reason=code if code is not None else f"HTTP_{status}",
-        message_id=message_id,
-        latency_ms=latency_ms,
+        provider,
+        False,
+        status,
+        reason,
+        message_id,
+        latency_ms,
+        explanation,
         retry_after_s=retry_after_s,
         dry_run=dry_run,
-        explanation=explain(wire or provider, code, status, retry_after_s=retry_after_s, **facts),
     )
 
 
@@ -67,31 +67,17 @@ def failed(
     status: int | None = None,
     dry_run: bool = False,
     ambiguous: bool = False,
-    **facts: object,
+    facts: Facts | None = None,
 ) -> PushResult:
     """No usable answer: an outcome of our own (unreachable, timeout, bad response)."""
+    explanation = explain(provider, code, status, facts=facts)
     return PushResult(
-        provider=provider,
-        ok=False,
-        status=status,
-        reason=code,
-        message_id=None,
-        latency_ms=latency_ms,
-        dry_run=dry_run,
+        provider, False, status, code, None, latency_ms, explanation, dry_run=dry_run,
         ambiguous=ambiguous,
-        explanation=explain(provider, code, status, **facts),
-    )
+    )  # fmt: skip
 
 
 def no_dry_run(provider: str) -> PushResult:
     """A token check asked of APNs, which has no dry run: nothing was sent."""
-    return PushResult(
-        provider=provider,
-        ok=False,
-        status=None,
-        reason="NO_DRY_RUN",
-        message_id=None,
-        latency_ms=0.0,
-        dry_run=True,
-        explanation=explain("apns", "NO_DRY_RUN", None),
-    )
+    explanation = explain("apns", "NO_DRY_RUN", None)
+    return PushResult(provider, False, None, "NO_DRY_RUN", None, 0.0, explanation, dry_run=True)

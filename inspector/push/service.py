@@ -8,14 +8,13 @@ one provider request and writes the outcome.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from inspector.config import Environment, PushPolicy, Settings
+from inspector.config import Environment, Settings
 from inspector.journal import Journal, JournalError
 from inspector.lookup import QueryError, check_installation_id
 from inspector.masking import mask_token
@@ -23,24 +22,28 @@ from inspector.push.model import (
     Compose,
     Content,
     JournalUnavailable,
+    Outgoing,
     Provider,
     PushError,
     PushRefused,
     PushResult,
 )
 from inspector.push.payload import (
-    apns_address_problem,
     build_payload,
     check_size,
     content_for,
     payload_size,
-    token_problem,
     wire_format,
     with_record,
 )
+from inspector.push.policy import (
+    device_warnings,
+    policy_problem,
+    rate_problem,
+    switch_or_address_problem,
+)
 from inspector.push.prepared import PreparedPush
 from inspector.push.simulated import SimulatedProvider
-from inspector.push.transport import host_of
 from inspector.store.errors import StoreError
 from inspector.store.records import Installation
 from inspector.store.repository import StoreRepository
@@ -80,65 +83,15 @@ class PushService:
 
     def policy_problem(self, installation: Installation) -> str | None:
         """Why a send to this installation is refused now, or None."""
-        problem = self._switch_or_address_problem(installation)
-        if problem:
-            return problem
-        if self.settings.push_policy is PushPolicy.TEST_DEVICES:
-            if self.journal is None:
-                return "the test-devices policy needs the journal, and it is not open"
-            try:
-                device = self.journal.test_device(installation.installation_id)
-            except JournalError as exc:
-                return f"cannot read the test-device list: {exc}"
-            if device is None:
-                return (
-                    f"{installation.installation_id} is not a test device, and the policy here"
-                    " is test-devices: add it to the test devices first"
-                )
-        return self.rate_problem(installation)
+        return policy_problem(self.settings, self.journal, installation)
 
     def rate_problem(self, installation: Installation, now: datetime | None = None) -> str | None:
-        journal = self.journal
-        if journal is None:
-            return None
-        now = now or datetime.now(UTC)
-        cap = self.settings.push_max_per_minute
-        cooldown = self.settings.push_device_cooldown_s
-        operator = self.settings.operator
-        # Settings from the environment are checked; hand-built ones may not be. A limit
-        # that is not a number compares false everywhere and would let every send through.
-        for value, name in ((cap, "INSPECTOR_PUSH_MAX_PER_MINUTE"),
-                            (cooldown, "INSPECTOR_PUSH_DEVICE_COOLDOWN")):  # fmt: skip
-            if not math.isfinite(value) or value < 0:
-                return f"{name} is {value!r}, not a limit: no send until it is corrected"
-        try:
-            if cap > 0:
-                sent = journal.sends_since(operator, now - timedelta(minutes=1))
-                if sent >= cap:
-                    return (
-                        f"rate limit: {operator} sent {sent} test pushes in the last minute"
-                        f" (limit {cap:g}, INSPECTOR_PUSH_MAX_PER_MINUTE); wait a minute"
-                    )
-            if cooldown > 0:
-                last = journal.last_send_to(installation.installation_id)
-                if last is not None:
-                    if last.tzinfo is None:
-                        last = last.replace(tzinfo=UTC)
-                    waited = (now - last).total_seconds()
-                    if waited < cooldown:
-                        return (
-                            f"this device got a test push {max(waited, 0):.0f} s ago; wait"
-                            f" {cooldown - waited:.0f} s more (cooldown {cooldown:g} s,"
-                            " INSPECTOR_PUSH_DEVICE_COOLDOWN)"
-                        )
-        except JournalError as exc:
-            return f"cannot read the journal to apply rate limits: {exc}"
-        return None
+        return rate_problem(self.settings, self.journal, installation, now)
 
     def is_simulated(self, installation: Installation) -> bool:
         """Whether a send to this installation goes to the demo's simulated provider."""
         provider = self._providers.get(wire_format(installation) or "")
-        return provider is not None and provider.name == "simulated"
+        return provider is not None and provider.simulated
 
     # -- building ----------------------------------------------------------------
 
@@ -151,6 +104,7 @@ class PushService:
         return PreparedPush(
             installation=installation,
             provider=provider.name if provider is not None else wire,
+            simulated=provider is not None and provider.simulated,
             wire=wire,
             compose=compose,
             content=content,
@@ -159,7 +113,7 @@ class PushService:
             environment=self.settings.environment.value,
             store_label=self.store.label,
             operator=self.settings.operator,
-            provider_host=self._host(installation, provider),
+            provider_host=provider.host_for(installation) if provider is not None else None,
             warnings=tuple(device_warnings(installation)),
         )
 
@@ -211,12 +165,6 @@ class PushService:
 
     # -- internals ---------------------------------------------------------------
 
-    def _switch_or_address_problem(self, installation: Installation) -> str | None:
-        """What refuses even a dry run: the off switch, a bad token, no address."""
-        if self.settings.push_policy is PushPolicy.OFF:
-            return "sending is off here (INSPECTOR_PUSH_POLICY=off)"
-        return token_problem(installation) or address_problem(installation)
-
     def _allowed_provider(self, installation: Installation) -> Provider:
         """The provider for a real send: policy and rate limits first, then its own check."""
         _refuse(self.policy_problem(installation))
@@ -233,16 +181,16 @@ class PushService:
     ) -> PushResult:
         """A validate-only request (FCM) or a locally checked one (APNs): no notification,
         so neither the test-device list nor the rate limits apply; the off switch does."""
-        _refuse(self._switch_or_address_problem(installation))
+        _refuse(switch_or_address_problem(self.settings, installation))
         provider = self._addressing_provider(installation)
-        payload = build_payload(installation, content)
         contacts_provider = wire_format(installation) == "fcm"
         if not contacts_provider:
             # APNs has no dry run: the request is at most built and checked locally, so
             # there is nothing to journal.
+            push = Outgoing(installation, content, build_payload(installation, content))
             if token_check:
-                return provider.check_token(installation, content, payload)
-            return provider.send(installation, content, payload, dry_run=True)
+                return provider.check_token(push)
+            return provider.send(push, dry_run=True)
         journal = self._journal()
         details = self._intent_details(installation, content, None)
         try:
@@ -269,9 +217,9 @@ class PushService:
         *,
         dry_run: bool,
     ) -> PushResult:
-        payload = build_payload(installation, content)
+        push = Outgoing(installation, content, build_payload(installation, content))
         try:
-            result = provider.send(installation, content, payload, dry_run=dry_run)
+            result = provider.send(push, dry_run=dry_run)
         except Exception as exc:
             self._write_outcome(
                 intent,
@@ -373,14 +321,6 @@ class PushService:
             self._providers[wire] = provider
         return provider
 
-    def _host(self, installation: Installation, provider: Provider | None) -> str | None:
-        if provider is None or provider.name == "simulated":
-            return None
-        if provider.name == "apns":
-            env = installation.apns_environment
-            return host_of(getattr(provider, "urls", {}).get(env, "")) or None
-        return host_of(self.settings.fcm_url)
-
 
 def _refuse(problem: str | None) -> None:
     if problem:
@@ -395,25 +335,6 @@ def _build_provider(wire: str, settings: Settings) -> Provider:
     from inspector.push.fcm import FcmProvider
 
     return FcmProvider(settings)
-
-
-def address_problem(installation: Installation) -> str | None:
-    """What every provider needs to address the one device, real or simulated."""
-    if wire_format(installation) == "apns":
-        return apns_address_problem(installation)
-    return None
-
-
-def device_warnings(installation: Installation) -> list[str]:
-    warnings = []
-    if installation.push_token_status != "active":
-        warnings.append(
-            f"the token's status in the store is {installation.push_token_status}: expect a"
-            " rejection"
-        )
-    if installation.notifications_enabled is False:
-        warnings.append("notifications are turned off on this device: it will not show the push")
-    return warnings
 
 
 def _route(installation: Installation) -> tuple[Any, ...]:

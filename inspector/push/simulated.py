@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from inspector.push.catalogue import since_text
-from inspector.push.model import Content, PushResult
+from inspector.push.model import Outgoing, PushResult
 from inspector.push.payload import apns_topic, wire_format
 from inspector.push.results import accepted, no_dry_run, rejected
 from inspector.store.records import Installation
@@ -22,6 +22,7 @@ _NAMES = {"apns": "APNs", "fcm": "FCM"}
 
 class SimulatedProvider:
     name = "simulated"
+    simulated = True
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict[str, Any], bool]] = []
@@ -29,15 +30,12 @@ class SimulatedProvider:
     def problem(self, installation: Installation) -> str | None:
         return None
 
-    def send(
-        self,
-        installation: Installation,
-        content: Content,
-        payload: dict[str, Any],
-        *,
-        dry_run: bool,
-    ) -> PushResult:
-        self.requests.append((installation.installation_id, payload, dry_run))
+    def host_for(self, installation: Installation) -> str | None:
+        return None
+
+    def send(self, push: Outgoing, *, dry_run: bool) -> PushResult:
+        installation = push.installation
+        self.requests.append((installation.installation_id, push.payload, dry_run))
         wire = wire_format(installation) or "fcm"
         status, reason = _verdict(wire, installation.push_token_status)
         if reason is None:
@@ -54,27 +52,21 @@ class SimulatedProvider:
                 )
             )
         updated = installation.push_token_updated_at
+        facts = {
+            "env": installation.apns_environment,
+            "topic": apns_topic(installation),
+            "since": since_text(int(updated.timestamp() * 1000) if updated else None),
+            "project": installation.app.fcm_project_id,
+        }
         return _labelled(
-            rejected(
-                self.name,
-                status,
-                reason,
-                latency_ms=0.0,
-                wire=wire,
-                dry_run=dry_run,
-                env=installation.apns_environment,
-                topic=apns_topic(installation),
-                since=since_text(int(updated.timestamp() * 1000) if updated else None),
-                project=installation.app.fcm_project_id,
-            )
-        )
+            rejected(self.name, status, reason, latency_ms=0.0, wire=wire, dry_run=dry_run,
+                     facts=facts)
+        )  # fmt: skip
 
-    def check_token(
-        self, installation: Installation, content: Content, payload: dict[str, Any]
-    ) -> PushResult:
-        if wire_format(installation) == "apns":
+    def check_token(self, push: Outgoing) -> PushResult:
+        if wire_format(push.installation) == "apns":
             return _labelled(no_dry_run(self.name))
-        return self.send(installation, content, payload, dry_run=True)
+        return self.send(push, dry_run=True)
 
     def close(self) -> None:
         pass

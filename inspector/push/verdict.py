@@ -72,7 +72,7 @@ def exit_code(result: PushResult) -> int:
 
 
 def _wire(result: PushResult) -> str:
-    if result.provider == "simulated":
+    if result.simulated:
         apns_codes = {"BadDeviceToken", "Unregistered", "NO_DRY_RUN"}
         return "apns" if result.reason in apns_codes else "fcm"
     return result.provider

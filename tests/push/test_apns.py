@@ -16,7 +16,7 @@ from inspector.fixtures.demo import ANA_IPAD, ANA_IPHONE, REINSTALL_NEW
 from inspector.journal import Journal
 from inspector.push import Compose, PushService
 from inspector.push.apns import ApnsProvider
-from inspector.push.model import Content, ProviderNotConfigured, compact_json
+from inspector.push.model import Content, Outgoing, ProviderNotConfigured, compact_json
 from inspector.push.payload import KEY_OPERATOR, KEY_RECORD, TEST_PREFIX, content_for
 from inspector.store.records import Installation
 from inspector.store.repository import StoreRepository
@@ -234,12 +234,12 @@ def test_jwt_is_signed_again_only_when_due(
     provider = make_provider(offset)
     inst, content = iphone
     payload = {"aps": {"alert": "x"}}
-    assert provider.send(inst, content, payload, dry_run=False).ok
+    assert provider.send(Outgoing(inst, content, payload), dry_run=False).ok
     offset[0] = -40 * 60.0 + 30  # 30 s later: the JWT is 30 s young, kept
-    assert provider.send(inst, content, payload, dry_run=False).ok
+    assert provider.send(Outgoing(inst, content, payload), dry_run=False).ok
     assert provider.jwts_signed == 1
     offset[0] = 0.0  # 41 min after signing: due
-    assert provider.send(inst, content, payload, dry_run=False).ok
+    assert provider.send(Outgoing(inst, content, payload), dry_run=False).ok
     assert provider.jwts_signed == 2
     assert len(apns["production"].jwts) == 2
 
@@ -252,10 +252,10 @@ def test_expired_provider_token_is_replaced_for_the_next_send(
     offset = [-2 * 3600.0]
     provider = make_provider(offset)
     inst, content = iphone
-    first = provider.send(inst, content, {"aps": {}}, dry_run=False)
+    first = provider.send(Outgoing(inst, content, {"aps": {}}), dry_run=False)
     assert first.reason == "ExpiredProviderToken"
     offset[0] = 0.0
-    assert provider.send(inst, content, {"aps": {}}, dry_run=False).ok
+    assert provider.send(Outgoing(inst, content, {"aps": {}}), dry_run=False).ok
     assert provider.jwts_signed == 2
 
 
@@ -268,7 +268,7 @@ def test_the_fake_enforces_the_payload_limit(
     inst, content = iphone
     big = {"aps": {"alert": "x" * 4100}}
     assert len(compact_json(big)) > 4096
-    result = provider.send(inst, content, big, dry_run=False)
+    result = provider.send(Outgoing(inst, content, big), dry_run=False)
     assert (result.status, result.reason) == (413, "PayloadTooLarge")
 
 

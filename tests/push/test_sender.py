@@ -21,7 +21,7 @@ from inspector.push import (
     PushRefused,
     PushService,
 )
-from inspector.push.service import address_problem
+from inspector.push.policy import address_problem
 from inspector.store.repository import StoreRepository
 from tests.push.fakes.apns_server import FakeApns
 from tests.push.fakes.fcm_server import FakeFcm

@@ -1,0 +1,106 @@
+"""Who may send now: the off switch, the device's address, the test-device list and the
+rate limits. Plain functions of the settings, the journal and one installation, so the
+sender, the command line and the screens ask the same question."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+from inspector.config import PushPolicy, Settings
+from inspector.journal import Journal, JournalError
+from inspector.push.payload import apns_address_problem, token_problem, wire_format
+from inspector.store.records import Installation
+
+
+def address_problem(installation: Installation) -> str | None:
+    """What every provider needs to address the one device, real or simulated."""
+    if wire_format(installation) == "apns":
+        return apns_address_problem(installation)
+    return None
+
+
+def switch_or_address_problem(settings: Settings, installation: Installation) -> str | None:
+    """What refuses even a dry run: the off switch, a bad token, no address."""
+    if settings.push_policy is PushPolicy.OFF:
+        return "sending is off here (INSPECTOR_PUSH_POLICY=off)"
+    return token_problem(installation) or address_problem(installation)
+
+
+def policy_problem(
+    settings: Settings, journal: Journal | None, installation: Installation
+) -> str | None:
+    """Why a send to this installation is refused now, or None."""
+    problem = switch_or_address_problem(settings, installation)
+    if problem:
+        return problem
+    if settings.push_policy is PushPolicy.TEST_DEVICES:
+        if journal is None:
+            return "the test-devices policy needs the journal, and it is not open"
+        try:
+            device = journal.test_device(installation.installation_id)
+        except JournalError as exc:
+            return f"cannot read the test-device list: {exc}"
+        if device is None:
+            return (
+                f"{installation.installation_id} is not a test device, and the policy here"
+                " is test-devices: add it to the test devices first"
+            )
+    return rate_problem(settings, journal, installation)
+
+
+def rate_problem(
+    settings: Settings,
+    journal: Journal | None,
+    installation: Installation,
+    now: datetime | None = None,
+) -> str | None:
+    """The operator's sends per minute and the device's cooldown, read from the journal."""
+    if journal is None:
+        return None
+    now = now or datetime.now(UTC)
+    cap = settings.push_max_per_minute
+    cooldown = settings.push_device_cooldown_s
+    operator = settings.operator
+    # Settings from the environment are checked; hand-built ones may not be. A limit
+    # that is not a number compares false everywhere and would let every send through.
+    for value, name in ((cap, "INSPECTOR_PUSH_MAX_PER_MINUTE"),
+                        (cooldown, "INSPECTOR_PUSH_DEVICE_COOLDOWN")):  # fmt: skip
+        if not math.isfinite(value) or value < 0:
+            return f"{name} is {value!r}, not a limit: no send until it is corrected"
+    try:
+        if cap > 0:
+            sent = journal.sends_since(operator, now - timedelta(minutes=1))
+            if sent >= cap:
+                return (
+                    f"rate limit: {operator} sent {sent} test pushes in the last minute"
+                    f" (limit {cap:g}, INSPECTOR_PUSH_MAX_PER_MINUTE); wait a minute"
+                )
+        if cooldown > 0:
+            last = journal.last_send_to(installation.installation_id)
+            if last is not None:
+                if last.tzinfo is None:
+                    last = last.replace(tzinfo=UTC)
+                waited = (now - last).total_seconds()
+                if waited < cooldown:
+                    return (
+                        f"this device got a test push {max(waited, 0):.0f} s ago; wait"
+                        f" {cooldown - waited:.0f} s more (cooldown {cooldown:g} s,"
+                        " INSPECTOR_PUSH_DEVICE_COOLDOWN)"
+                    )
+    except JournalError as exc:
+        return f"cannot read the journal to apply rate limits: {exc}"
+    return None
+
+
+def device_warnings(installation: Installation) -> list[str]:
+    """What the confirmation says about a device that will not show the push."""
+    warnings = []
+    if installation.push_token_status != "active":
+        warnings.append(
+            f"the token's status in the store is {installation.push_token_status}: expect a"
+            " rejection"
+        )
+    if installation.notifications_enabled is False:
+        warnings.append("notifications are turned off on this device: it will not show the push")
+    return warnings
