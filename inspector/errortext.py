@@ -1,23 +1,23 @@
-"""One line of an exception for a message: never a traceback, never a password."""
+"""A database driver's error as one line, its password blanked out.
+
+The first line of any exception is `errors.plain_first_line` (escaped: `errors.first_line`).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from inspector.errors import plain_first_line
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
-
-def first_line(exc: BaseException, limit: int = 300) -> str:
-    """The first line of the exception's text, or its type name when it has none."""
-    text = str(exc).strip()
-    return text.splitlines()[0][:limit] if text else type(exc).__name__
+# The UI modules that still import it from here; to go once they use `inspector.errors`.
+first_line = plain_first_line
 
 
 def driver_error_line(exc: BaseException, url: URL) -> str:
     """The first line of a database driver's error (SQLAlchemy wraps it as `orig`), the
-    URL's password blanked out."""
-    text = first_line(getattr(exc, "orig", None) or exc)
-    if url.password:
-        text = text.replace(str(url.password), "***")
-    return text
+    URL's password blanked out. Raw text: it is escaped where it is shown."""
+    password = str(url.password) if url.password else None
+    return plain_first_line(getattr(exc, "orig", None) or exc, hide=password)

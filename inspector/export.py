@@ -12,7 +12,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from inspector.health import DeviceState, push_warnings, token_state
+from inspector.facts import token_words
+from inspector.health import DeviceState, push_warnings
 from inspector.masking import mask_advertising_id, mask_token
 from inspector.store.records import Event, Installation, Match
 
@@ -67,7 +68,7 @@ def installation_to_dict(
         "apns_environment": inst.apns_environment,
         "push_token_updated_at": _iso(inst.push_token_updated_at),
         "push_token_status": inst.push_token_status,
-        "token_state": token_state(inst),
+        "token_state": token_words(inst),
         "notifications_enabled": inst.notifications_enabled,
         "installed_at": _iso(inst.installed_at),
         "last_seen_at": _iso(inst.last_seen_at),

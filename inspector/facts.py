@@ -4,7 +4,8 @@ The results table, the device tabs, the confirm screen, the test-device screens 
 `inspector show` all say a device's platform, model, opt-in, token state and APNs
 environment through these functions, so one fact reads the same everywhere. Every
 function returns plain text already made safe for a terminal (store values are
-untrusted): callers wrap it in Rich/Textual `Text`, never parse it as markup.
+untrusted): callers wrap it in Rich/Textual `Text`, never parse it as markup. The one
+exception is `token_words`, the token state as data for JSON (escaped by the JSON).
 """
 
 from __future__ import annotations
@@ -57,13 +58,20 @@ def apns_environment(inst: Installation) -> str:
     return dash(inst.apns_environment)
 
 
-def token_state(inst: Installation) -> str:
-    """'active · production', 'unregistered', 'no token'."""
+def token_words(inst: Installation) -> str:
+    """The token state as data ('active · production', 'unregistered', 'no token'): the
+    store's own words, not escaped, for JSON. Shown, it is `token_state`."""
     if not inst.push_token:
         return "no token"
+    status = inst.push_token_status or EMPTY
     if inst.push_provider == "apns" and inst.apns_environment:
-        return f"{dash(inst.push_token_status)} · {dash(inst.apns_environment)}"
-    return dash(inst.push_token_status)
+        return f"{status} · {inst.apns_environment}"
+    return status
+
+
+def token_state(inst: Installation) -> str:
+    """'active · production', 'unregistered', 'no token'."""
+    return escape(token_words(inst))
 
 
 def seen(inst: Installation, now: datetime) -> str:

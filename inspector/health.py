@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from inspector.facts import token_words as token_state  # noqa: F401  (until the UI uses facts)
 from inspector.store.records import Installation
 from inspector.timefmt import ago
 
@@ -29,14 +30,6 @@ class DeviceState:
         if self.live:
             return "LIVE"
         return "STALE" if self.stale_reason else ""
-
-
-def token_state(inst: Installation) -> str:
-    if not inst.push_token:
-        return "no token"
-    if inst.push_provider == "apns" and inst.apns_environment:
-        return f"{inst.push_token_status} · {inst.apns_environment}"
-    return inst.push_token_status
 
 
 def device_states(

@@ -1,7 +1,8 @@
 """`inspector` and its subcommands. Data goes to stdout, messages to stderr.
 
-Exit codes: 0 success, 1 nothing found, 2 bad input or refused, 3 store or provider
-unreachable (and an internal error, shown as an escaped traceback).
+Exit codes (`inspector.errors`, one table for the command line and the UI): 0 success,
+1 nothing found, 2 bad input or refused, 3 store or provider unreachable, and an
+internal error: one line, never a traceback unless INSPECTOR_DEBUG=1 asks for it.
 
 Bare `inspector` opens the terminal UI without importing any subcommand: their modules
 (and the database drivers, SQLAlchemy and push clients behind them) load in
@@ -12,22 +13,17 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
-from importlib.util import find_spec
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Sequence
+from typing import NoReturn
 
 from rich.text import Text
 
-from inspector.cli.common import EXIT_BAD_INPUT, EXIT_UNREACHABLE, CliError, err_console, say
+from inspector.cli.common import CliError, err_console, say, say_error
+from inspector.errors import EXIT_BAD_INPUT, EXIT_UNREACHABLE, exit_code, first_line
 from inspector.safetext import escape
-
-if TYPE_CHECKING:
-    from inspector.config import Settings
-    from inspector.journal import Journal
-    from inspector.push import PushService
-    from inspector.store.repository import StoreRepository
 
 # Each module adds its subcommands with `register(sub)`; `func(args) -> int` runs one.
 COMMAND_MODULES = (
@@ -75,68 +71,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         say("interrupted")
         return EXIT_BAD_INPUT
-    except Exception as exc:  # a defect: its traceback quotes data, so it is escaped too
+    except Exception as exc:
+        # A store, journal, push, config or query error: its one line and exit code.
+        if say_error(exc):
+            return exit_code(exc)
+        return internal_error(exc)
+
+
+def internal_error(exc: BaseException) -> int:
+    """A defect: one line naming it; its traceback (escaped: it quotes data) only when
+    INSPECTOR_DEBUG=1 asks for it."""
+    if os.environ.get("INSPECTOR_DEBUG") == "1":
         for line in traceback.format_exception(exc):
             for part in line.rstrip("\n").splitlines():
                 err_console().print(Text(escape(part)), highlight=False)
-        say(f"internal error ({type(exc).__name__}); please report it with the lines above")
-        return EXIT_UNREACHABLE
+    err_console().print(
+        Text(
+            f"inspector: internal error: {type(exc).__name__}: {first_line(exc, 200)}"
+            " (run with INSPECTOR_DEBUG=1 for details)"
+        ),
+        highlight=False,
+    )
+    return EXIT_UNREACHABLE
 
 
 def run_tui() -> int:
-    """Open the Textual app; textual is imported here only, so subcommands never load it.
-
-    The app draws its first frame before the store, journal and push service are opened:
-    it gets the functions that open them and calls them in a worker.
-    """
+    """Open the Textual app; textual is imported there only, so subcommands never load it.
+    The app draws its first frame before the store, journal and push service are opened."""
     from inspector.cli.common import settings
+    from inspector.tui.launch import run
 
-    cfg = settings()
-    warnings = list(cfg.warnings)
-    open_journal: Callable[[], Journal | None] | None = None
-    if find_spec("inspector.journal") is None:
-        warnings.append("The audit journal is not available in this build: nothing is audited.")
-    else:
-        open_journal = _journal_opener(cfg)
-    open_push = _push_opener(cfg) if find_spec("inspector.push") is not None else None
-
-    from inspector.tui.app import InspectorApp
-
-    app = InspectorApp(
-        cfg, _store_opener(cfg), open_journal, open_push, startup_warnings=tuple(warnings)
-    )
-    app.run()
-    return 0
-
-
-def _store_opener(cfg: Settings) -> Callable[[], StoreRepository]:
-    def open_store() -> StoreRepository:
-        from inspector.store.opening import open_configured_store
-
-        return open_configured_store(cfg)
-
-    return open_store
-
-
-def _journal_opener(cfg: Settings) -> Callable[[], Journal | None]:
-    def open_journal() -> Journal | None:
-        """JournalError when it cannot be opened: the app warns that nothing is audited."""
-        from inspector.journal import Journal
-
-        return Journal.open(cfg)
-
-    return open_journal
-
-
-def _push_opener(
-    cfg: Settings,
-) -> Callable[[StoreRepository, Journal | None], PushService | None]:
-    def open_push(store: StoreRepository, journal: Journal | None) -> PushService | None:
-        from inspector.push import PushService
-
-        return PushService.from_settings(cfg, store, journal)
-
-    return open_push
+    return run(settings())
 
 
 if __name__ == "__main__":

@@ -1,39 +1,40 @@
-"""What every subcommand shares: settings, the store, errors and exit codes.
+"""What every subcommand shares: settings, the store, messages and exit codes.
 
 Text from outside (store values, what the user typed, error messages quoting either) is
-shown through `say`, `text` and `print_json` only: never as Rich markup, and made safe
-for a terminal by `safetext.escape` (or ASCII JSON) there, once.
+shown through `say`, `say_error`, `text` and `print_json` only: never as Rich markup,
+and made safe for a terminal by `safetext.escape` (or ASCII JSON) there, once. Words
+from `inspector.facts` and `inspector.errors` are already safe: they are shown as `Text`
+as they are.
+
+A domain error (store, journal, push, config, query) is not caught here: it reaches
+`main`, which says it and exits with the code `inspector.errors` gives it. `CliError`
+is for what the command line itself has to say.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
 
 from inspector.boundedjson import dumps
-from inspector.config import ConfigError, Settings, load_settings
-from inspector.lookup import QueryError
+from inspector.config import Settings, load_settings
+from inspector.errors import command_line_message
 from inspector.safetext import escape
-from inspector.store.errors import StoreError
 from inspector.store.opening import open_configured_store
 
 if TYPE_CHECKING:
     from inspector.store.repository import StoreRepository
 
-EXIT_OK = 0
-EXIT_NOT_FOUND = 1
-EXIT_BAD_INPUT = 2
-EXIT_UNREACHABLE = 3
-
-T = TypeVar("T")
-
 
 class CliError(Exception):
+    """A message the command line makes itself (raw text, escaped when said), with its
+    exit code."""
+
     def __init__(self, message: str, code: int) -> None:
         super().__init__(message)
         self.code = code
@@ -59,10 +60,23 @@ def text(value: object, empty: str = "—") -> Text:
     return Text(escape(str(value)))
 
 
-def say(message: str) -> None:
+def say(message: str, *, escaped: bool = False) -> None:
     """One message line on stderr, prefixed 'inspector: '. The message is raw text (it
-    may quote an argument or a stored value): it is escaped here."""
-    err_console().print(Text(f"inspector: {escape(message)}"), highlight=False)
+    may quote an argument or a stored value): it is escaped here, unless the caller
+    escaped its parts (`escaped`: it quotes a store or journal label, safe already, which
+    escaping again would change)."""
+    line = message if escaped else escape(message)
+    err_console().print(Text(f"inspector: {line}"), highlight=False)
+
+
+def say_error(exc: BaseException, prefix: str = "") -> bool:
+    """A domain error as its one line from `inspector.errors` (already terminal-safe),
+    after `prefix` (raw text); False, and nothing said, for an exception no row knows."""
+    message = command_line_message(exc)
+    if message is None:
+        return False
+    err_console().print(Text(f"inspector: {escape(prefix)}{message}"), highlight=False)
+    return True
 
 
 def json_text(value: object, indent: int | None = 2) -> str:
@@ -76,57 +90,31 @@ def print_json(value: object) -> None:
 
 
 def settings() -> Settings:
-    """The configuration; what it ignored (a `.env` key that may not come from a file)
-    is said on stderr."""
-    try:
-        cfg = load_settings()
-    except ConfigError as exc:
-        raise CliError(str(exc), EXIT_BAD_INPUT) from None
+    """The configuration (ConfigError when it is wrong); what it ignored (a `.env` key that
+    may not come from a file) is said on stderr."""
+    cfg = load_settings()
     for warning in cfg.warnings:
         say(f"warning: {warning}")
     return cfg
 
 
 def open_store(cfg: Settings) -> StoreRepository:
-    """For a command: the store, with the demo said on stderr; errors as CliError."""
+    """For a command: the store, with the demo said on stderr."""
 
     def built(path: str) -> None:
-        err_console().print(f"inspector: built the demo store at {path}", markup=False)
+        say(f"built the demo store at {path}")
 
-    with translate_errors():
-        store = open_configured_store(cfg, on_built=built)
+    store = open_configured_store(cfg, on_built=built)
     if cfg.is_demo:
-        err_console().print(
-            "inspector: DEMO store: sample data (set INSPECTOR_STORE_URL for a real store)",
-            markup=False,
-        )
+        say("DEMO store: sample data (set INSPECTOR_STORE_URL for a real store)")
     return store
 
 
 @contextmanager
 def store_session(cfg: Settings) -> Iterator[StoreRepository]:
-    """The store for one command: store errors become CliError, and it is closed after."""
+    """The store for one command, closed after."""
     store = open_store(cfg)
     try:
-        with translate_errors():
-            yield store
+        yield store
     finally:
         store.close()
-
-
-@contextmanager
-def translate_errors() -> Iterator[None]:
-    """Domain errors become CliError with the contract's exit code."""
-    try:
-        yield
-    except QueryError as exc:
-        raise CliError(str(exc), EXIT_BAD_INPUT) from None
-    except StoreError as exc:
-        raise CliError(str(exc), EXIT_UNREACHABLE) from None
-    except ConfigError as exc:
-        raise CliError(str(exc), EXIT_BAD_INPUT) from None
-
-
-def guarded(fn: Callable[[], T]) -> T:
-    with translate_errors():
-        return fn()

@@ -15,9 +15,10 @@ from pathlib import Path
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
-from inspector.cli.common import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNREACHABLE, CliError, err_console
-from inspector.config import ConfigError, describe_url, parse_url
+from inspector.cli.common import CliError, err_console
+from inspector.config import describe_url, parse_url
 from inspector.dburl import require_driver, sqlite_file
+from inspector.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNREACHABLE
 from inspector.fixtures.generator import (
     MAX_INSTALLATIONS,
     GeneratorFailed,
@@ -42,7 +43,7 @@ def _count(text: str) -> int:
     return value
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = sub.add_parser(
         "demo",
         help="fill an empty database with a generated store (demos and benchmarks)",
@@ -90,10 +91,7 @@ def _now(text: str | None) -> datetime:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    try:
-        url = parse_url(args.url, "--url")
-    except ConfigError as exc:
-        raise CliError(str(exc), EXIT_BAD_INPUT) from None
+    url = parse_url(args.url, "--url")  # ConfigError: exit 2 (`inspector.errors`)
     backend = url.get_backend_name()
     if backend not in _BACKENDS:
         raise CliError(
@@ -102,10 +100,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     if backend == "sqlite" and (not url.database or url.database == ":memory:"):
         raise CliError("--url must name a SQLite file, not an in-memory database", EXIT_BAD_INPUT)
+    require_driver(url, "--url")
     try:
-        require_driver(url, "--url")
         check_counts(args.installations, args.events_per_installation, args.heavy_device_events)
-    except (ConfigError, ValueError) as exc:
+    except ValueError as exc:
         raise CliError(str(exc), EXIT_BAD_INPUT) from None
     if backend == "sqlite":
         _check_sqlite_target(url, args)
@@ -132,7 +130,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             EXIT_BAD_INPUT,
         ) from None
     except SQLAlchemyError as exc:
-        raise CliError(str(translate_error(exc, url)), EXIT_UNREACHABLE) from None
+        raise translate_error(exc, url) from None  # a StoreError: exit 3
     except ValueError as exc:
         raise CliError(f"--now: {exc}", EXIT_BAD_INPUT) from None
     except GeneratorFailed as exc:

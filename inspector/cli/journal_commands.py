@@ -10,37 +10,21 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from inspector.cli.common import (
-    EXIT_BAD_INPUT,
-    EXIT_NOT_FOUND,
-    EXIT_OK,
-    EXIT_UNREACHABLE,
-    CliError,
-    err_console,
-    guarded,
-    settings,
-    store_session,
-)
-from inspector.config import Settings
-from inspector.health import token_state
-from inspector.journal import (
-    AuditEntry,
-    Journal,
-    JournalError,
-    JournalRefused,
-    TestDevice,
-    TestDeviceError,
-    TestDeviceNotFound,
-)
+from inspector import facts
+from inspector.cli.common import CliError, say, say_error, settings, store_session
+from inspector.config import ConfigError, Settings
+from inspector.errors import EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK
+from inspector.journal import AuditEntry, Journal, JournalError, TestDevice
 from inspector.lookup import check_installation_id
 from inspector.safetext import escape
-from inspector.timefmt import ago, stamp
+from inspector.store.errors import StoreError
+from inspector.timefmt import stamp
 
 # A broken chain is a refusal to vouch for the journal: the "refused" exit code.
 EXIT_CHAIN_BROKEN = EXIT_BAD_INPUT
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     audit = sub.add_parser("audit", help="read and check the audit journal")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
     verify = audit_sub.add_parser("verify", help="check the journal's hash chain")
@@ -77,32 +61,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 # -- shared helpers -------------------------------------------------------------------
 
 
-def say(message: str) -> None:
-    err_console().print(f"inspector: {message}", markup=False, highlight=False)
-
-
-def open_journal(cfg: Settings) -> Journal:
-    """The journal, or CliError: exit 2 when the configuration is refused (the journal
-    would be the store, its driver is missing), 3 when it cannot be reached."""
-    try:
-        return Journal.open(cfg)
-    except JournalRefused as exc:
-        raise CliError(str(exc), EXIT_BAD_INPUT) from None
-    except JournalError as exc:
-        raise CliError(str(exc), EXIT_UNREACHABLE) from None
-
-
 @contextmanager
 def journal_session(cfg: Settings) -> Iterator[Journal]:
-    """The journal for one command: an unusable journal exits 3, a refused test-device
-    change 2, and the journal is closed whatever happens."""
-    journal = open_journal(cfg)
+    """The journal for one command, closed whatever happens. Its errors reach `main`: a
+    refused configuration exits 2, an unusable journal 3, a refused test-device change 2,
+    an unknown test device 1 (`inspector.errors`)."""
+    journal = Journal.open(cfg)
     try:
         yield journal
-    except TestDeviceError as exc:
-        raise CliError(str(exc), EXIT_BAD_INPUT) from None
-    except JournalError as exc:
-        raise CliError(str(exc), EXIT_UNREACHABLE) from None
     finally:
         journal.close()
 
@@ -112,7 +78,7 @@ def open_journal_or_warn(cfg: Settings) -> Journal | None:
     try:
         return Journal.open(cfg)
     except JournalError as exc:
-        say(f"warning: this action is not in the audit journal: {exc}")
+        say_error(exc, "warning: this action is not in the audit journal: ")
         return None
 
 
@@ -209,7 +175,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         return EXIT_OK
     say(
         f"the journal at {journal.label} is broken at record {result.first_bad}: "
-        f"{result.problem} ({result.checked:,} records before it are whole)"
+        f"{escape(result.problem)} ({result.checked:,} records before it are whole)",
+        escaped=True,
     )
     return EXIT_CHAIN_BROKEN
 
@@ -254,29 +221,30 @@ def cmd_devices_list(args: argparse.Namespace) -> int:
     cfg = settings()
     with journal_session(cfg) as journal:
         devices = journal.test_devices()
-    states: dict[str, tuple[str, str | None]] = {}
+    # Per device: the token state as data (JSON) and as shown, and when it was last seen.
+    states: dict[str, tuple[str, str, str | None]] = {}
     try:
         with store_session(cfg) as store:
             now = datetime.now(UTC)
             for d in devices:
                 inst = store.get(d.installation_id)
                 states[d.installation_id] = (
-                    (token_state(inst), ago(inst.last_seen_at, now))
+                    (facts.token_words(inst), facts.token_state(inst), facts.seen(inst, now))
                     if inst
-                    else ("not in the store", None)
+                    else ("not in the store", "not in the store", None)
                 )
-    except CliError as exc:  # the list still shows, without live states
-        say(f"warning: token states unknown: {exc}")
+    except (StoreError, ConfigError) as exc:  # the list still shows, without live states
+        say_error(exc, "warning: token states unknown: ")
     if args.json:
         rows = []
         for d in devices:
-            state, seen = states.get(d.installation_id, (None, None))
-            rows.append({**_device_dict(d), "token_state": state, "last_seen": seen})
+            words, _, seen = states.get(d.installation_id, (None, None, None))
+            rows.append({**_device_dict(d), "token_state": words, "last_seen": seen})
         _print_json({"test_devices": rows})
     else:
         for d in devices:
-            state, seen = states.get(d.installation_id, ("token state unknown", None))
-            line = [escape(d.installation_id), escape(d.label), escape(d.owner), escape(state)]
+            _, shown, seen = states.get(d.installation_id, ("", "token state unknown", None))
+            line = [escape(d.installation_id), escape(d.label), escape(d.owner), shown]
             if seen:
                 line.append(f"seen {seen}")
             print("  ".join(line))
@@ -287,40 +255,32 @@ def cmd_devices_list(args: argparse.Namespace) -> int:
 
 def cmd_devices_add(args: argparse.Namespace) -> int:
     cfg = settings()
-    iid = guarded(lambda: check_installation_id(args.installation_id))
+    iid = check_installation_id(args.installation_id)
     with store_session(cfg) as store:
         inst = store.get(iid)
     if inst is None:
-        say(f"no installation {escape(iid)} in the store at {cfg.store_label}")
+        say(f"no installation {escape(iid)} in the store at {cfg.store_label}", escaped=True)
         return EXIT_NOT_FOUND
     with journal_session(cfg) as journal:
         device = journal.add_test_device(inst.installation_id, args.label, args.owner or "")
     say(
-        f"{device.installation_id} is a test device: {escape(device.label)} "
-        f"(owner {escape(device.owner)}, {token_state(inst)})"
+        f"{device.installation_id} is a test device: {device.label} "
+        f"(owner {device.owner}, {facts.token_words(inst)})"
     )
     return EXIT_OK
 
 
-def _change(args: argparse.Namespace, rename: bool) -> int:
+def cmd_devices_rename(args: argparse.Namespace) -> int:
     cfg = settings()
     with journal_session(cfg) as journal:
-        try:
-            if rename:
-                device = journal.rename_test_device(args.installation_id, args.label)
-                say(f"{device.installation_id} is now labelled {escape(device.label)}")
-            else:
-                journal.remove_test_device(args.installation_id)
-                say(f"{escape(args.installation_id.strip())} is no longer a test device")
-        except TestDeviceNotFound as exc:
-            say(str(exc))
-            return EXIT_NOT_FOUND
+        device = journal.rename_test_device(args.installation_id, args.label)
+    say(f"{device.installation_id} is now labelled {device.label}")
     return EXIT_OK
 
 
-def cmd_devices_rename(args: argparse.Namespace) -> int:
-    return _change(args, rename=True)
-
-
 def cmd_devices_remove(args: argparse.Namespace) -> int:
-    return _change(args, rename=False)
+    cfg = settings()
+    with journal_session(cfg) as journal:
+        journal.remove_test_device(args.installation_id)
+    say(f"{args.installation_id.strip()} is no longer a test device")
+    return EXIT_OK

@@ -11,12 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any, TextIO
 
 from inspector.cli.common import (
-    EXIT_BAD_INPUT,
-    EXIT_UNREACHABLE,
     CliError,
     err_console,
     open_store,
@@ -26,17 +24,10 @@ from inspector.cli.common import (
     settings,
     text,
 )
-from inspector.cli.journal_commands import open_journal
 from inspector.config import Environment, Settings
-from inspector.push import (
-    Compose,
-    PreparedPush,
-    ProviderNotConfigured,
-    PushError,
-    PushRefused,
-    PushResult,
-    PushService,
-)
+from inspector.errors import EXIT_BAD_INPUT
+from inspector.journal import Journal
+from inspector.push import Compose, PreparedPush, PushResult, PushService
 from inspector.push.payload import parse_data
 from inspector.push.verdict import exit_code, verdict_lines
 
@@ -47,7 +38,7 @@ EXIT_CODES = (
 )
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     push = sub.add_parser(
         "push",
         help="send a test push to exactly one installation",
@@ -83,43 +74,26 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 @contextmanager
 def push_service(cfg: Settings) -> Iterator[PushService]:
-    store = open_store(cfg)
-    try:
-        journal = open_journal(cfg)
-    except CliError:
-        store.close()
-        raise
-    service = PushService.from_settings(cfg, store, journal)
-    try:
-        with translated():
-            yield service
-    finally:
-        service.close()
-        journal.close()
-        store.close()
-
-
-@contextmanager
-def translated() -> Iterator[None]:
-    try:
-        yield
-    except PushRefused as exc:
-        raise CliError(f"not sent: {exc}", EXIT_BAD_INPUT) from None
-    except ProviderNotConfigured as exc:
-        raise CliError(str(exc), EXIT_BAD_INPUT) from None
-    except PushError as exc:
-        raise CliError(str(exc), EXIT_UNREACHABLE) from None
+    """The push service over the store and the journal, all three closed after. Their
+    errors reach `main`: a refused push exits 2, an unusable provider 3."""
+    with ExitStack() as stack:
+        store = open_store(cfg)
+        stack.callback(store.close)
+        journal = Journal.open(cfg)
+        stack.callback(journal.close)
+        service = PushService.from_settings(cfg, store, journal)
+        stack.callback(service.close)
+        yield service
 
 
 def cmd_push(args: argparse.Namespace) -> int:
     cfg = settings()
-    with translated():
-        compose = Compose(
-            title=args.title,
-            body=args.body,
-            data=parse_data(args.data or ""),
-            deep_link=args.deep_link,
-        )
+    compose = Compose(
+        title=args.title,
+        body=args.body,
+        data=parse_data(args.data or ""),
+        deep_link=args.deep_link,
+    )
     with push_service(cfg) as service:
         prepared = service.prepare(args.installation_id, compose)
         # The summary quotes the store (device, token status) and the user's payload.

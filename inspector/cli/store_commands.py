@@ -11,12 +11,9 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from inspector import facts
 from inspector.cli.common import (
-    EXIT_BAD_INPUT,
-    EXIT_NOT_FOUND,
-    EXIT_OK,
     CliError,
-    guarded,
     json_text,
     out_console,
     print_json,
@@ -27,17 +24,18 @@ from inspector.cli.common import (
 )
 from inspector.cli.journal_commands import open_journal_or_warn
 from inspector.config import Settings
+from inspector.errors import EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK
 from inspector.export import event_to_dict, installation_to_dict, match_to_dict
-from inspector.health import DeviceState, device_states, push_warnings, token_state
+from inspector.health import DeviceState, device_states, push_warnings
 from inspector.journal import JournalError
 from inspector.lookup import KeyKind, Lookup, Probe, check_installation_id, parse_query
 from inspector.masking import mask_advertising_id, mask_token
 from inspector.safetext import clip
 from inspector.store.records import Event, Installation, Match
-from inspector.timefmt import ago, stamp, when
+from inspector.timefmt import stamp, when
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     find = sub.add_parser(
         "find",
         help="installations matching a Customer ID, Installation ID, Advertising ID or token",
@@ -71,7 +69,7 @@ def audit_lookup(cfg: Settings, lookup: Lookup, found: int) -> None:
 
 def cmd_find(args: argparse.Namespace) -> int:
     cfg = settings()
-    lookup = guarded(lambda: parse_query(args.query))
+    lookup = parse_query(args.query)
     with store_session(cfg) as store:
         result = store.find(lookup)
     audit_lookup(cfg, lookup, len(result.matches))
@@ -107,7 +105,8 @@ def cmd_find(args: argparse.Namespace) -> int:
 def find_table(
     matches: Sequence[Match], states: dict[str, DeviceState], description: str, now: datetime
 ) -> Table:
-    """The matches as a table; every cell is literal, terminal-safe text."""
+    """The matches as a table; every cell is literal, terminal-safe text (device facts
+    are already, from `inspector.facts`)."""
     table = Table(title=text(f"{len(matches)} installation(s) for {description}"))
     for col in ("installation id", "customer", "app", "platform", "device", "version",
                 "last seen", "token", "matched by", ""):  # fmt: skip
@@ -116,9 +115,9 @@ def find_table(
         i = m.installation
         state = states.get(i.installation_id)
         table.add_row(
-            text(i.installation_id), text(i.custom_user_id), text(i.app.name), text(i.platform),
-            text(i.device_model), text(i.app_version),
-            text(ago(i.last_seen_at, now, i.invalid.get("last_seen_at"))), text(token_state(i)),
+            text(i.installation_id), text(i.custom_user_id), text(i.app.name),
+            Text(facts.platform_name(i.platform)), Text(facts.device_label(i)),
+            text(i.app_version), Text(facts.seen(i, now)), Text(facts.token_state(i)),
             text(", ".join(k.label for k in m.matched_by)), text(state.label if state else ""),
         )  # fmt: skip
     return table
@@ -128,7 +127,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.history < 0:
         raise CliError("--history must be 0 or more", EXIT_BAD_INPUT)
     cfg = settings()
-    iid = guarded(lambda: check_installation_id(args.installation_id))
+    iid = check_installation_id(args.installation_id)
     with store_session(cfg) as store:
         inst = store.get(iid)
         events = (
@@ -158,35 +157,31 @@ DETAIL_CHARS = 300
 
 def show_parts(inst: Installation, events: Sequence[Event], now: datetime) -> list[RenderableType]:
     """`show` as renderables: literal, terminal-safe text whatever the store holds."""
-
-    def at(column: str) -> Text:
-        # timefmt.when escapes the stored text of an invalid value itself.
-        return Text(when(getattr(inst, column), now, inst.invalid.get(column)))
-
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
+    # str: raw text, escaped by `text`; Text: words from `inspector.facts`, already safe.
     rows: list[tuple[str, str | Text]] = [
         ("Installation ID", inst.installation_id),
         ("Customer ID", inst.custom_user_id or "—"),
         ("Advertising ID", mask_advertising_id(inst.advertising_id)),
         ("App", f"{inst.app.name} ({inst.app.bundle_id})"),
-        ("Platform", inst.platform),
-        ("Device", " ".join(x for x in (inst.device_brand, inst.device_model) if x) or "—"),
+        ("Platform", Text(facts.platform_name(inst.platform))),
+        ("Device", Text(facts.device_label(inst))),
         (
             "OS / app / SDK",
             f"{inst.os_version or '—'} / {inst.app_version or '—'} / {inst.sdk_version or '—'}",
         ),
         ("Locale", f"{inst.language or '—'} · {inst.region or '—'} · {inst.timezone or '—'}"),
-        ("Installed", at("installed_at")),
-        ("Last seen", at("last_seen_at")),
-        ("Push", f"{inst.push_provider or '—'} · {token_state(inst)}"),
-        ("Push token", mask_token(inst.push_token)),
-        ("Token updated", at("push_token_updated_at")),
+        ("Installed", Text(facts.at(inst, "installed_at", now))),
+        ("Last seen", Text(facts.at(inst, "last_seen_at", now))),
         (
-            "Opt-in",
-            {True: "yes", False: "no (opted out)"}.get(inst.notifications_enabled, "unknown"),
+            "Push",
+            Text(f"{facts.provider_name(inst.push_provider)} · {facts.token_state(inst)}"),
         ),
+        ("Push token", mask_token(inst.push_token)),
+        ("Token updated", Text(facts.at(inst, "push_token_updated_at", now))),
+        ("Opt-in", Text(facts.opt_in(inst.notifications_enabled))),
     ]
     for label, value in rows:
         grid.add_row(label, value if isinstance(value, Text) else text(value))
