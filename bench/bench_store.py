@@ -31,7 +31,8 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
-from inspector.fixtures.generator import ZERO_ADID, generate, heavy_installation_id, row_keys
+from inspector.fixtures.generator import generate
+from inspector.fixtures.rows import ZERO_ADID, heavy_installation_id, row_keys
 from inspector.lookup import KeyKind, parse_query
 from inspector.store.repository import StoreRepository
 

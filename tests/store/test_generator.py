@@ -15,18 +15,16 @@ from sqlalchemy import create_engine, func, inspect, select
 from sqlalchemy.engine import URL
 
 from inspector.cli import main
-from inspector.fixtures.generator import (
+from inspector.fixtures.generator import GeneratorRefused, generate, sqlite_bytes_needed
+from inspector.fixtures.rows import (
     DEFAULT_NOW,
     INSTALLATION_COLUMNS,
     ZERO_ADID,
-    GeneratorRefused,
     event_rows,
-    generate,
     heavy_installation_id,
     installation_row,
     row_keys,
     sample_keys,
-    sqlite_bytes_needed,
 )
 from inspector.lookup import parse_query
 from inspector.store.models import Base, EventRow, InstallationRow

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.engine import URL
 
-from inspector.fixtures.generator import APPS
+from inspector.fixtures.rows import APPS
 from inspector.fixtures.writer import bulk_insert
 from inspector.lookup import KeyKind, parse_query
 from inspector.store.engine import open_writable_engine
