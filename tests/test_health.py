@@ -7,8 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.engine import URL
 
+from inspector.facts import token_state
 from inspector.fixtures import demo
-from inspector.health import device_states, push_warnings, token_state
+from inspector.health import device_states, push_warnings
 from inspector.lookup import parse_query
 from inspector.store.records import Installation
 from inspector.store.repository import StoreRepository

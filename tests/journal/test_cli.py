@@ -15,6 +15,7 @@ from inspector.cli.journal_commands import parse_since
 from inspector.fixtures.demo import ANA_IPHONE, ANA_PIXEL, CUSTOMER_ANA
 from inspector.journal import Journal
 from inspector.journal.schema import audit_log
+from tests import hostile
 from tests.journal.conftest import drop_triggers, raw_engine, settings_for, url_text
 
 UNREACHABLE = {
@@ -237,3 +238,22 @@ def test_since_out_of_bounds_is_one_line(
     assert main(["audit", "list", "--since", text]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and "\x1b" not in err
+
+
+def test_an_unknown_test_device_is_said_escaped_exit_1(env, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The id the user typed comes back in the message: visible escapes, never raw."""
+    typed = f"{hostile.OSC_TITLE}{hostile.C1_CSI}x"
+    for argv in (("remove", typed), ("rename", typed, "--label", "L")):
+        code, out, err = run(capsys, "test-devices", *argv)
+        assert (code, out) == (1, "")
+        assert "\\x1b]0;PWNED\\x07\\x9b31mx is not a test device" in err
+        for seq in (*hostile.FORBIDDEN_OUTPUT, "\x1b"):
+            assert seq not in err
+        assert err.count("\n") == 1
+
+
+def test_a_journal_that_would_be_the_store_is_refused_exit_2(env, demo_store_url, capsys) -> None:  # type: ignore[no-untyped-def]
+    env.setenv("INSPECTOR_JOURNAL_URL", url_text(demo_store_url))
+    code, out, err = run(capsys, "audit", "verify")
+    assert (code, out) == (2, "")
+    assert "names the installation store itself" in err and err.count("\n") == 1
