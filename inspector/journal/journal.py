@@ -15,24 +15,24 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, inspect, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from inspector.config import Settings, describe_url
-from inspector.dburl import same_database
+from inspector.dburl import family, same_database
 from inspector.journal import schema
 from inspector.journal.chain import HASHED_COLUMNS, canonical_at, record_hash, walk
 from inspector.journal.engine import WRITE, open_engine, translated
 from inspector.journal.errors import (
-    JournalError,
     JournalRefused,
     TestDeviceError,
     TestDeviceExists,
     TestDeviceNotFound,
 )
 from inspector.journal.keyed import KeyedHasher, Scrubber
+from inspector.journal.migrate import ensure_schema
 from inspector.journal.records import OUTCOME_UNKNOWN, AuditEntry, TestDevice, VerifyResult
-from inspector.journal.schema import audit_log, chain_head, dialect_family, test_devices
+from inspector.journal.schema import audit_log, chain_head, test_devices
 from inspector.lookup import Lookup
 from inspector.safetext import clip, field, has_unsafe
 
@@ -71,8 +71,7 @@ class Journal:
         self._settings = settings
         self._hasher = hasher
         self._lock = threading.Lock()
-        self._family = "mysql" if engine.dialect.name in ("mysql", "mariadb") else (
-            engine.dialect.name)  # fmt: skip
+        self._family = family(engine.dialect.name)
         self._scrub = Scrubber([
             settings.store_url.password, settings.journal_url.password,
             settings.journal_hash_key, settings.apns_key_id,
@@ -98,7 +97,7 @@ class Journal:
         engine = open_engine(url, timeout_s=max(settings.statement_timeout_s, 0.1))
         try:
             with translated(url, "be opened"):
-                _migrate(engine, describe_url(url))
+                ensure_schema(engine, describe_url(url))
                 with engine.connect() as conn:
                     stored_key = conn.execute(
                         select(schema.meta.c.value).where(schema.meta.c.name == "hash_key")
@@ -398,61 +397,3 @@ def _entry(row: Any, answered: dict[int, str]) -> AuditEntry:
         outcome=outcome,
         details=details,
     )
-
-
-# Tables of the store contract: a database holding them is an installation store.
-STORE_TABLES = ("installations", "installation_events")
-_STORE_TABLES_SQL = {
-    "sqlite": "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name IN ",
-    # Any schema: a store kept outside `public` is still the store.
-    "postgresql": "SELECT DISTINCT table_name FROM information_schema.tables "
-    "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_name IN ",
-    "mysql": "SELECT table_name FROM information_schema.tables "
-    "WHERE table_schema = DATABASE() AND table_name IN ",
-}
-
-
-def _refuse_the_store(conn: Connection, label: str) -> None:
-    """JournalRefused, before anything is created, when the journal's database holds the
-    installation store's tables."""
-    names = ", ".join(f"'{t}'" for t in STORE_TABLES)
-    sql = _STORE_TABLES_SQL[dialect_family(conn)] + f"({names})"
-    found = {str(name).lower() for name in conn.exec_driver_sql(sql).scalars()}
-    if found >= set(STORE_TABLES):
-        raise JournalRefused(
-            f"the journal database at {label} holds the installation store's tables; the "
-            "journal needs a database of its own (the store is never written)"
-        )
-
-
-def _migrate(engine: Engine, label: str) -> None:
-    """Create or upgrade the tables under a lock that other inspectors respect."""
-    with engine.connect() as conn:
-        _refuse_the_store(conn, label)
-        current = (
-            inspect(conn).has_table(schema.schema_versions.name)
-            and schema.current_version(conn) == schema.SCHEMA_VERSION
-        )
-        conn.rollback()
-        if current:
-            return
-    with engine.connect() as conn:
-        family = dialect_family(conn)
-        conn.execution_options(**{WRITE: True})
-        if family == "mysql":
-            # DDL commits implicitly on MariaDB: a named lock spans the whole upgrade.
-            got = conn.exec_driver_sql("SELECT GET_LOCK('inspector_journal_schema', 30)").scalar()
-            conn.commit()
-            if got != 1:
-                raise JournalError("another inspector is upgrading the journal; try again")
-            try:
-                with conn.begin():
-                    schema.migrate(conn)
-            finally:
-                conn.exec_driver_sql("SELECT RELEASE_LOCK('inspector_journal_schema')")
-                conn.commit()
-            return
-        with conn.begin():
-            if family == "postgresql":
-                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7235518031)")
-            schema.migrate(conn)

@@ -1,14 +1,9 @@
-"""The journal's tables and the migrations that create and upgrade them.
-
-Versions are kept in `journal_schema`; `migrate()` applies the missing ones under a
-lock, so two inspectors opening a fresh journal at once do not trip over each other.
-Every dialect gets triggers that refuse UPDATE and DELETE on the audit table.
-"""
+"""The journal's tables, and the triggers that refuse UPDATE and DELETE on the audit
+table on every dialect. journal/migrate.py creates and upgrades them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -20,20 +15,18 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    insert,
-    select,
 )
 from sqlalchemy.dialects import mysql
-from sqlalchemy.engine import Connection
-
-from inspector.journal.chain import GENESIS
-from inspector.journal.errors import JournalError
-from inspector.journal.keyed import new_key
 
 # MariaDB: microsecond timestamps, and binary collation so filters are exact and
 # case-sensitive like on the other engines.
 Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
-_MYSQL = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin", "mysql_engine": "InnoDB"}
+# Typed Any: they go to Table's dialect keywords (**kw), not to its named parameters.
+_MYSQL: dict[str, Any] = {
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_bin",
+    "mysql_engine": "InnoDB",
+}
 
 metadata = MetaData()
 
@@ -100,7 +93,7 @@ test_devices = Table(
 
 APPEND_ONLY_MESSAGE = "audit_log is append-only"
 
-_TRIGGERS = {
+TRIGGERS = {
     "sqlite": [
         f"CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
         f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END",
@@ -122,42 +115,3 @@ _TRIGGERS = {
         f"SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '{APPEND_ONLY_MESSAGE}'",
     ],
 }
-
-
-def dialect_family(conn: Connection) -> str:
-    name = conn.dialect.name
-    return "mysql" if name in ("mysql", "mariadb") else name
-
-
-def _v1(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[meta, chain_head, audit_log, test_devices])
-    for statement in _TRIGGERS[dialect_family(conn)]:
-        conn.exec_driver_sql(statement)
-    conn.execute(insert(chain_head).values(id=1, seq=0, hash=GENESIS))
-    conn.execute(insert(meta).values(name="hash_key", value=new_key()))
-
-
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1)]
-SCHEMA_VERSION = MIGRATIONS[-1][0]
-
-
-def current_version(conn: Connection) -> int:
-    return int(conn.execute(select(schema_versions.c.version).order_by(
-        schema_versions.c.version.desc()).limit(1)).scalar() or 0)  # fmt: skip
-
-
-def migrate(conn: Connection) -> int:
-    """Bring the schema up to SCHEMA_VERSION inside the caller's locked transaction."""
-    schema_versions.create(conn, checkfirst=True)
-    version = current_version(conn)
-    if version > SCHEMA_VERSION:
-        raise JournalError(
-            f"the journal has schema version {version}, newer than this inspector "
-            f"understands ({SCHEMA_VERSION}); upgrade the inspector"
-        )
-    for number, step in MIGRATIONS:
-        if number > version:
-            step(conn)
-            now = datetime.now(UTC).replace(tzinfo=None)
-            conn.execute(insert(schema_versions).values(version=number, applied_at=now))
-    return SCHEMA_VERSION

@@ -19,7 +19,7 @@ from inspector.journal import (
     TestDeviceExists,
     TestDeviceNotFound,
 )
-from inspector.journal.schema import SCHEMA_VERSION
+from inspector.journal.migrate import SCHEMA_VERSION
 from inspector.lookup import parse_query
 from tests.journal.conftest import raw_engine, settings_for
 

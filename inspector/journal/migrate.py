@@ -1,0 +1,127 @@
+"""Creating and upgrading the journal's tables (journal/schema.py), beside them.
+
+Versions are kept in `journal_schema`; `ensure_schema` applies the missing ones under a
+lock other inspectors respect (a PostgreSQL advisory lock, a MariaDB named lock, SQLite's
+write lock), so two inspectors opening a fresh journal at once do not trip over each
+other. Before anything is created it refuses a database that holds the installation
+store: the journal never writes into the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, inspect, select
+from sqlalchemy.engine import Connection, Engine
+
+from inspector.dburl import family
+from inspector.journal.chain import GENESIS
+from inspector.journal.engine import WRITE
+from inspector.journal.errors import JournalError, JournalRefused
+from inspector.journal.keyed import new_key
+from inspector.journal.schema import (
+    TRIGGERS,
+    audit_log,
+    chain_head,
+    meta,
+    metadata,
+    schema_versions,
+    test_devices,
+)
+
+# Tables of the store contract: a database holding them is an installation store.
+STORE_TABLES = ("installations", "installation_events")
+_STORE_TABLES_SQL = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name IN ",
+    # Any schema: a store kept outside `public` is still the store.
+    "postgresql": "SELECT DISTINCT table_name FROM information_schema.tables "
+    "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_name IN ",
+    "mysql": "SELECT table_name FROM information_schema.tables "
+    "WHERE table_schema = DATABASE() AND table_name IN ",
+}
+_MARIADB_LOCK = "inspector_journal_schema"
+_POSTGRES_LOCK = 7235518031
+
+
+def _v1(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[meta, chain_head, audit_log, test_devices])
+    for statement in TRIGGERS[family(conn.dialect.name)]:
+        conn.exec_driver_sql(statement)
+    conn.execute(insert(chain_head).values(id=1, seq=0, hash=GENESIS))
+    conn.execute(insert(meta).values(name="hash_key", value=new_key()))
+
+
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1)]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def current_version(conn: Connection) -> int:
+    newest = select(schema_versions.c.version).order_by(schema_versions.c.version.desc())
+    return int(conn.execute(newest.limit(1)).scalar() or 0)
+
+
+def migrate(conn: Connection) -> int:
+    """Bring the schema up to SCHEMA_VERSION inside the caller's locked transaction."""
+    schema_versions.create(conn, checkfirst=True)
+    version = current_version(conn)
+    if version > SCHEMA_VERSION:
+        raise JournalError(
+            f"the journal has schema version {version}, newer than this inspector "
+            f"understands ({SCHEMA_VERSION}); upgrade the inspector"
+        )
+    for number, step in MIGRATIONS:
+        if number > version:
+            step(conn)
+            now = datetime.now(UTC).replace(tzinfo=None)
+            conn.execute(insert(schema_versions).values(version=number, applied_at=now))
+    return SCHEMA_VERSION
+
+
+def ensure_schema(engine: Engine, label: str) -> None:
+    """Create or upgrade the tables under a lock that other inspectors respect."""
+    with engine.connect() as conn:
+        _refuse_the_store(conn, label)
+        current = (
+            inspect(conn).has_table(schema_versions.name)
+            and current_version(conn) == SCHEMA_VERSION
+        )
+        conn.rollback()
+        if current:
+            return
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITE: True})
+        if family(conn.dialect.name) == "mysql":
+            _migrate_mariadb(conn)
+            return
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_POSTGRES_LOCK})")
+            migrate(conn)
+
+
+def _migrate_mariadb(conn: Connection) -> None:
+    # DDL commits implicitly on MariaDB: a named lock spans the whole upgrade.
+    got = conn.exec_driver_sql(f"SELECT GET_LOCK('{_MARIADB_LOCK}', 30)").scalar()
+    conn.commit()
+    if got != 1:
+        raise JournalError("another inspector is upgrading the journal; try again")
+    try:
+        with conn.begin():
+            migrate(conn)
+    finally:
+        conn.exec_driver_sql(f"SELECT RELEASE_LOCK('{_MARIADB_LOCK}')")
+        conn.commit()
+
+
+def _refuse_the_store(conn: Connection, label: str) -> None:
+    """JournalRefused, before anything is created, when the journal's database holds the
+    installation store's tables."""
+    names = ", ".join(f"'{t}'" for t in STORE_TABLES)
+    sql = _STORE_TABLES_SQL[family(conn.dialect.name)] + f"({names})"
+    found = {str(name).lower() for name in conn.exec_driver_sql(sql).scalars()}
+    if found >= set(STORE_TABLES):
+        raise JournalRefused(
+            f"the journal database at {label} holds the installation store's tables; the "
+            "journal needs a database of its own (the store is never written)"
+        )
