@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,14 +16,14 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.engine import URL, Dialect, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.types import NullType
 
 from inspector.config import describe_url
 from inspector.lookup import RESULT_CAP, KeyKind, Lookup, Probe, normalise_uuid
 from inspector.store import values
+from inspector.store.driver import DriverStatement, driver_connection
 from inspector.store.engine import open_readonly_engine, translated
 from inspector.store.models import AppRow, EventRow, InstallationRow
 from inspector.store.records import EVENT_KINDS as EVENT_KINDS  # re-exported
@@ -138,67 +137,6 @@ def _find_several(kinds: tuple[KeyKind, ...]) -> Any:
     return stmt
 
 
-class _DriverStatement:
-    """A lookup statement compiled once for one dialect and run on the driver's cursor.
-
-    A point lookup is a few microseconds of database work; SQLAlchemy's per-call
-    execution machinery costs several times that. The SQL is still SQLAlchemy's, compiled
-    for the engine's dialect, and parameters pass through its bind processors. Rows come
-    back as the driver gave them: SQLAlchemy's result processors trust the column types
-    (SQLite's DateTime raises on 'yesterday', Boolean reads 'false' as true), so the
-    readers of store/rows.py convert every value defensively instead.
-    """
-
-    __slots__ = ("_binds", "_compiled", "_dialect", "_params", "names", "reader", "sql")
-
-    def __init__(
-        self,
-        stmt: Any,
-        dialect: Dialect,
-        reader: Callable[[Sequence[str]], Any] | None = None,
-    ) -> None:
-        compiled = stmt.compile(dialect=dialect)
-        self._compiled = compiled
-        self._dialect = dialect
-        self.sql = compiled.string
-        self._params = tuple(compiled.positiontup or ()) if compiled.positional else None
-        self._binds = {
-            name: proc
-            for name, bind in compiled.binds.items()
-            if (proc := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
-        }
-        self.names = tuple(column.name for column in stmt.selected_columns)
-        # The record reader for this statement's columns (store/rows.py), if it has one.
-        self.reader: Any = reader(self.names) if reader is not None else None
-
-    def rows(self, conn: PoolProxiedConnection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-        values = self._compiled.construct_params(params)
-        for name, proc in self._binds.items():
-            values[name] = proc(values[name])
-        args: Any = values if self._params is None else tuple(values[n] for n in self._params)
-        cursor = conn.cursor()
-        try:
-            cursor.execute(self.sql, args)
-            rows = cursor.fetchall()
-            cursor.close()
-        except self._dialect.loaded_dbapi.Error as exc:
-            lost = self._dialect.is_disconnect(exc, conn.dbapi_connection, cursor)
-            if lost:
-                conn.invalidate(exc)
-            else:
-                cursor.close()
-            raise DBAPIError.instance(
-                self.sql,
-                args,
-                exc,
-                self._dialect.loaded_dbapi.Error,
-                hide_parameters=True,
-                connection_invalidated=lost,
-                dialect=self._dialect,
-            ) from exc
-        return list(rows)
-
-
 class StoreRepository:
     """Reads the installation store. Every method is one or two index probes."""
 
@@ -207,7 +145,7 @@ class StoreRepository:
         self.url = url
         self.result_cap = result_cap
         self._schema_checked = False
-        self._statements: dict[Any, _DriverStatement] = {}
+        self._statements: dict[Any, DriverStatement] = {}
 
     @classmethod
     def open(cls, url: URL, *, statement_timeout_s: float = 5.0) -> StoreRepository:
@@ -245,33 +183,12 @@ class StoreRepository:
 
     def _statement(
         self, key: Any, build: Any, reader: Callable[[Sequence[str]], Any] | None = None
-    ) -> _DriverStatement:
+    ) -> DriverStatement:
         prepared = self._statements.get(key)
         if prepared is None:
-            prepared = _DriverStatement(build(), self._engine.dialect, reader)
+            prepared = DriverStatement(build(), self._engine.dialect, reader)
             self._statements[key] = prepared
         return prepared
-
-    @contextmanager
-    def _driver(self) -> Iterator[PoolProxiedConnection]:
-        """A pooled driver connection (pinged by the pool), given back on exit."""
-        dialect = self._engine.dialect
-        try:
-            conn = self._engine.raw_connection()
-        except dialect.loaded_dbapi.Error as exc:
-            raise DBAPIError.instance(
-                None,
-                None,
-                exc,
-                dialect.loaded_dbapi.Error,
-                hide_parameters=True,
-                connection_invalidated=dialect.is_disconnect(exc, None, None),
-                dialect=dialect,
-            ) from exc
-        try:
-            yield conn
-        finally:
-            conn.close()
 
     # -- lookups ---------------------------------------------------------------
 
@@ -282,7 +199,7 @@ class StoreRepository:
         probes = lookup.probes
         cap = self.result_cap
         kinds = tuple(p.kind for p in probes)
-        with translated(self.url), self._driver() as conn:
+        with translated(self.url), driver_connection(self._engine) as conn:
             if len(probes) == 1:
                 probe = probes[0]
                 params = {**_probe_params(probe.kind, probe.value), "cap": cap + 1}
@@ -327,7 +244,7 @@ class StoreRepository:
             "upper": installation_id.upper(),
         }
         stmt = self._statement("get", lambda: _GET, InstallationReader)
-        with translated(self.url), self._driver() as conn:
+        with translated(self.url), driver_connection(self._engine) as conn:
             rows = stmt.rows(conn, params)
         reader: InstallationReader = stmt.reader
         # Re-checked in Python: a case-insensitive collation (MariaDB) matches any case.
@@ -368,7 +285,7 @@ class StoreRepository:
             key, lambda: _history_select(len(wanted), before is not None), EventReader
         )
         self.check_schema()
-        with translated(self.url), self._driver() as conn:
+        with translated(self.url), driver_connection(self._engine) as conn:
             rows = stmt.rows(conn, params)
         reader: EventReader = stmt.reader
         events = tuple(reader(r) for r in rows[:limit])
@@ -391,7 +308,7 @@ class StoreRepository:
         stmt = (
             select(
                 day.label("day"),
-                *(func.sum(case((e.kind == k, 1), else_=0)) for k in counted),
+                *(func.sum(case((e.kind == k, 1), else_=0)).label(k) for k in counted),
             )
             .where(
                 e.installation_id == installation_id,
@@ -405,16 +322,12 @@ class StoreRepository:
             rows = conn.execute(stmt).all()
         # A day the database could not compute (SQLite's date('yesterday') is NULL,
         # PostgreSQL's date of 'infinity' is 'infinity') is not a day of the chart.
-        by_day = {d: r for r in rows if (d := values.day(r[0])) is not None}
+        by_day = {d: r._mapping for r in rows if (d := values.day(r.day)) is not None}
         result = []
         for offset in range(days):
             d = first_day + timedelta(days=offset)
-            r = by_day.get(d)
-            result.append(
-                DayActivity(d, int(r[1] or 0), int(r[2] or 0), int(r[3] or 0))
-                if r
-                else DayActivity(d, 0, 0, 0)
-            )
+            n = {k: int(by_day[d][k] or 0) if d in by_day else 0 for k in counted}
+            result.append(DayActivity(d, n["session"], n["push_received"], n["push_opened"]))
         return result
 
     def _count_beyond_cap(
