@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from inspector import facts
-from inspector.cli.common import CliError, say, say_error, settings, store_session
+from inspector.cli.common import CliError, print_json, say, say_error, settings, store_session
 from inspector.config import ConfigError, Settings
 from inspector.errors import EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK
 from inspector.journal import AuditEntry, Journal, JournalError, TestDevice
@@ -156,11 +156,6 @@ def entry_to_dict(e: AuditEntry) -> dict[str, Any]:
     }
 
 
-def _print_json(doc: dict[str, Any]) -> None:
-    # ASCII JSON: control and invisible characters arrive as \u escapes.
-    print(json.dumps(doc, ensure_ascii=True, indent=2))
-
-
 # -- audit ----------------------------------------------------------------------------
 
 
@@ -194,7 +189,7 @@ def cmd_audit_list(args: argparse.Namespace) -> int:
             limit=args.limit,
         )
     if args.json:
-        _print_json({"journal": journal.label, "entries": [entry_to_dict(e) for e in entries]})
+        print_json({"journal": journal.label, "entries": [entry_to_dict(e) for e in entries]})
     else:
         for e in entries:
             print(entry_line(e))
@@ -240,7 +235,7 @@ def cmd_devices_list(args: argparse.Namespace) -> int:
         for d in devices:
             words, _, seen = states.get(d.installation_id, (None, None, None))
             rows.append({**_device_dict(d), "token_state": words, "last_seen": seen})
-        _print_json({"test_devices": rows})
+        print_json({"test_devices": rows})
     else:
         for d in devices:
             _, shown, seen = states.get(d.installation_id, ("", "token state unknown", None))
