@@ -1,4 +1,5 @@
-"""Which database a URL names, and whether its driver is installed.
+"""Which database a URL names, whether its driver is installed, and the pooled engine
+every connection to a database server (store or journal) goes through.
 
 Two URLs name the same database when their normalised parts agree: backend family
 (mariadb is mysql), host (lower-case; every loopback spelling and a local socket are one
@@ -15,14 +16,17 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from inspector.safetext import clip, escape
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import URL
+    from sqlalchemy.engine import URL, Engine
 
 DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306}
+# A pooled server connection older than this is replaced: proxies and wait_timeout drop
+# idle connections, and the ping before use would only find out one query later.
+POOL_RECYCLE_S = 1800
 LOOPBACK = "loopback"
 
 # DB-API module -> (package name, what to pip install).
@@ -143,3 +147,17 @@ def require_driver(url: URL, what: str) -> None:
         raise ConfigError(
             f"{what} needs the Python package '{escape(package)}' (pip install '{escape(spec)}')"
         ) from None
+
+
+def server_engine(url: URL, connect_args: dict[str, Any], **options: Any) -> Engine:
+    """A pooled engine for a PostgreSQL or MariaDB server: every connection pinged
+    before use and recycled after POOL_RECYCLE_S; MariaDB/MySQL connections in utf8mb4.
+    `connect_args` go to the driver (timeouts, session options)."""
+    from sqlalchemy import create_engine
+
+    args = dict(connect_args)
+    if family(url.get_backend_name()) == "mysql":
+        args.setdefault("charset", "utf8mb4")
+    return create_engine(
+        url, pool_pre_ping=True, pool_recycle=POOL_RECYCLE_S, connect_args=args, **options
+    )

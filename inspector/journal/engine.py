@@ -18,7 +18,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from inspector.config import ConfigError, describe_url
-from inspector.dburl import require_driver
+from inspector.dburl import require_driver, server_engine
 from inspector.errortext import driver_error_line
 from inspector.journal.errors import JournalError, JournalRefused
 from inspector.safetext import clip, escape
@@ -83,25 +83,15 @@ def _sqlite_engine(url: URL, timeout_s: float) -> Engine:
 def _postgres_engine(url: URL, timeout_s: float) -> Engine:
     ms = max(1, int(timeout_s * 1000))
     options = f"-c statement_timeout={ms} -c lock_timeout={ms} -c TimeZone=UTC"
-    return create_engine(
-        url,
-        pool_pre_ping=True,
-        pool_recycle=1800,
-        connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "options": options},
-    )
+    return server_engine(url, {"connect_timeout": CONNECT_TIMEOUT_S, "options": options})
 
 
 def _mysql_engine(url: URL, timeout_s: float) -> Engine:
-    engine = create_engine(
+    # A socket wait well past the lock timeout means a dead server, not a busy one.
+    socket_s = int(timeout_s) + 30
+    engine = server_engine(
         url,
-        pool_pre_ping=True,
-        pool_recycle=1800,
-        connect_args={
-            "connect_timeout": CONNECT_TIMEOUT_S,
-            "charset": "utf8mb4",
-            "read_timeout": int(timeout_s) + 30,
-            "write_timeout": int(timeout_s) + 30,
-        },
+        {"connect_timeout": CONNECT_TIMEOUT_S, "read_timeout": socket_s, "write_timeout": socket_s},
     )
 
     @event.listens_for(engine, "connect")

@@ -3,8 +3,6 @@ table on every dialect. journal/migrate.py creates and upgrades them."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -17,49 +15,50 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.dialects import mysql
+from sqlalchemy.schema import SchemaItem
 
 # MariaDB: microsecond timestamps, and binary collation so filters are exact and
 # case-sensitive like on the other engines.
 Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
-# Typed Any: they go to Table's dialect keywords (**kw), not to its named parameters.
-_MYSQL: dict[str, Any] = {
-    "mysql_charset": "utf8mb4",
-    "mysql_collate": "utf8mb4_bin",
-    "mysql_engine": "InnoDB",
-}
 
 metadata = MetaData()
 
-schema_versions = Table(
+
+def _table(name: str, *items: SchemaItem) -> Table:
+    """A journal table: InnoDB, utf8mb4 with binary collation on MariaDB."""
+    return Table(
+        name,
+        metadata,
+        *items,
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_bin",
+        mysql_engine="InnoDB",
+    )
+
+
+schema_versions = _table(
     "journal_schema",
-    metadata,
     Column("version", Integer, primary_key=True, autoincrement=False),
     Column("applied_at", Timestamp, nullable=False),
-    **_MYSQL,
 )
 
-meta = Table(
+meta = _table(
     "journal_meta",
-    metadata,
     Column("name", String(64), primary_key=True),
     Column("value", Text, nullable=False),
-    **_MYSQL,
 )
 
 # One row: the last record's sequence number and hash. Appends lock it, which
 # serialises writers and keeps the chain from forking.
-chain_head = Table(
+chain_head = _table(
     "audit_chain_head",
-    metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
-    **_MYSQL,
 )
 
-audit_log = Table(
+audit_log = _table(
     "audit_log",
-    metadata,
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
     Column("at", Timestamp, nullable=False),
     Column("operator", String(200), nullable=False),
@@ -77,18 +76,15 @@ audit_log = Table(
     Index("ix_audit_operator_action", "operator", "action", "at"),
     Index("ix_audit_at", "at"),
     Index("ix_audit_ref", "ref_id"),
-    **_MYSQL,
 )
 
-test_devices = Table(
+test_devices = _table(
     "test_devices",
-    metadata,
     Column("installation_id", String(128), primary_key=True),
     Column("label", String(200), nullable=False),
     Column("owner", String(200), nullable=False),
     Column("added_at", Timestamp, nullable=False),
     Column("added_by", String(200), nullable=False),
-    **_MYSQL,
 )
 
 APPEND_ONLY_MESSAGE = "audit_log is append-only"

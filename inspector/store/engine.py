@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from inspector.config import describe_url
+from inspector.dburl import server_engine
 from inspector.errortext import driver_error_line
 from inspector.store.errors import (
     StoreError,
@@ -100,12 +101,10 @@ def _postgres_engine(url: URL, timeout_s: float) -> Engine:
     # Autocommit: a lookup is one statement, so no BEGIN/ROLLBACK round trips, and the
     # driver's prepared statements survive (psycopg drops them on every ROLLBACK).
     # Every implicit transaction is still read-only (default_transaction_read_only).
-    engine = create_engine(
+    engine = server_engine(
         url,
-        pool_pre_ping=True,
-        pool_recycle=1800,
+        {"connect_timeout": CONNECT_TIMEOUT_S, "options": options},
         isolation_level="AUTOCOMMIT",
-        connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "options": options},
     )
 
     @event.listens_for(engine, "connect")
@@ -156,16 +155,10 @@ def _register_tolerant_loaders(dbapi_conn: Any) -> None:
 
 
 def _mysql_engine(url: URL, timeout_s: float) -> Engine:
-    engine = create_engine(
-        url,
-        pool_pre_ping=True,
-        pool_recycle=1800,
-        connect_args={
-            "connect_timeout": CONNECT_TIMEOUT_S,
-            "charset": "utf8mb4",
-            # A socket read that outlives the statement timeout means a dead server.
-            "read_timeout": int(timeout_s) + CONNECT_TIMEOUT_S,
-        },
+    # A socket read that outlives the statement timeout means a dead server.
+    read_timeout = int(timeout_s) + CONNECT_TIMEOUT_S
+    engine = server_engine(
+        url, {"connect_timeout": CONNECT_TIMEOUT_S, "read_timeout": read_timeout}
     )
 
     @event.listens_for(engine, "connect")
