@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
-from inspector import errors
 from inspector.boundedjson import loads
 from inspector.config import parse_url
 from inspector.errors import (
@@ -247,12 +246,6 @@ def test_first_line_escapes_and_plain_first_line_keeps_the_text() -> None:
     # An OSError says its own words, not the errno and the path it repeats.
     assert plain_first_line(_os_error()) == "No such file or directory"
     assert len(first_line(ValueError("x" * 1000), 50)) == 50
-
-
-def test_errortext_first_line_is_the_table_s() -> None:
-    from inspector import errortext
-
-    assert errortext.first_line is errors.plain_first_line
 
 
 def test_a_driver_error_never_shows_the_password_even_where_the_line_is_cut() -> None:

@@ -124,10 +124,3 @@ def test_store_text_is_escaped_in_every_fact_and_kept_as_data_in_token_words() -
     assert invalid_time.startswith("invalid value (\\x1b]0;PWNED\\x07\\x9b31m\\u202e")
     # JSON escapes what it writes: the token state as data is the store's own text.
     assert facts.token_words(inst) == f"{HOSTILE} · {HOSTILE}"
-
-
-def test_health_token_state_is_the_facts_one() -> None:
-    """Kept importable from health for the UI until it uses facts."""
-    from inspector import health
-
-    assert health.token_state is facts.token_words
