@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    action: str  # the App's action_<action> method
+    action: str  # the main screen's action_<action> method
     key: str  # Textual key name(s), comma separated
     label: str  # short footer text
     title: str  # command palette and help screen title
@@ -88,25 +88,24 @@ COMMANDS: tuple[Command, ...] = (
 BY_ACTION = {c.action: c for c in COMMANDS}
 
 
-def bindings() -> list[Binding]:
+def bindings() -> list[BindingType]:
     return [c.binding() for c in COMMANDS]
 
 
 class InspectorCommands(Provider):
-    """The command palette's view of COMMANDS: only those that apply right now."""
+    """The command palette's view of COMMANDS on the main screen (the screen beneath the
+    palette, `self.screen`): only those that apply right now."""
 
     def _available(self) -> Iterator[Command]:
-        # The palette is a screen of its own: ask about the screen beneath it.
-        state = getattr(self.app, "command_state", None)
         for command in COMMANDS:
-            if state is None or state(command.action) is True:
+            if self.screen.check_action(command.action, ()) is True:
                 yield command
 
     async def discover(self) -> Hits:
         for command in self._available():
             yield DiscoveryHit(
                 f"{command.title}  ({command.keys_text})",
-                partial(self.app.run_action, command.action),
+                partial(self.screen.run_action, command.action),
                 help=command.help,
             )
 
@@ -119,6 +118,6 @@ class InspectorCommands(Provider):
                 yield Hit(
                     score,
                     matcher.highlight(text),
-                    partial(self.app.run_action, command.action),
+                    partial(self.screen.run_action, command.action),
                     help=command.help,
                 )

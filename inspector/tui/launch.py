@@ -10,17 +10,14 @@ if TYPE_CHECKING:
 
 
 def run(settings: Settings) -> int:
-    """Draw the first frame, then open the store, journal and push service in a worker."""
-    from inspector.services import Openers
+    """Draw the first frame, then open the store, journal and push service in a worker;
+    everything opened is closed when the app ends."""
+    from inspector.services import Services
     from inspector.tui.app import InspectorApp
 
-    openers = Openers.configured(settings)
-    app = InspectorApp(
-        settings,
-        openers.store,
-        openers.journal,
-        openers.push,
-        startup_warnings=settings.warnings,
-    )
-    app.run()
+    services = Services.configured(settings)
+    try:
+        InspectorApp(settings, services, startup_warnings=settings.warnings).run()
+    finally:
+        services.close()
     return 0

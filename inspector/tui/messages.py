@@ -1,10 +1,12 @@
-"""Messages the workers post back to the app: results travel as plain records."""
+"""Messages the workers post back to the screens: results travel as plain records."""
 
 from __future__ import annotations
 
 from textual.message import Message
+from textual.notifications import SeverityLevel
 
 from inspector.lookup import KeyKind
+from inspector.services import OpenReport
 from inspector.store.records import DayActivity, Event, FindResult, HistoryPage
 
 
@@ -81,3 +83,27 @@ class RevealRecorded(Message):
         super().__init__()
         self.installation_id = installation_id
         self.field_name = field_name
+
+
+class ServicesOpened(Message):
+    """The first attempt to open the store and the journal is over."""
+
+    def __init__(self, report: OpenReport) -> None:
+        super().__init__()
+        self.report = report
+
+
+class StoreOpened(Message):
+    """A later attempt (a search) opened the store: the push service may open now.
+    It bubbles from the main screen to the app, which opens the services."""
+
+
+class Notice(Message):
+    """A notification from a worker thread: posting never waits for the event loop (a
+    worker must not hang on an app that is closing). It bubbles to the app."""
+
+    def __init__(self, text: str, severity: SeverityLevel = "information", timeout: float = 5):
+        super().__init__()
+        self.text = text
+        self.severity: SeverityLevel = severity
+        self.timeout = timeout

@@ -2,11 +2,14 @@
 
 Keeping formatting here makes it testable without a terminal and keeps widgets thin.
 
+Device facts (platform, device, opt-in, token state, APNs environment, times) read as
+`inspector.facts` says them, the same as on the command line.
+
 Every value from outside (store, journal, user, config) is text, never markup, and is made
 safe for a terminal once (`inspector.safetext.escape`). The rule here: values for cells and
 fields come back escaped, ready for a `Text`; sentences that go to the status line, a
 notification or a dialog (`results_title`, `last_verdict`, ...) stay raw and are escaped
-where they are shown, with `message_lines`.
+where they are shown, with `message_lines`, unless they are a `SafeLine`.
 """
 
 from __future__ import annotations
@@ -17,15 +20,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from inspector.health import DeviceState, device_states, token_state
+from inspector.facts import (
+    apns_environment,
+    dash,
+    device_label,
+    opt_in,
+    platform_name,
+    provider_name,
+    seen,
+    token_state,
+)
+from inspector.facts import at as facts_at
+from inspector.health import DeviceState, device_states
 from inspector.lookup import KeyKind
 from inspector.masking import mask_advertising_id, mask_token
 from inspector.safetext import clip, escape, has_unsafe
 from inspector.store.records import Event, FindResult, Installation, Match
-from inspector.timefmt import INVALID, age_days, ago, stamp
-from inspector.timefmt import when as time_when
+from inspector.timefmt import INVALID, age_days, ago, stamp, when
 
-PLATFORM_NAMES = {"ios": "iOS", "android": "Android", "web": "Web"}
 KIND_LABELS = {
     "install": "install",
     "session": "session",
@@ -51,23 +63,19 @@ JOURNAL_LABELS = {
 }
 
 
-def platform_name(platform: str | None) -> str:
-    """Escaped: a platform the schema does not name is shown as stored."""
-    return PLATFORM_NAMES.get(platform or "", escape(platform or "—"))
+class SafeLine(str):
+    """A sentence made terminal-safe where it was made (its parts escaped, an error's
+    words from `inspector.errors`): `message_lines` takes it as it is, never escaping
+    it a second time."""
 
-
-def dash(value: Any) -> str:
-    """Empty values read as a dash, never as 'None'; anything else escaped."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return escape(str(value))
+    __slots__ = ()
 
 
 def message_lines(text: str) -> str:
     """A sentence for the status line, a notification or a dialog, made safe line by line
     (a verdict's explanation keeps its own lines)."""
+    if isinstance(text, SafeLine):
+        return str(text)
     return "\n".join(escape(line) for line in text.split("\n"))
 
 
@@ -85,12 +93,6 @@ def json_text(value: Any, *, indent: int | None = None) -> str:
     return visible_json(dumped)
 
 
-def when(value: datetime | None, now: datetime, invalid: str | None = None) -> str:
-    """Absolute and relative: '2026-11-27 10:00:00 UTC (2 h ago)'; a stored value that is
-    not a time says so ('invalid value (yesterday)'). Safe for the screen."""
-    return time_when(value, now, invalid=invalid)
-
-
 def time_cells(
     value: datetime | None, now: datetime, invalid: str | None = None
 ) -> tuple[str, str]:
@@ -98,13 +100,6 @@ def time_cells(
     if value is None:
         return (INVALID if invalid is not None else "—"), ""
     return stamp(value).removesuffix(" UTC"), ago(value, now)
-
-
-def seen(inst: Installation, now: datetime) -> str:
-    """When the device was last seen, relative; an unreadable value says so."""
-    if inst.last_seen_at is None and "last_seen_at" in inst.invalid:
-        return INVALID
-    return ago(inst.last_seen_at, now)
 
 
 def _recent_first(at: datetime | None) -> tuple[bool, datetime]:
@@ -207,7 +202,7 @@ def result_rows(
                 model=dash(inst.device_model),
                 app_version=dash(inst.app_version),
                 last_seen=seen(inst, now),
-                token=escape(token_state(inst)),
+                token=token_state(inst),
                 matched=", ".join(k.label for k in match.matched_by),
                 state=state.label,
             )
@@ -252,7 +247,6 @@ def overview_fields(
     adid = escape(
         (inst.advertising_id or "") if reveal_adid else mask_advertising_id(inst.advertising_id)
     )
-    device = escape(" ".join(p for p in (inst.device_brand, inst.device_model) if p))
     status = "—"
     if state is not None:
         status = (
@@ -270,22 +264,16 @@ def overview_fields(
         ("App", escape(app)),
         ("Platform", platform_name(inst.platform)),
         ("OS", dash(inst.os_version)),
-        ("Device", device or "—"),
+        ("Device", device_label(inst)),
         ("App version", dash(inst.app_version)),
         ("SDK version", dash(inst.sdk_version)),
         ("Language", dash(inst.language)),
         ("Region", dash(inst.region)),
         ("Timezone", dash(inst.timezone)),
-        ("Installed", when(inst.installed_at, now, inst.invalid.get("installed_at"))),
-        ("Last seen", when(inst.last_seen_at, now, inst.invalid.get("last_seen_at"))),
-        ("Opt-in", _opt_in(inst.notifications_enabled)),
+        ("Installed", facts_at(inst, "installed_at", now)),
+        ("Last seen", facts_at(inst, "last_seen_at", now)),
+        ("Opt-in", opt_in(inst.notifications_enabled)),
     ]
-
-
-def _opt_in(enabled: bool | None) -> str:
-    if enabled is None:
-        return "unknown"
-    return "yes (notifications allowed)" if enabled else "no (notifications turned off)"
 
 
 def push_fields(
@@ -300,18 +288,18 @@ def push_fields(
         token += " (revealed)"
     elif inst.push_token:
         token += " (masked)"
-    age = when(None, now, inst.invalid.get("push_token_updated_at"))
+    age = when(None, now, invalid=inst.invalid.get("push_token_updated_at"))
     days = age_days(inst.push_token_updated_at, now)
     if days is not None:
         updated = stamp(inst.push_token_updated_at)[:10]
         age = f"{days} day{'s' if days != 1 else ''} (updated {updated})"
     fields = [
-        ("Provider", {"apns": "APNs", "fcm": "FCM"}.get(inst.push_provider or "", "—")),
+        ("Provider", provider_name(inst.push_provider)),
         ("Push token", token),
-        ("APNs environment", dash(inst.apns_environment) if inst.push_provider == "apns" else "—"),
+        ("APNs environment", apns_environment(inst)),
         ("Token age", age),
         ("Token status", dash(inst.push_token_status)),
-        ("Opt-in", _opt_in(inst.notifications_enabled)),
+        ("Opt-in", opt_in(inst.notifications_enabled)),
         ("Topic / project", dash(inst.app.apns_topic or inst.app.fcm_project_id)),
         ("Test device", escape(test_device) if test_device else "no (not on the test-device list)"),
     ]
@@ -354,7 +342,7 @@ def _short(value: Any) -> str:
 def event_detail(event: Event, now: datetime) -> str:
     """The whole event, readable: header lines and the detail as indented JSON; safe for
     the screen line by line."""
-    at = when(event.occurred_at, now, event.invalid.get("occurred_at"))
+    at = when(event.occurred_at, now, invalid=event.invalid.get("occurred_at"))
     head = f"{kind_label(event.kind)} · {at} · event {event.event_id}"
     detail = event.detail
     body = json_text(detail, indent=2) if detail else "no detail"

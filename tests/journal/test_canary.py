@@ -18,6 +18,7 @@ from inspector.config import load_settings
 from inspector.fixtures.demo import ANA_IPHONE, ANA_PIXEL, CUSTOMER_ANA
 from inspector.journal import Journal, JournalError
 from inspector.push import PushService
+from inspector.services import Openers, Services
 from inspector.store.repository import StoreRepository
 from inspector.tui.app import InspectorApp
 from tests.conftest import DEMO_NOW
@@ -177,14 +178,9 @@ async def test_no_secret_reaches_the_screen(
     store = StoreRepository.open(settings.store_url)
     journal = Journal.open(settings)
     journal.add_test_device(ANA_IPHONE, "Ana's iPhone", "ana")
-    app = InspectorApp(
-        settings,
-        store,
-        journal,
-        lambda s, j: PushService.from_settings(settings, s, j),
-        clock=lambda: DEMO_NOW,
-        export_dir=tmp_path,
-    )
+    open_push = Openers(push=lambda s, j: PushService.from_settings(settings, s, j))
+    services = Services(settings, open_push, store=store, journal=journal)
+    app = InspectorApp(settings, services, clock=lambda: DEMO_NOW, export_dir=tmp_path)
     screens: list[str] = []
     try:
         async with app.run_test(size=(160, 50)) as pilot:

@@ -20,7 +20,9 @@ from inspector.journal import Journal
 from inspector.journal.schema import audit_log
 from inspector.store.repository import StoreRepository
 from inspector.tui.screens.audit import AuditScreen
-from inspector.tui.screens.test_devices import LabelDialog, RemoveDialog, TestDevicesScreen
+from inspector.tui.screens.dialogs import ConfirmScreen as RemoveDialog
+from inspector.tui.screens.dialogs import PromptScreen as LabelDialog
+from inspector.tui.screens.test_devices import TestDevicesScreen
 from tests.journal.conftest import drop_triggers, raw_engine, settings_for
 
 
@@ -153,7 +155,7 @@ async def test_test_devices_screen_shows_live_token_state(sqlite_journal, store)
     journal.add_test_device(ANA_IPHONE, "Ana's iPhone 16", "ana")
     journal.add_test_device(ANA_PIXEL, "Ana's Pixel 8", "ana")
     journal.add_test_device("11111111-2222-3333-4444-555555555555", "Bench phone", "qa")
-    app = Host(lambda: TestDevicesScreen(journal, store))
+    app = Host(lambda: TestDevicesScreen(journal, lambda: store))
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot)
         by_label = {r[0]: r for r in rows(app.screen)}
@@ -167,7 +169,7 @@ async def test_test_devices_screen_shows_live_token_state(sqlite_journal, store)
 async def test_test_devices_screen_renames_and_removes(sqlite_journal, store) -> None:  # type: ignore[no-untyped-def]
     journal, _ = sqlite_journal
     journal.add_test_device(ANA_IPHONE, "Ana's iPhone", "ana")
-    app = Host(lambda: TestDevicesScreen(journal, store))
+    app = Host(lambda: TestDevicesScreen(journal, lambda: store))
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot)
         await pilot.press("r")
@@ -206,7 +208,7 @@ async def test_test_devices_screen_with_the_store_down(sqlite_journal, tmp_path)
     gone = tmp_path / "store.db"
     gone.write_bytes(b"not a database" * 100)
     broken = StoreRepository.open(URL.create("sqlite", database=str(gone)))
-    app = Host(lambda: TestDevicesScreen(journal, broken))
+    app = Host(lambda: TestDevicesScreen(journal, lambda: broken))
     try:
         async with app.run_test(size=(160, 30)) as pilot:
             await settle(pilot)
@@ -230,7 +232,7 @@ async def test_test_devices_show_live_store_values_escaped(
     repo = StoreRepository.open(url)
     journal.add_test_device(hostile.H_ESCAPE, "escape", "ana")
     journal.add_test_device(hostile.H_MARKUP, "markup", "ana")
-    app = Host(lambda: TestDevicesScreen(journal, repo))
+    app = Host(lambda: TestDevicesScreen(journal, lambda: repo))
     try:
         async with app.run_test(size=(200, 30)) as pilot:
             await settle(pilot)

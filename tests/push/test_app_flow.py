@@ -13,6 +13,7 @@ from inspector.config import Settings
 from inspector.fixtures.demo import ANA_IPHONE, ANA_PIXEL, UNICODE_DEVICE
 from inspector.journal import Journal
 from inspector.push import PushService
+from inspector.services import Services
 from inspector.store.repository import StoreRepository
 from inspector.tui.app import InspectorApp
 from inspector.tui.present import kind_label
@@ -35,9 +36,8 @@ def make_app(
     """The inspector on these settings, the test's journal and a sender of its own."""
 
     def make(settings: Settings) -> InspectorApp:
-        return InspectorApp(
-            settings, store, journal, make_service(settings), clock=lambda: DEMO_NOW
-        )
+        services = Services(settings, store=store, journal=journal, push=make_service(settings))
+        return InspectorApp(settings, services, clock=lambda: DEMO_NOW)
 
     return make
 
@@ -53,7 +53,7 @@ async def send_from_confirm(pilot: Pilot) -> None:
     app: InspectorApp = pilot.app  # type: ignore[assignment]
     await to_confirm(pilot)
     await pilot.click("#send")
-    await until(pilot, lambda: app.verdict is not None)
+    await until(pilot, lambda: app.main.verdict is not None)
 
 
 def notes(app: InspectorApp) -> list[str]:
@@ -91,7 +91,7 @@ async def test_apns_push_goes_to_the_device_environment(
     async with app.run_test(size=SIZE) as pilot:
         await open_push(pilot, ANA_IPHONE)
         await send_from_confirm(pilot)
-        assert "Test push: ✔ Accepted by APNs" in app.verdict  # type: ignore[operator]
+        assert "Test push: ✔ Accepted by APNs" in app.main.verdict  # type: ignore[operator]
     assert len(apns["production"].requests) == 1
     assert apns["sandbox"].requests == []
 
@@ -108,7 +108,7 @@ async def test_cancel_at_confirmation_sends_nothing(
         await to_confirm(pilot)
         await pilot.press("enter")  # Cancel has the focus
         await until(pilot, lambda: "Cancelled: nothing was sent." in notes(app))
-        assert app.verdict is None
+        assert app.main.verdict is None
     assert fcm.requests == []
     actions = {e.action for e in journal.entries(installation_id=UNICODE_DEVICE)}
     assert not actions & {"push.intent", "push.outcome"}
@@ -129,7 +129,7 @@ async def test_production_needs_the_last_four_characters(
         await pilot.pause()
         assert not screen.query_one("#send", Button).disabled
         await pilot.click("#send")
-        await until(pilot, lambda: app.verdict is not None)
+        await until(pilot, lambda: app.main.verdict is not None)
     assert len(fcm.requests) == 1
 
 
@@ -167,7 +167,7 @@ async def test_compose_cancel_returns_to_the_device(
         await fill(pilot)
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, PushComposeScreen))
-        assert app.device is not None
+        assert app.main.device is not None
     assert fcm.requests == []
 
 
@@ -204,10 +204,10 @@ async def test_the_ui_answers_while_a_send_hangs_and_nothing_is_retried(
         await pilot.click("#send")
         await until(pilot, fcm.arrived.is_set)
         # In flight: keys still work.
-        assert app.verdict is None
+        assert app.main.verdict is None
         await pilot.press("4")
         assert app.query_one("#tabs").active == "history"  # type: ignore[attr-defined]
-        await until(pilot, lambda: app.verdict is not None)
-        assert "Outcome unknown" in (app.verdict or "")
+        await until(pilot, lambda: app.main.verdict is not None)
+        assert "Outcome unknown" in (app.main.verdict or "")
     # An ambiguous timeout is reported, never retried: one request.
     assert len(fcm.requests) == 1

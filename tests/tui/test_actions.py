@@ -62,7 +62,7 @@ async def test_reveal_shows_one_value_of_this_device_and_is_audited(
         assert iphone_token in static_text(app, "#push-fields")
         # Only the token: the advertising ID stays masked.
         assert ANA_IPHONE_IDFA not in static_text(app, "#overview-fields")
-        entries = app.journal.entries(installation_id=ANA_IPHONE)
+        entries = app.services.journal.entries(installation_id=ANA_IPHONE)
         reveals = [e for e in entries if e.action == "reveal"]
         assert len(reveals) == 1 and reveals[0].details == {"field": "push_token"}
         assert iphone_token not in json.dumps([e.details for e in entries])
@@ -125,7 +125,7 @@ async def test_lookups_are_audited_without_the_identifier(make_app: AppFactory) 
     async with app.run_test(size=(140, 45)) as pilot:
         await search(pilot, CUSTOMER_ANA)
         await search(pilot, "cust-nobody")
-        entries = [e for e in app.journal.entries() if e.action == "lookup"]
+        entries = [e for e in app.services.journal.entries() if e.action == "lookup"]
         assert [(e.outcome, e.details["found"]) for e in entries] == [("not_found", 0), ("ok", 3)]
         assert CUSTOMER_ANA not in json.dumps([e.details for e in entries])
 
@@ -177,7 +177,7 @@ async def test_export_writes_the_device_and_recent_history(
         stamps = [e["occurred_at"] for e in history]
         assert stamps == sorted(stamps, reverse=True)
         assert document["environment"] == "demo" and document["exported_by"] == "ana"
-        exports = [e for e in app.journal.entries() if e.action == "export"]
+        exports = [e for e in app.services.journal.entries() if e.action == "export"]
         assert exports and exports[0].installation_id == ANA_IPHONE
         assert any(str(files[0]) in n for n in notifications(app))
 
@@ -203,10 +203,12 @@ async def test_jump_to_customer_devices_and_back(make_app: AppFactory) -> None:
         assert app.query_one("#search").value == f"cid:{CUSTOMER_ANA}"
         await pilot.press("b")
         assert len(results(app)) == 1
-        assert app.device is not None and app.device.installation.installation_id == ANA_IPAD
+        assert (
+            app.main.device is not None and app.main.device.installation.installation_id == ANA_IPAD
+        )
         assert app.query_one("#search").value == ANA_IPAD
         # Nothing left to go back to: the action is disabled.
-        assert app.check_action("back", ()) is None
+        assert app.main.check_action("back", ()) is None
 
 
 async def test_back_restores_the_selected_device(make_app: AppFactory) -> None:
@@ -216,7 +218,9 @@ async def test_back_restores_the_selected_device(make_app: AppFactory) -> None:
         await pilot.press("down")
         await search(pilot, CUSTOMER_WEB)
         await pilot.press("b")
-        assert app.device is not None and app.device.installation.installation_id == ANA_IPAD
+        assert (
+            app.main.device is not None and app.main.device.installation.installation_id == ANA_IPAD
+        )
 
 
 async def test_help_lists_every_command(make_app: AppFactory) -> None:
@@ -234,14 +238,14 @@ async def test_help_lists_every_command(make_app: AppFactory) -> None:
         # Keys of the main screen do nothing under the help screen.
         await pilot.press("e")
         await pilot.press("escape")
-        assert type(app.screen).__name__ == "Screen"
+        assert type(app.screen).__name__ == "MainScreen"
         assert not any("Exported" in n for n in notifications(app))
 
 
 async def test_every_command_has_a_footer_binding() -> None:
-    from inspector.tui.app import InspectorApp
+    from inspector.tui.screens.main import MainScreen
 
-    bound = {b.action: b for b in InspectorApp.BINDINGS}  # type: ignore[union-attr]
+    bound = {b.action: b for b in MainScreen.BINDINGS}  # type: ignore[union-attr]
     for command in COMMANDS:
         binding = bound[command.action]
         assert binding.description and binding.tooltip
@@ -311,7 +315,7 @@ async def test_device_actions_wait_for_a_device(make_app: AppFactory) -> None:
     app = make_app()
     async with app.run_test(size=(140, 45)):
         for action in ("reveal", "copy", "export", "customer", "push"):
-            assert app.check_action(action, ()) is None
+            assert app.main.check_action(action, ()) is None
 
 
 async def test_test_device_is_added_with_a_label_and_removed(make_app: AppFactory) -> None:
@@ -323,14 +327,14 @@ async def test_test_device_is_added_with_a_label_and_removed(make_app: AppFactor
         assert type(app.screen).__name__ == "PromptScreen"
         await pilot.press(*"Ana's iPhone", "enter")
         await settle(pilot)
-        device = app.journal.test_device(ANA_IPHONE)
+        device = app.services.journal.test_device(ANA_IPHONE)
         assert device is not None and device.label == "Ana's iPhone" and device.owner == "ana"
         assert '"Ana\'s iPhone" (ana)' in static_text(app, "#push-fields")
         await pilot.press("t")
         await pilot.pause()
         await pilot.press("down", "enter")
         await settle(pilot)
-        assert app.journal.test_device(ANA_IPHONE) is None
+        assert app.services.journal.test_device(ANA_IPHONE) is None
         assert "not on the test-device list" in static_text(app, "#push-fields")
 
 
@@ -380,7 +384,9 @@ async def test_check_token_shows_the_provider_verdict(make_app: AppFactory) -> N
 
     def with_push(**kwargs: object) -> InspectorApp:
         app = make_app(journal=True, **kwargs)
-        app.push = PushService.from_settings(app.settings, app.store, app.journal)
+        app.services.push = PushService.from_settings(
+            app.settings, app.services.store_if_open(), app.services.journal
+        )
         return app
 
     app = with_push()
@@ -390,9 +396,9 @@ async def test_check_token_shows_the_provider_verdict(make_app: AppFactory) -> N
         await settle(pilot)
         verdicts = [n for n in notifications(app) if n != "Checking the token with the provider…"]
         assert verdicts, "the check says what the provider answered"
-        assert app.verdict == verdicts[-1]
+        assert app.main.verdict == verdicts[-1]
         shown = static_text(app, "#push-warnings")
         # The demo's Pixel has a dead token: the simulated provider says so, like FCM would.
         assert "Token check: ✘ Rejected by the simulated provider: UNREGISTERED" in shown
         assert "must open the app to register a new one" in shown
-    app.push.close()
+    app.services.push.close()

@@ -163,8 +163,8 @@ async def test_history_of_another_device_starts_over(make_app: AppFactory) -> No
         results.focus()
         await pilot.press("down", "down")
         await settle(pilot)
-        assert app.device is not None
-        assert app.device.installation.installation_id == ANA_PIXEL
+        assert app.main.device is not None
+        assert app.main.device.installation.installation_id == ANA_PIXEL
         table = app.query_one("#history-table", DataTable)
         assert table.row_count == 17
         assert static_text(app, "#history-status").strip() == "all 17 events"

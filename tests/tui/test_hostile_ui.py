@@ -106,8 +106,8 @@ async def test_every_hostile_device_on_every_tab(hostile_app: Any, iid: str) -> 
     app = hostile_app()
     async with app.run_test(size=SIZE) as pilot:
         await search(pilot, by_token(iid))
-        assert app.device is not None, status_text(app)
-        assert app.device.installation.installation_id == iid
+        assert app.main.device is not None, status_text(app)
+        assert app.main.device.installation.installation_id == iid
         await visit_tabs(pilot)
         assert app.is_running
 
@@ -228,15 +228,15 @@ async def test_customer_jump_and_back_keep_escapes_out_of_the_search_box(
         app.query_one("#results").focus()
         await pilot.press("g")
         await settle(pilot)
-        assert app.device is not None
-        assert app.device.installation.installation_id == hostile.H_ESCAPE
+        assert app.main.device is not None
+        assert app.main.device.installation.installation_id == hostile.H_ESCAPE
         assert app.query_one("#search").value == "cid:" + escape(hostile.ESCAPE_CUSTOMER)
         assert_safe(app)
         await search(pilot, hostile.CUSTOMER)
         app.query_one("#results").focus()
         await pilot.press("b")
         await settle(pilot)
-        assert app.device.installation.installation_id == hostile.H_ESCAPE
+        assert app.main.device.installation.installation_id == hostile.H_ESCAPE
         assert_safe(app)
 
 
@@ -286,9 +286,10 @@ async def test_operator_name_is_text_in_the_banner_and_the_push_screens(
     from inspector.tui.screens.push_compose import PushComposeScreen
     from inspector.tui.screens.push_confirm import PushConfirmScreen
 
-    app = make_app(url=sqlite_hostile_url, journal=True)
-    app.settings = hostile_settings(sqlite_hostile_url)
-    app.push = PushService.from_settings(app.settings, app.store, app.journal)
+    app = make_app(journal=True, settings=hostile_settings(sqlite_hostile_url))
+    app.services.push = PushService.from_settings(
+        app.settings, app.services.store_if_open(), app.services.journal
+    )
     async with app.run_test(size=SIZE) as pilot:
         assert "operator [/]" in assert_safe(app)
         await search(pilot, by_token(hostile.H_ESCAPE))
@@ -326,14 +327,14 @@ async def test_operator_name_is_text_in_the_banner_and_the_push_screens(
         await pilot.press("escape")
         await settle(pilot)
         assert_safe(app)
-    app.push.close()
+    app.services.push.close()
 
 
 async def test_test_devices_and_audit_screens_show_journal_values_as_text(
     sqlite_hostile_url: URL, make_app: AppFactory
 ) -> None:
     app = make_app(url=sqlite_hostile_url, journal=True)
-    journal = app.journal
+    journal = app.services.journal
     journal.add_test_device(hostile.H_MARKUP, hostile.STYLED, hostile.LINK)
     journal.add_test_device(hostile.H_ESCAPE, hostile.ACTION, hostile.MARKUP)
     journal.record("[/]", installation_id=hostile.H_MARKUP, details={hostile.MARKUP: hostile.LINK})
@@ -412,14 +413,14 @@ async def test_reveal_without_a_working_journal_is_refused(
     )
     async with app.run_test(size=SIZE) as pilot:
         await search(pilot, by_token(hostile.H_BOOL))
-        token = app.device.installation.push_token
+        token = app.main.device.installation.push_token
         app.query_one("#search").value = ""  # it was the query: only the tabs may show it
         await pilot.press("2", "r")
         await settle(pilot)
         assert token not in static_text(app, "#push-fields")
         assert token not in "\n".join(screen_lines(app))
         assert "(masked)" in static_text(app, "#push-fields")
-        assert not app.revealed
+        assert not app.main.revealed
         said = notifications(app)[-1]
         assert said.startswith("Not revealed") and "audit" in said
         assert "revealed for this device" not in said and "the reveal is audited" not in said
@@ -465,7 +466,7 @@ async def test_export_of_a_hostile_device_is_ascii_json(
         text = file.read_text("utf-8")
         assert text.isascii() and "\x1b" not in text and "NaN" not in text.replace('"NaN"', "")
         json.loads(text)
-    exports = [e for e in app.journal.entries() if e.action == "export"]
+    exports = [e for e in app.services.journal.entries() if e.action == "export"]
     assert len(exports) == 4
 
 

@@ -38,8 +38,8 @@ async def test_audit_screen_lists_what_was_done(make_app: AppFactory) -> None:
 
 async def test_test_devices_screen_opens_the_chosen_device(make_app: AppFactory) -> None:
     app = make_app(journal=True)
-    assert app.journal is not None
-    app.journal.add_test_device(ANA_IPAD, "Ana's iPad (TestFlight)", "ana")
+    assert app.services.journal is not None
+    app.services.journal.add_test_device(ANA_IPAD, "Ana's iPad (TestFlight)", "ana")
     async with app.run_test(size=(150, 40)) as pilot:
         await search(pilot, ANA_IPHONE)
         await pilot.press("T")
@@ -50,8 +50,8 @@ async def test_test_devices_screen_opens_the_chosen_device(make_app: AppFactory)
         await pilot.press("enter")
         await settle(pilot)
         assert not isinstance(app.screen, TestDevicesScreen)
-        assert app.device is not None
-        assert app.device.installation.installation_id == ANA_IPAD
+        assert app.main.device is not None
+        assert app.main.device.installation.installation_id == ANA_IPAD
 
 
 async def test_without_a_journal_the_screens_say_why(make_app: AppFactory) -> None:
@@ -68,8 +68,8 @@ async def test_without_a_journal_the_screens_say_why(make_app: AppFactory) -> No
 
 async def test_marking_a_test_device_shows_in_its_timeline(make_app: AppFactory) -> None:
     app = make_app(journal=True)
-    assert app.journal is not None
-    app.journal.add_test_device(ANA_IPAD, "Ana's iPad", "ana")
+    assert app.services.journal is not None
+    app.services.journal.add_test_device(ANA_IPAD, "Ana's iPad", "ana")
     async with app.run_test(size=(150, 40)) as pilot:
         await search(pilot, ANA_IPAD)
         history = app.query_one(HistoryView)
@@ -91,20 +91,20 @@ async def test_marking_a_test_device_shows_in_its_timeline(make_app: AppFactory)
 
 async def test_push_tab_recalls_the_last_verdict_from_the_journal(make_app: AppFactory) -> None:
     app = make_app(journal=True)
-    assert app.journal is not None
-    intent = app.journal.push_intent(
+    assert app.services.journal is not None
+    intent = app.services.journal.push_intent(
         installation_id=ANA_IPAD, provider="apns", details={"title": "[TEST] hello"}
     )
-    app.journal.push_outcome(
+    app.services.journal.push_outcome(
         intent, installation_id=ANA_IPAD, outcome="BadDeviceToken", details={"status": 400}
     )
     async with app.run_test(size=(150, 40)) as pilot:
         await search(pilot, ANA_IPAD)
         for _ in range(200):
-            if app.verdict:
+            if app.main.verdict:
                 break
             await pilot.pause(0.01)
-        assert app.verdict is not None
-        assert app.verdict.startswith("Last test push")
-        assert app.verdict.endswith("by ana: BadDeviceToken")
+        assert app.main.verdict is not None
+        assert app.main.verdict.startswith("Last test push")
+        assert app.main.verdict.endswith("by ana: BadDeviceToken")
         assert "Last test push" in static_text(app, "#push-warnings")

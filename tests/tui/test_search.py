@@ -54,8 +54,8 @@ async def test_customer_devices_are_grouped_with_the_live_one_first(make_app: Ap
         assert [r["last seen"] for r in rows] == ["2 h ago", "3 d ago", "40 d ago"]
         assert {r["matched by"] for r in rows} == {"Customer ID"}
         # The live device is the one opened.
-        assert app.device is not None
-        assert app.device.installation.installation_id == ANA_IPHONE
+        assert app.main.device is not None
+        assert app.main.device.installation.installation_id == ANA_IPHONE
 
 
 async def test_reinstall_leaves_a_stale_installation(make_app: AppFactory) -> None:
@@ -99,8 +99,8 @@ async def test_search_by_pasted_apns_token(make_app: AppFactory, sqlite_demo_url
         await search(pilot, pasted)
         rows = results(app)
         assert len(rows) == 1 and rows[0]["matched by"] == "push token"
-        assert app.device is not None
-        assert app.device.installation.installation_id == ANA_IPHONE
+        assert app.main.device is not None
+        assert app.main.device.installation.installation_id == ANA_IPHONE
 
 
 async def test_search_by_fcm_token_with_prefix(make_app: AppFactory, sqlite_demo_url: URL) -> None:
@@ -143,7 +143,7 @@ async def test_not_found_says_so_and_clears_results(make_app: AppFactory) -> Non
         await search(pilot, CUSTOMER_ANA)
         await search(pilot, "cust-does-not-exist")
         assert status_text(app).startswith("No installation has Customer ID cust-does-not-exist")
-        assert app.device is None
+        assert app.main.device is None
         assert not app.query_one("#results").display
         assert app.query_one("#empty").display
 
@@ -153,9 +153,9 @@ async def test_bad_input_is_explained(make_app: AppFactory) -> None:
     async with app.run_test(size=(140, 40)) as pilot:
         await search(pilot, "   ")
         assert status_text(app).startswith("Cannot search: type a Customer ID")
-        app.search("x" * 10_000)
+        app.main.search("x" * 10_000)
         assert "10,000 characters long" in status_text(app)
-        app.search("cust\x00-42")
+        app.main.search("cust\x00-42")
         assert "control or invisible characters" in status_text(app)
         await search(pilot, "iid:not-a-uuid")
         assert "Installation IDs are UUIDs" in status_text(app)
@@ -218,7 +218,7 @@ async def test_slow_database_shows_progress_and_typing_cancels(
 ) -> None:
     store = SlowStore(sqlite_demo_url)
     app = make_app(store=store)
-    app.spinner_after_s = 0.001  # the spinner waits a moment so fast answers never flash it
+    app.main.spinner_after_s = 0.001  # the spinner waits a moment so fast answers never flash it
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press(*CUSTOMER_ANA, "enter")
         assert status_text(app) == "Searching Customer ID cust-42…"
@@ -239,7 +239,7 @@ async def test_slow_database_shows_progress_and_typing_cancels(
         store.gate.set()
         await asyncio.to_thread(store.answered.wait, 30)
         await settle(pilot)
-        assert app.device is None
+        assert app.main.device is None
         assert status_text(app).startswith("Search cancelled")
         # A new search after that works.
         await search(pilot, CUSTOMER_ANA)
@@ -249,11 +249,11 @@ async def test_slow_database_shows_progress_and_typing_cancels(
 async def test_rapid_searches_show_only_the_last(make_app: AppFactory) -> None:
     app = make_app()
     async with app.run_test(size=(140, 40)) as pilot:
-        app.search(CUSTOMER_ANA)
-        app.search(CUSTOMER_REINSTALL)
+        app.main.search(CUSTOMER_ANA)
+        app.main.search(CUSTOMER_REINSTALL)
         await settle(pilot)
         assert status_text(app) == "2 installations of customer cust-1001"
-        assert len(app.back_stack) == 0
+        assert len(app.main.back_stack) == 0
 
 
 async def test_results_beyond_the_cap_are_counted_not_shown(

@@ -27,6 +27,7 @@ from inspector.config import (
 )
 from inspector.fixtures.demo import CUSTOMER_ANA
 from inspector.journal import Journal
+from inspector.services import Openers, Services
 from inspector.store.repository import StoreRepository
 from inspector.tui.app import InspectorApp
 from tests.conftest import DEMO_NOW
@@ -136,11 +137,12 @@ async def test_search_box_is_ready_before_the_store_opens_and_a_search_waits_for
         journals.append(Journal.open(settings))
         return journals[-1]
 
-    app = InspectorApp(settings, gate, open_journal, clock=lambda: DEMO_NOW, export_dir=tmp_path)
+    services = Services(settings, Openers(gate, open_journal))
+    app = InspectorApp(settings, services, clock=lambda: DEMO_NOW, export_dir=tmp_path)
     async with app.run_test(size=(140, 40)) as pilot:
         assert await asyncio.to_thread(gate.entered.wait, 30)
         assert app.focused is app.query_one("#search")
-        assert app.opening and not gate.opened
+        assert app.services.opening and not gate.opened
         assert status_text(app).startswith("Opening the store sqlite:")
         # A search typed meanwhile waits for the store: no error, the query is kept.
         await pilot.press(*CUSTOMER_ANA, "enter")
@@ -152,9 +154,9 @@ async def test_search_box_is_ready_before_the_store_opens_and_a_search_waits_for
         assert len(results(app)) == 3
         assert gate.calls == 1
         # The journal was open before the lookup ran: it is audited.
-        assert app.journal is journals[0]
-        assert [e.action for e in app.journal.entries()] == ["lookup"]
-    assert not app.opening
+        assert app.services.journal is journals[0]
+        assert [e.action for e in app.services.journal.entries()] == ["lookup"]
+    assert not app.services.opening
 
 
 async def test_a_store_that_cannot_be_opened_is_said_in_place_and_a_search_retries(
@@ -165,7 +167,8 @@ async def test_a_store_that_cannot_be_opened_is_said_in_place_and_a_search_retri
     settings = settings_for(URL.create("sqlite", database=str(path)))
     gate = Gate(open_checked(settings.store_url))
     gate.release.set()
-    app = InspectorApp(settings, gate, clock=lambda: DEMO_NOW, export_dir=tmp_path)
+    services = Services(settings, Openers(gate))
+    app = InspectorApp(settings, services, clock=lambda: DEMO_NOW, export_dir=tmp_path)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         text = status_text(app)
@@ -191,7 +194,8 @@ async def test_a_search_waiting_on_a_failed_open_reports_it_then_the_next_one_re
     shutil.copy(sqlite_demo_url.database or "", tmp_path / "moved.db")
     settings = settings_for(URL.create("sqlite", database=str(path)))
     gate = Gate(open_checked(settings.store_url))
-    app = InspectorApp(settings, gate, clock=lambda: DEMO_NOW, export_dir=tmp_path)
+    services = Services(settings, Openers(gate))
+    app = InspectorApp(settings, services, clock=lambda: DEMO_NOW, export_dir=tmp_path)
     async with app.run_test(size=(140, 40)) as pilot:
         assert await asyncio.to_thread(gate.entered.wait, 30)
         await pilot.press(*CUSTOMER_ANA, "enter")
@@ -216,13 +220,12 @@ async def test_push_is_opened_with_the_store_and_a_failure_is_a_warning(
         given.extend([store, journal])
         raise ValueError("INSPECTOR_FCM_CREDENTIALS points at a missing file\nmore detail")
 
-    app = InspectorApp(
-        settings, open_checked(settings.store_url), None, open_push, clock=lambda: DEMO_NOW
-    )
+    services = Services(settings, Openers(open_checked(settings.store_url), None, open_push))
+    app = InspectorApp(settings, services, clock=lambda: DEMO_NOW)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        assert given == [app.store, None]
-        assert app.push is None
+        assert given == [app.services.store_if_open(), None]
+        assert app.services.push is None
         said = [n.message for n in app._notifications]
         assert said == [
             "Push is not configured: INSPECTOR_FCM_CREDENTIALS points at a missing file"
@@ -239,15 +242,14 @@ async def test_a_journal_that_cannot_be_opened_is_a_warning_and_search_still_wor
     def open_journal() -> Journal:
         return Journal.open(settings)  # refused: the journal would be the store itself
 
-    app = InspectorApp(
-        settings, open_checked(settings.store_url), open_journal, clock=lambda: DEMO_NOW
-    )
+    services = Services(settings, Openers(open_checked(settings.store_url), open_journal))
+    app = InspectorApp(settings, services, clock=lambda: DEMO_NOW)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         said = [n.message for n in app._notifications]
         assert len(said) == 1 and said[0].startswith("The audit journal is unavailable")
         assert said[0].endswith("Reveals and exports are not audited.")
-        assert app.journal is None
+        assert app.services.journal is None
         await search(pilot, CUSTOMER_ANA)
         assert status_text(app) == "3 installations of customer cust-42"
 
@@ -257,14 +259,15 @@ async def test_while_opening_the_journal_screens_say_to_wait(
 ) -> None:
     settings = settings_for(sqlite_demo_url)
     gate = Gate(open_checked(settings.store_url))
-    app = InspectorApp(settings, gate, lambda: Journal.open(settings), clock=lambda: DEMO_NOW)
+    services = Services(settings, Openers(gate, lambda: Journal.open(settings)))
+    app = InspectorApp(settings, services, clock=lambda: DEMO_NOW)
     async with app.run_test(size=(140, 40)) as pilot:
         assert await asyncio.to_thread(gate.entered.wait, 30)
-        await app.run_action("audit")
+        await app.main.run_action("audit")
         await pilot.pause()
         said = [str(n.message) for n in app._notifications]
         assert said == ["The journal is still being opened: try again in a moment."]
         gate.release.set()
         await settle(pilot)
-        assert app.journal is not None
-        app.journal.close()
+        assert app.services.journal is not None
+        app.services.journal.close()

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from inspector.errortext import first_line
+from inspector.errors import describe_error
 from inspector.journal.records import OUTCOME_UNKNOWN, AuditEntry, VerifyResult
 from inspector.safetext import clip, escape
 from inspector.timefmt import stamp
@@ -154,8 +154,11 @@ class AuditScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            error = event.worker.error
-            self.set_status(f"the journal is unavailable: {first_line(error)}", bad=True)
+            error = event.worker.error or RuntimeError("unknown failure")
+            # Terminal-safe already (inspector.errors): taken as Text, not escaped again.
+            self.set_status(
+                Text(f"Nothing read, the journal is unavailable. {describe_error(error)}"), bad=True
+            )
 
     # -- messages ------------------------------------------------------------------
 
@@ -194,9 +197,10 @@ class AuditScreen(Screen[None]):
         else:
             self.set_status(f"{total} records{more} · / filter · v verify chain · Esc close")
 
-    def set_status(self, text: str, *, bad: bool = False, good: bool = False) -> None:
+    def set_status(self, text: str | Text, *, bad: bool = False, good: bool = False) -> None:
+        """A str may quote a record: escaped here; a Text is taken as built from safe parts."""
         status = self.query_one("#audit-status", Static)
-        status.update(Text(escape(text)))  # it may quote a journal error or a record
+        status.update(text if isinstance(text, Text) else Text(escape(text)))
         status.set_class(bad, "bad")
         status.set_class(good, "good")
 

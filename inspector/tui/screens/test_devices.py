@@ -1,12 +1,13 @@
 """The Test devices screen: the registered devices with their live token state.
 
-Standalone: it receives the Journal (the list) and the store (the live state) in its
-constructor and calls both in thread workers. `r` renames, `d` removes after a
-confirmation whose focus starts on Cancel.
+Standalone: it receives the Journal (the list) and how to reach the store (the live
+state; `Services.store`) in its constructor and calls both in thread workers. `r`
+renames, `d` removes after a confirmation whose focus starts on Cancel.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
@@ -15,17 +16,16 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Static
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
-from inspector.errortext import first_line
-from inspector.health import token_state
+from inspector import facts
+from inspector.errors import describe_error
 from inspector.journal.records import TestDevice
-from inspector.safetext import escape, has_unsafe
-from inspector.tui.present import seen
+from inspector.safetext import clip, escape
+from inspector.tui.screens.dialogs import ConfirmScreen, PromptScreen
 
 if TYPE_CHECKING:
     from inspector.journal import Journal
@@ -39,6 +39,7 @@ class DeviceRow:
     __test__ = False
 
     device: TestDevice
+    # Terminal-safe words (inspector.facts, inspector.errors): shown as Text as they are.
     token: str  # live token state, or why it is unknown
     model: str
     last_seen: str
@@ -55,82 +56,6 @@ class DeviceChanged(Message):
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
-
-
-class LabelDialog(ModalScreen[str | None]):
-    """A new label; Enter accepts, Esc cancels."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "cancel", id="label.cancel", tooltip="Keep the old label")
-    ]
-    DEFAULT_CSS = """
-    LabelDialog { align: center middle; }
-    LabelDialog > Vertical { width: 70; height: auto; border: thick $primary; padding: 1 2;
-                             background: $surface; }
-    """
-
-    def __init__(self, device: TestDevice) -> None:
-        super().__init__()
-        self.device = device
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(f"New label for {escape(self.device.installation_id)}"))
-            # An Input draws its value raw: a stored label with control characters (the
-            # journal refuses them, another writer may not) starts out escaped.
-            label = self.device.label
-            yield Input(
-                escape(label) if has_unsafe(label) else label, max_length=200, id="label-input"
-            )
-            yield Static("Enter rename · Esc cancel")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.value.strip():
-            self.dismiss(event.value.strip())
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class RemoveDialog(ModalScreen[bool]):
-    """Confirm a removal; Cancel has the focus."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "cancel", id="remove.cancel", tooltip="Keep the device")
-    ]
-    DEFAULT_CSS = """
-    RemoveDialog { align: center middle; }
-    RemoveDialog > Vertical { width: 70; height: auto; border: thick $warning; padding: 1 2;
-                              background: $surface; }
-    RemoveDialog Horizontal { height: auto; margin-top: 1; }
-    """
-
-    def __init__(self, device: TestDevice) -> None:
-        super().__init__()
-        self.device = device
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(
-                Text(
-                    f"Remove {escape(self.device.label)} ({escape(self.device.installation_id)}) "
-                    "from the test devices? Test pushes to it will then follow the push policy."
-                )
-            )
-            with Horizontal():
-                yield Button("Cancel", id="cancel", variant="primary")
-                yield Button("Remove", id="remove", variant="error")
-
-    def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(event.button.id == "remove")
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
 
 
 class TestDevicesScreen(Screen[str | None]):
@@ -154,7 +79,8 @@ class TestDevicesScreen(Screen[str | None]):
     TestDevicesScreen DataTable { height: 1fr; }
     """
 
-    def __init__(self, journal: Journal, store: StoreRepository) -> None:
+    def __init__(self, journal: Journal, store: Callable[[], StoreRepository]) -> None:
+        """`store()` is called in a worker thread (it may wait for the store to open)."""
         super().__init__()
         self.journal = journal
         self.store = store
@@ -184,18 +110,19 @@ class TestDevicesScreen(Screen[str | None]):
         for device in devices:
             if store_problem is None:
                 try:
-                    inst = self.store.get(device.installation_id)
+                    inst = self.store().get(device.installation_id)
                 except Exception as exc:  # any store failure: the list still shows
-                    store_problem = f"store unavailable: {first_line(exc, 80)}"
+                    store_problem = clip(f"store unavailable: {describe_error(exc)}", 120)
             if store_problem is not None:
                 rows.append(DeviceRow(device, store_problem, "—", "—", False))
             elif inst is None:
                 rows.append(DeviceRow(device, "not in the store", "—", "—", False))
             else:
-                model = " ".join(x for x in (inst.platform, inst.device_model) if x)
-                state = token_state(inst)
-                rows.append(DeviceRow(device, state, model, seen(inst, now),
-                                      state.startswith("active")))  # fmt: skip
+                # The platform and model as stored: a column of identifiers to match.
+                model = escape(" ".join(x for x in (inst.platform, inst.device_model) if x))
+                state = facts.token_state(inst)
+                rows.append(DeviceRow(device, state, model, facts.seen(inst, now),
+                                      facts.token_words(inst).startswith("active")))  # fmt: skip
         self.post_message(DevicesLoaded(rows))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="devices-change")
@@ -210,8 +137,9 @@ class TestDevicesScreen(Screen[str | None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            error = event.worker.error
-            self.set_status(first_line(error), bad=True)
+            error = event.worker.error or RuntimeError("unknown failure")
+            # Terminal-safe already (inspector.errors): taken as Text, not escaped again.
+            self.set_status(Text(describe_error(error)), bad=True)
 
     # -- messages ------------------------------------------------------------------
 
@@ -223,8 +151,8 @@ class TestDevicesScreen(Screen[str | None]):
             d = row.device
             table.add_row(
                 Text(escape(d.label)), Text(escape(d.owner)), Text(escape(d.installation_id)),
-                Text(escape(row.model)),
-                Text(escape(row.token), style="" if row.healthy else "yellow"),
+                Text(row.model),
+                Text(row.token, style="" if row.healthy else "yellow"),
                 Text(row.last_seen), key=d.installation_id,
             )  # fmt: skip
         if self.rows:
@@ -244,9 +172,10 @@ class TestDevicesScreen(Screen[str | None]):
             return None
         return self.rows[table.cursor_row].device
 
-    def set_status(self, text: str, *, bad: bool = False) -> None:
+    def set_status(self, text: str | Text, *, bad: bool = False) -> None:
+        """A str is escaped here; a Text is taken as built from safe parts."""
         status = self.query_one("#devices-status", Static)
-        status.update(Text(escape(text)))
+        status.update(text if isinstance(text, Text) else Text(escape(text)))
         status.set_class(bad, "bad")
 
     # -- actions -------------------------------------------------------------------
@@ -272,7 +201,10 @@ class TestDevicesScreen(Screen[str | None]):
             if label and label != device.label:
                 self.rename_device(device, label)
 
-        self.app.push_screen(LabelDialog(device), done)
+        prompt = PromptScreen(
+            f"New label for {device.installation_id}", value=device.label, accept="rename"
+        )
+        self.app.push_screen(prompt, done)
 
     def action_remove(self) -> None:
         device = self.selected()
@@ -283,4 +215,8 @@ class TestDevicesScreen(Screen[str | None]):
             if confirmed:
                 self.remove_device(device)
 
-        self.app.push_screen(RemoveDialog(device), done)
+        question = (
+            f"Remove {device.label} ({device.installation_id}) from the test devices?"
+            " Test pushes to it will then follow the push policy."
+        )
+        self.app.push_screen(ConfirmScreen(question, confirm="Remove", confirm_id="remove"), done)

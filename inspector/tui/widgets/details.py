@@ -1,19 +1,33 @@
-"""Device details: Overview, Push, Attributes, History and Activity tabs."""
+"""Device details: Overview, Push, Attributes, History and Activity tabs.
+
+The widget loads what its tabs page through itself (the store's history pages and the
+activity summary) in its own thread workers, and says their failures in the tab.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.console import Group
 from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
 
+from inspector.errors import describe_error
+from inspector.store.records import HistoryCursor, HistoryPage, Installation
+from inspector.tui.messages import ActivityLoaded, HistoryLoaded
 from inspector.tui.present import message_lines
 from inspector.tui.widgets.activity import ActivityView
 from inspector.tui.widgets.attributes import AttributesView
 from inspector.tui.widgets.history import HistoryView
+
+if TYPE_CHECKING:
+    from inspector.services import Services
 
 TABS = ("overview", "push", "attributes", "history", "activity")
 
@@ -34,7 +48,7 @@ def fields_text(fields: Sequence[tuple[str, str]], value_width: int | None = VAL
 
     def pair(label: str, value: str, pad: bool) -> None:
         text.append(label.ljust(label_width + 2), style="bold")
-        text.append(value.ljust(value_width + 2) if pad else value)
+        text.append(value.ljust((value_width or 0) + 2) if pad else value)
 
     for label, value in fields:
         if value_width is None:
@@ -83,6 +97,29 @@ def warnings_text(warnings: Sequence[str], verdict: str | None = None) -> Text:
 
 
 class DeviceDetails(Vertical):
+    """The tabs of one device. `show_device` starts its history and activity loading;
+    the caller fills the Overview and Push tabs (`show_overview`, `show_push`)."""
+
+    def __init__(
+        self,
+        services: Services,
+        clock: Callable[[], datetime],
+        page_size: int,
+        *,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.services = services
+        self.clock = clock
+        self.page_size = page_size
+        self.installation_id: str | None = None
+        self._overview: Sequence[tuple[str, str]] = ()
+        self._push: Sequence[tuple[str, str]] = ()
+        # A new device or a new kind filter: pages of the earlier ones are dropped.
+        self._history_generation = 0
+        self._history_cursor: HistoryCursor | None = None
+        self._activity_for: str | None = None
+
     def compose(self) -> ComposeResult:
         with TabbedContent(id="tabs", initial="overview"):
             with TabPane("Overview", id="overview"), VerticalScroll():
@@ -105,10 +142,114 @@ class DeviceDetails(Vertical):
     def active(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = tab
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._overview: Sequence[tuple[str, str]] = ()
-        self._push: Sequence[tuple[str, str]] = ()
+    @property
+    def history(self) -> HistoryView:
+        return self.query_one(HistoryView)
+
+    # -- the device -------------------------------------------------------------------
+
+    def show_device(self, inst: Installation | None, first_page: HistoryPage | None) -> None:
+        """A device to show (None: none); `first_page` is its history's first page when
+        the lookup fetched it already."""
+        self._history_generation += 1
+        self._activity_for = None
+        self.installation_id = inst.installation_id if inst is not None else None
+        if inst is None:
+            return
+        self.query_one(AttributesView).show(inst.attributes)
+        self.history.reset(self.clock())
+        if first_page is not None:
+            self._history_cursor = first_page.next_cursor
+            self.history.add_page(first_page)
+        else:
+            self._load_history(first=True)
+        self.query_one(ActivityView).reset()
+        if self.active == "activity":
+            self._load_activity()
+
+    # -- history ----------------------------------------------------------------------
+
+    def _load_history(self, *, first: bool) -> None:
+        iid = self.installation_id
+        cursor = None if first else self._history_cursor
+        if iid is None or (not first and cursor is None):
+            return
+        kinds = self.history.kinds
+        self.run_history(iid, self._history_generation, cursor, kinds, append=not first)
+
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
+    def run_history(
+        self,
+        installation_id: str,
+        generation: int,
+        cursor: HistoryCursor | None,
+        kinds: tuple[str, ...] | None,
+        *,
+        append: bool,
+    ) -> None:
+        page = self.services.store().history(
+            installation_id, before=cursor, kinds=kinds, limit=self.page_size
+        )
+        self.post_message(HistoryLoaded(installation_id, generation, page, append))
+
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        message.stop()
+        if (
+            message.generation != self._history_generation
+            or message.installation_id != self.installation_id
+        ):
+            return
+        self._history_cursor = message.page.next_cursor
+        self.history.add_page(message.page)
+
+    def on_history_view_need_more(self, message: HistoryView.NeedMore) -> None:
+        self._load_history(first=False)
+
+    def on_history_view_kinds_changed(self, message: HistoryView.KindsChanged) -> None:
+        self._history_generation += 1
+        self.history.reset(self.clock(), keep_filter=True)
+        self._load_history(first=True)
+
+    # -- activity ---------------------------------------------------------------------
+
+    @on(TabbedContent.TabActivated, "#tabs")
+    def _on_tab(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "activity":
+            self._load_activity()
+
+    def _load_activity(self) -> None:
+        iid = self.installation_id
+        if iid is not None and self._activity_for != iid:
+            self._activity_for = iid
+            self.run_activity(iid)
+
+    @work(thread=True, exclusive=True, group="activity", exit_on_error=False)
+    def run_activity(self, installation_id: str) -> None:
+        days = self.services.store().activity(installation_id, now=self.clock())
+        self.post_message(ActivityLoaded(installation_id, days))
+
+    def on_activity_loaded(self, message: ActivityLoaded) -> None:
+        message.stop()
+        if message.installation_id == self.installation_id:
+            self.query_one(ActivityView).show(message.days)
+
+    # -- failures of this widget's workers, said in their tab ---------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        # inspector.errors makes the text terminal-safe: shown as Text, not escaped again.
+        text = describe_error(event.worker.error or RuntimeError("unknown failure"))
+        if event.worker.group == "history":
+            self.history.set_status(Text(f"history unavailable: {text}"))
+            self.history.loading_more = False
+        elif event.worker.group == "activity":
+            self._activity_for = None
+            self.query_one("#activity-summary", Static).update(
+                Text(f"activity unavailable: {text}")
+            )
+
+    # -- the Overview and Push tabs -------------------------------------------------------
 
     def _value_width(self, fields: Sequence[tuple[str, str]]) -> int | None:
         """Two pairs per line when the pane is wide enough, else one (None)."""

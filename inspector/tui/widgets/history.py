@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Select, Static
 
@@ -50,7 +51,7 @@ class EventsTable(DataTable[Text]):
 
 
 class HistoryView(Vertical):
-    """Shows pages it is given; the app loads them (all store work lives in app workers)."""
+    """Shows pages it is given; DeviceDetails loads them in its workers."""
 
     class NeedMore(Message):
         """The user scrolled near the end and another page exists."""
@@ -110,9 +111,12 @@ class HistoryView(Vertical):
         self.query_one("#history-detail", Static).update("")
         self.set_status("loading history…")
 
-    def set_status(self, text: str) -> None:
-        """A sentence (it may carry an error's text): escaped here."""
-        self.query_one("#history-status", Static).update(Text(escape(text)))
+    def set_status(self, text: str | Text) -> None:
+        """A str is escaped here; a Text is taken as built, from parts the caller made
+        safe (an error's words from inspector.errors are terminal-safe already)."""
+        self.query_one("#history-status", Static).update(
+            text if isinstance(text, Text) else Text(escape(text))
+        )
 
     def add_page(self, page: HistoryPage) -> None:
         for event in page.events:
@@ -191,7 +195,7 @@ class HistoryView(Vertical):
     def _show_detail(self, row: int) -> None:
         if not 0 <= row < self.table.row_count:
             return
-        key = self.table.coordinate_to_cell_key((row, 0)).row_key.value
+        key = self.table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value
         event = self.events.get(key or "")
         if event is not None and self.now is not None:
             self.query_one("#history-detail", Static).update(Text(event_detail(event, self.now)))

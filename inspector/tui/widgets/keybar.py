@@ -16,17 +16,18 @@ from textual.widgets import Static
 from inspector.tui.commands import BY_ACTION, COMMANDS
 
 # What the bar shows while the search box has the focus (letters go to the box).
+# Actions are run on the screen (COMMANDS) unless they name the app.
 SEARCH_HINTS = (
     ("Enter", "search", None),
     ("Tab", "leave the box", None),
     ("F1", "help", "help"),
-    ("ctrl+p", "commands", "command_palette"),
-    ("ctrl+q", "quit", "quit"),
+    ("ctrl+p", "commands", "app.command_palette"),
+    ("ctrl+q", "quit", "app.quit"),
 )
 
 
 class KeyBar(Static):
-    """`state(action)` is the app's command_state: True enabled, None disabled (dimmed)."""
+    """`state(action)` is the screen's command_state: True enabled, None disabled (dimmed)."""
 
     def __init__(self, state: Callable[[str], bool | None], *, id: str | None = None) -> None:
         super().__init__("", id=id)
@@ -65,7 +66,7 @@ class KeyBar(Static):
                         add(_group_keys(command.group), command.group.description, None, enabled)
                     continue
                 add(command.keys_text, command.label, command.action, enabled)
-            add("^p", "commands", "command_palette")
+            add("^p", "commands", "app.command_palette")
         self.update(text)
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
@@ -80,7 +81,7 @@ class KeyBar(Static):
     async def on_click(self, event: events.Click) -> None:
         for start, end, action in self._spans:
             if start <= event.x < end:
-                await self.run_action(f"app.{action}")
+                await self.run_action(action if "." in action else f"screen.{action}")
                 return
 
 

@@ -1,0 +1,197 @@
+"""Test push, token check and the test-device mark of the selected device. Given the
+main screen they act on; their workers run on it.
+
+The push flow (compose, prepare, confirm, send) runs in an async worker so that it can
+wait for its dialogs; each blocking call runs in a thread, the UI answering keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import TYPE_CHECKING
+
+from inspector.store.records import Installation
+from inspector.tui.messages import Notice, TestDeviceLoaded, VerdictReady
+from inspector.tui.screens.dialogs import PickScreen, PromptScreen
+
+if TYPE_CHECKING:
+    from inspector.journal.records import TestDevice
+    from inspector.push import PushResult, PushService
+    from inspector.tui.screens.main import MainScreen
+
+# Severity of a verdict -> severity of its notification.
+NOTIFY_LEVEL = {"ok": "information", "warning": "warning"}
+
+
+def device_words(device: TestDevice) -> str:
+    return f'"{device.label}" ({device.owner})'
+
+
+class PushFlow:
+    def __init__(self, screen: MainScreen) -> None:
+        self.screen = screen
+
+    def _push_or_say_why(self, consequence: str) -> PushService | None:
+        push = self.screen.services.push
+        if push is None:
+            if self.screen.services.push_opening:
+                self.screen.notify("Push is still being set up: try again in a moment.")
+            else:
+                self.screen.notify(f"Push is not configured: {consequence}.", severity="warning")
+        return push
+
+    # -- test push ------------------------------------------------------------------------
+
+    def push(self) -> None:
+        match = self.screen.need_device()
+        if match is None:
+            return
+        service = self._push_or_say_why("no test push can be sent")
+        if service is not None:
+            self.screen.run_worker(
+                self._flow(service, match.installation),
+                group="push-flow",
+                exclusive=True,
+                exit_on_error=False,
+            )
+
+    async def _flow(self, service: PushService, installation: Installation) -> None:
+        from inspector.push import PushRefused
+        from inspector.tui.screens.push_compose import PushComposeScreen
+        from inspector.tui.screens.push_confirm import PushConfirmScreen
+
+        app = self.screen.app
+        iid = installation.installation_id
+        problem = await asyncio.to_thread(service.policy_problem, installation)
+        if problem:
+            self.screen.notify(f"No test push: {problem}", severity="warning", timeout=8)
+            return
+        compose = await app.push_screen_wait(PushComposeScreen(service, installation))
+        if compose is None:
+            return
+        try:
+            prepared = await asyncio.to_thread(service.prepare, iid, compose)
+        except PushRefused as exc:
+            self.screen.notify(f"No test push: {exc}", severity="warning", timeout=8)
+            return
+        if not await app.push_screen_wait(PushConfirmScreen(prepared)):
+            self.screen.notify("Cancelled: nothing was sent.")
+            return
+        self.screen.notify("Sending to this one device…")
+        result = await asyncio.to_thread(service.send, prepared)
+        self._post_verdict(iid, "Test push", result)
+
+    # -- token check ------------------------------------------------------------------------
+
+    def check_token(self) -> None:
+        match = self.screen.need_device()
+        if match is None:
+            return
+        service = self._push_or_say_why("the token cannot be checked")
+        if service is None:
+            return
+        self.screen.notify("Checking the token with the provider…")
+        iid = match.installation.installation_id
+        self.screen.run_worker(
+            partial(self._check, service, iid),
+            thread=True,
+            group="token-check",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def _check(self, service: PushService, installation_id: str) -> None:
+        self._post_verdict(installation_id, "Token check", service.check_token(installation_id))
+
+    def _post_verdict(self, installation_id: str, label: str, result: PushResult) -> None:
+        from inspector.push.verdict import severity, verdict_text
+
+        text = f"{label}: {verdict_text(result)}"
+        self.screen.post_message(VerdictReady(installation_id, severity(result), text))
+
+    def verdict_ready(self, message: VerdictReady) -> None:
+        level = NOTIFY_LEVEL.get(message.severity, "error")
+        self.screen.notify(message.text, severity=level, timeout=10)  # type: ignore[arg-type]
+        if message.installation_id == self.screen.current_iid:
+            self.screen.verdict = message.text
+            self.screen.render_device()
+            self.screen.journal_views.load_timeline()
+
+    # -- the test-device mark -----------------------------------------------------------------
+
+    def load_test_device(self, installation_id: str) -> None:
+        self.screen.run_worker(
+            partial(self._read_test_device, installation_id),
+            thread=True,
+            group="test-device",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def _read_test_device(self, installation_id: str) -> None:
+        journal = self.screen.services.journal
+        assert journal is not None  # asked for only when there is a journal
+        device = journal.test_device(installation_id)
+        label = device_words(device) if device else None
+        self.screen.post_message(TestDeviceLoaded(installation_id, label))
+
+    def test_device_loaded(self, message: TestDeviceLoaded) -> None:
+        screen = self.screen
+        if message.installation_id == screen.current_iid:
+            changed = screen.test_label != message.label
+            screen.test_label = message.label
+            screen.render_device()
+            if changed:
+                screen.journal_views.load_timeline()
+
+    def toggle_test_device(self) -> None:
+        match = self.screen.need_device()
+        if match is None:
+            return
+        if not self.screen.journal_views.journal_or_say_why(
+            "the test-device list cannot be changed"
+        ):
+            return
+        self.screen.run_worker(
+            self._toggle(match.installation.installation_id),
+            group="test-device-ui",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _toggle(self, installation_id: str) -> None:
+        app = self.screen.app
+        label = self.screen.test_label
+        if label is not None:
+            choice = await app.push_screen_wait(
+                PickScreen(
+                    f"Remove {label} from the test devices?",
+                    [("keep", "keep it"), ("remove", "remove it")],
+                )
+            )
+            if choice == "remove":
+                self._write(installation_id, None)
+            return
+        typed = await app.push_screen_wait(
+            PromptScreen("Label for this test device", placeholder="e.g. Ana's iPhone")
+        )
+        if typed:
+            self._write(installation_id, typed)
+
+    def _write(self, installation_id: str, label: str | None) -> None:
+        work = partial(self._write_test_device, installation_id, label)
+        self.screen.run_worker(work, thread=True, group="test-device-write", exit_on_error=False)
+
+    def _write_test_device(self, installation_id: str, label: str | None) -> None:
+        screen = self.screen
+        journal = screen.services.journal
+        assert journal is not None  # checked before the dialog opened
+        if label is None:
+            journal.remove_test_device(installation_id)
+            screen.post_message(TestDeviceLoaded(installation_id, None))
+            screen.post_message(Notice("Removed from the test devices."))
+            return
+        device = journal.add_test_device(installation_id, label, screen.settings.operator)
+        screen.post_message(TestDeviceLoaded(installation_id, device_words(device)))
+        screen.post_message(Notice(f'Added as test device "{device.label}".'))

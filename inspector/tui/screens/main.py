@@ -1,0 +1,579 @@
+"""The main screen: search box, results, device details, and the keys that act on them.
+
+The screen asks `services` for the store, journal and push service; it never reaches
+into the App. Searching and showing live here; the actions on a device are small
+classes given this screen (tui/device_actions.py, push_flow.py, journal_views.py), and
+the device tabs load their own history and activity (widgets/details.py). Failures of
+this screen's workers are turned into words in one place: `on_worker_state_changed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.command import Provider
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, Static
+from textual.worker import Worker, WorkerState
+
+from inspector.config import Settings
+from inspector.errors import describe_error, row_for
+from inspector.health import DeviceState, push_warnings
+from inspector.lookup import KeyKind, Lookup, QueryError, ZeroAdvertisingIdError, parse_query
+from inspector.safetext import escape, has_unsafe
+from inspector.services import Services
+from inspector.store.records import FindResult, Match
+from inspector.tui.commands import BY_ACTION, InspectorCommands, bindings
+from inspector.tui.device_actions import DeviceActions
+from inspector.tui.journal_views import JournalViews
+from inspector.tui.messages import (
+    JournalHistoryLoaded,
+    LookupFinished,
+    Notice,
+    RevealRecorded,
+    ServicesOpened,
+    StoreOpened,
+    TestDeviceLoaded,
+    VerdictReady,
+)
+from inspector.tui.present import (
+    RESULT_COLUMNS,
+    SafeLine,
+    not_found_text,
+    overview_fields,
+    push_fields,
+    result_rows,
+    results_title,
+)
+from inspector.tui.push_flow import PushFlow
+from inspector.tui.screens.help import HelpScreen
+from inspector.tui.widgets.banner import EnvironmentBanner
+from inspector.tui.widgets.details import DeviceDetails
+from inspector.tui.widgets.keybar import KeyBar
+
+BACK_LIMIT = 50
+SPINNER_AFTER_S = 0.3
+SEARCH_PLACEHOLDER = "Customer ID, Installation ID, Advertising ID or push token  (Enter to search)"
+START_HINT = (
+    "Type a Customer ID, Installation ID, Advertising ID or push token, then Enter.  ? help"
+)
+# Switching tab by key puts the focus where the arrows are useful in that tab.
+TAB_FOCUS = {"history": "#history-table", "attributes": "#attributes-table"}
+
+
+@dataclass
+class ResultView:
+    """One result list the user has seen, kept for `back`."""
+
+    query: str
+    description: str
+    kinds: tuple[KeyKind, ...]
+    result: FindResult
+    selected: str | None = None
+    states: dict[str, DeviceState] = field(default_factory=dict)
+
+    def match(self, installation_id: str) -> Match | None:
+        for m in self.result.matches:
+            if m.installation.installation_id == installation_id:
+                return m
+        return None
+
+
+class MainScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = bindings()
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {InspectorCommands}
+    spinner_after_s = SPINNER_AFTER_S
+
+    def __init__(
+        self,
+        settings: Settings,
+        services: Services,
+        *,
+        clock: Callable[[], datetime],
+        export_dir: Path | None,
+        history_page_size: int,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.services = services
+        self.clock = clock
+        self.export_dir = export_dir
+        self.history_page_size = history_page_size
+        # What is shown: the result list, the lists before it, the device and its state.
+        self.view: ResultView | None = None
+        self.back_stack: list[ResultView] = []
+        self.device: Match | None = None
+        self.revealed: set[str] = set()
+        self.test_label: str | None = None
+        self.verdict: str | None = None
+        # Bumped per device shown: journal records of an earlier device are dropped.
+        self.device_generation = 0
+        self._generation = 0  # per search: a stale answer is dropped
+        self._pending: tuple[str, str, tuple[KeyKind, ...]] | None = None
+        self._lookup_worker: Worker[None] | None = None
+        self._command_key: tuple[bool, bool] = (True, False)
+        self._first_page: LookupFinished | None = None
+        self._details_ready: asyncio.Event | None = None
+        self._spinner: Timer | None = None
+        self.device_actions = DeviceActions(self)
+        self.push_flow = PushFlow(self)
+        self.journal_views = JournalViews(self)
+
+    # -- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield EnvironmentBanner(self.settings)
+        yield Input(placeholder=SEARCH_PLACEHOLDER, id="search", max_length=600)
+        yield Static(START_HINT, id="status")
+        table: DataTable[Text] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*RESULT_COLUMNS)
+        yield table
+        yield Static(
+            "No device selected. Search for a customer or a device to see its details.",
+            id="empty",
+        )
+        yield KeyBar(self.command_state, id="keybar")
+
+    def on_mount(self) -> None:
+        # The device tabs are mounted after the first frame: the search box is ready sooner.
+        self.call_after_refresh(self._start_details_mount)
+        self.query_one("#results").display = False
+        self.query_one("#search", Input).focus()
+        if self.services.opening:
+            # describe() is terminal-safe (the label is made so by config.describe_url).
+            self.set_status(Text(self.services.describe()), "busy")
+
+    def _start_details_mount(self) -> None:
+        if self._details_ready is None:
+            self._details_ready = asyncio.Event()
+            self._mount_details()
+
+    @work(group="mount-details")
+    async def _mount_details(self) -> None:
+        details = DeviceDetails(self.services, self.clock, self.history_page_size, id="details")
+        details.display = False
+        await self.mount(details, after=self.query_one("#empty"))
+        assert self._details_ready is not None
+        self._details_ready.set()
+
+    async def ensure_details(self) -> None:
+        self._start_details_mount()
+        assert self._details_ready is not None
+        await self._details_ready.wait()
+
+    # -- the services opening ---------------------------------------------------------------
+
+    def on_services_opened(self, message: ServicesOpened) -> None:
+        error = message.report.store_error
+        if error is None:
+            self._store_ready()
+        elif self._pending is None:  # a waiting search reports the error itself
+            self.set_status(Text(f"{describe_error(error)} Searching tries again."), "error")
+
+    def _store_ready(self) -> None:
+        if self._pending is None and self.query_one("#status").has_class("-busy"):
+            self.set_status(START_HINT, "hint")
+
+    # -- command availability -------------------------------------------------------------
+
+    def command_state(self, action: str) -> bool | None:
+        """True: available; None: shown but disabled (no device yet / nothing to go back to)."""
+        command = BY_ACTION.get(action)
+        if command is None:
+            return True
+        if command.needs_device and self.device is None:
+            return None
+        if action == "back" and not self.back_stack:
+            return None
+        return True
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.command_state(action)
+
+    def _refresh_commands(self) -> None:
+        """Recomposing the footer is costly: only when what is available has changed."""
+        state = (self.device is None, bool(self.back_stack))
+        if state != self._command_key:
+            self._command_key = state
+            self.refresh_bindings()
+            self.query_one(KeyBar).redraw()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Letters type into an input: the key bar then says how to get out of it.
+        in_input = isinstance(event.widget, Input)
+        keybar = self.query_one(KeyBar)
+        if keybar.in_search != in_input:
+            keybar.redraw(in_input)
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if isinstance(event.widget, Input) and self.focused is None:
+            self.query_one(KeyBar).redraw(False)
+
+    def on_screen_suspend(self) -> None:
+        # Under a dialog the search box keeps this screen's focus, yet letters go to the
+        # dialog: the bar shows this screen's keys.
+        self.query_one(KeyBar).redraw(False)
+
+    def on_screen_resume(self) -> None:
+        keybar = self.query_one(KeyBar)
+        in_input = isinstance(self.focused, Input)
+        if keybar.in_search != in_input:
+            keybar.redraw(in_input)
+
+    # -- search -------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.focus()
+        search.select_all()
+
+    @on(Input.Submitted, "#search")
+    def _on_search_submitted(self, event: Input.Submitted) -> None:
+        self.search(event.value)
+
+    @on(Input.Changed, "#search")
+    def _on_search_changed(self, event: Input.Changed) -> None:
+        if event.value == "?":
+            # No identifier is a lone question mark: it asks for help, as elsewhere.
+            event.input.value = ""
+            self.action_help()
+            return
+        # Typing after Enter supersedes the lookup still running.
+        if self._pending is not None and event.value != self._pending[0]:
+            self._cancel_lookup("Search cancelled: press Enter to search for the new text.")
+
+    def search(self, text: str) -> None:
+        """Parse in place (pure, instant) and look up in a worker."""
+        try:
+            lookup = parse_query(text)
+        except ZeroAdvertisingIdError as exc:
+            self._cancel_lookup(None)
+            self.set_status(f"Refused: {exc}.", "refused")
+            return
+        except QueryError as exc:
+            self._cancel_lookup(None)
+            self.set_status(f"Cannot search: {exc}.", "error")
+            return
+        self.start_lookup(text, lookup.description, lookup)
+
+    def show_query(self, query: str) -> None:
+        """Put a query in the search box without searching. An Input draws its value raw,
+        so a query from the store or the journal (a Customer ID holding escape sequences)
+        is shown escaped; the lookup itself uses the stored value."""
+        search = self.query_one("#search", Input)
+        with search.prevent(Input.Changed):
+            search.value = escape(query) if has_unsafe(query) else query
+
+    def start_lookup(self, query: str, description: str, lookup: Lookup) -> None:
+        self._generation += 1
+        kinds = tuple(p.kind for p in lookup.probes)
+        self._pending = (query, description, kinds)
+        # The worker waits for the store while it is being opened (services.store()).
+        when = " once the store is open" if self.services.opening else ""
+        self.set_status(f"Searching {description}{when}…", "busy")
+        self._stop_spinner()
+        # A fast answer never flashes a spinner; a slow database shows one.
+        self._spinner = self.set_timer(self.spinner_after_s, self._start_spinner)
+        self._lookup_worker = self.run_lookup(self._generation, lookup)
+
+    def _cancel_lookup(self, message: str | None) -> None:
+        if self._pending is None:
+            return
+        self._generation += 1
+        self._pending = None
+        self._lookup_worker = None
+        self.workers.cancel_group(self, "lookup")
+        self._stop_spinner()
+        if message:
+            self.set_status(message, "info")
+
+    def _start_spinner(self) -> None:
+        self._spinner = None
+        if self._pending is not None:
+            self.query_one("#results", DataTable).loading = True
+
+    def _stop_spinner(self) -> None:
+        if self._spinner is not None:
+            self._spinner.stop()
+            self._spinner = None
+        results = self.query_one("#results", DataTable)
+        if results.loading:
+            results.loading = False
+
+    @work(thread=True, exclusive=True, group="lookup", exit_on_error=False)
+    def run_lookup(self, generation: int, lookup: Lookup) -> None:
+        push_was_waiting = self.services.push_opening
+        try:
+            store = self.services.store()
+            result = store.find(lookup)
+        except Exception:
+            self._audit_lookup(lookup, "error", 0)
+            raise
+        if push_was_waiting and not self.services.opening:
+            self.post_message(StoreOpened())  # the app opens the push service now
+        first_page = None
+        if result.matches and generation == self._generation:
+            rows, _ = result_rows(result.matches, self.clock())
+            first = rows[0].installation_id
+            first_page = (first, store.history(first, limit=self.history_page_size))
+        kinds = tuple(p.kind for p in lookup.probes)
+        self.post_message(LookupFinished(generation, lookup.description, kinds, result, first_page))
+        outcome = "ok" if result.matches else "not_found"
+        self._audit_lookup(lookup, outcome, len(result.matches))
+
+    def _audit_lookup(self, lookup: Lookup, outcome: str, found: int) -> None:
+        """Runs in the worker thread; a journal failure warns and never blocks the lookup."""
+        journal = self.services.journal
+        if journal is None:
+            return
+        try:
+            journal.record_lookup(lookup, outcome=outcome, found=found)
+        except Exception as exc:
+            self.warn_from_thread(exc, "this lookup was not written to the audit journal")
+
+    def warn_from_thread(self, exc: BaseException, what: str) -> None:
+        """`what` is the inspector's own words; the error's are terminal-safe already."""
+        self.post_message(Notice(SafeLine(f"{describe_error(exc)} ({what})"), "warning", 8))
+
+    async def on_lookup_finished(self, message: LookupFinished) -> None:
+        if message.generation != self._generation or self._pending is None:
+            return  # superseded by a newer search
+        await self.ensure_details()
+        if message.generation != self._generation or self._pending is None:
+            return
+        query, description, kinds = self._pending
+        self._pending = None
+        self._stop_spinner()
+        if self.view is not None:
+            self.back_stack.append(self.view)
+            del self.back_stack[:-BACK_LIMIT]
+        if not message.result.matches:
+            self.view = None
+            self.show_results(None)
+            self.set_status(not_found_text(description, kinds), "info")
+            return
+        view = ResultView(query, description, kinds, message.result)
+        self.view = view
+        self._first_page = message
+        self.show_results(view)
+        search = self.query_one("#search", Input)
+        if search.has_focus and search.value == query:
+            self.query_one("#results", DataTable).focus()
+
+    # -- results ------------------------------------------------------------------------
+
+    def show_results(self, view: ResultView | None) -> None:
+        table = self.query_one("#results", DataTable)
+        table.clear()
+        if view is None:
+            table.display = False
+            self.show_device(None)
+            return
+        rows, view.states = result_rows(view.result.matches, self.clock())
+        for row in rows:
+            # Text cells: a str cell would be parsed as markup (present.py escaped them).
+            table.add_row(*map(Text, row.cells()), key=row.installation_id)
+        table.display = True
+        # Header, rows, and a line for the horizontal scrollbar of a narrow terminal.
+        table.styles.height = min(len(rows), 8) + 2
+        self.set_status(results_title(view.result, view.description), "title")
+        selected = view.selected
+        if selected is None or view.match(selected) is None:
+            selected = rows[0].installation_id
+        table.move_cursor(row=table.get_row_index(selected), animate=False)
+        self.show_device(selected)
+
+    @on(DataTable.RowHighlighted, "#results")
+    def _on_result_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        iid = event.row_key.value
+        if iid and (self.device is None or self.device.installation.installation_id != iid):
+            self.show_device(iid)
+
+    @on(DataTable.RowSelected, "#results")
+    def _on_result_selected(self, event: DataTable.RowSelected) -> None:
+        self.query_one("#tabs Tabs").focus()
+
+    # -- device details -----------------------------------------------------------------
+
+    @property
+    def current_iid(self) -> str | None:
+        return self.device.installation.installation_id if self.device else None
+
+    def show_device(self, installation_id: str | None) -> None:
+        match = self.view.match(installation_id) if self.view and installation_id else None
+        self.device = match
+        self.revealed = set()
+        self.test_label = None
+        self.verdict = None
+        self.device_generation += 1
+        for details in self.query(DeviceDetails):
+            details.display = match is not None
+        self.query_one("#empty").display = match is None
+        self._refresh_commands()
+        if match is None or self.view is None:
+            for details in self.query(DeviceDetails):
+                details.show_device(None, None)
+            return
+        self.view.selected = installation_id
+        self.render_device()
+        inst = match.installation
+        finished, self._first_page = self._first_page, None
+        page = finished.first_page if finished is not None else None
+        prefetched = page[1] if page is not None and page[0] == inst.installation_id else None
+        self.query_one(DeviceDetails).show_device(inst, prefetched)
+        self.journal_views.load_timeline()
+        if self.services.journal is not None:
+            self.push_flow.load_test_device(inst.installation_id)
+
+    def render_device(self) -> None:
+        if self.device is None or self.view is None:
+            return
+        inst = self.device.installation
+        now = self.clock()
+        state = self.view.states.get(inst.installation_id)
+        details = self.query_one(DeviceDetails)
+        details.show_overview(
+            overview_fields(
+                inst,
+                state,
+                self.device.matched_by,
+                now,
+                reveal_adid="advertising_id" in self.revealed,
+            )
+        )
+        details.show_push(
+            push_fields(
+                inst, now, reveal_token="push_token" in self.revealed, test_device=self.test_label
+            ),
+            push_warnings(inst, now),
+            self.verdict,
+        )
+
+    def need_device(self) -> Match | None:
+        if self.device is None:
+            self.notify("Select a device first: search, then pick a row.", severity="warning")
+        return self.device
+
+    # -- messages from the workers of the actions ---------------------------------------------
+
+    def on_reveal_recorded(self, message: RevealRecorded) -> None:
+        self.device_actions.revealed(message)
+
+    def on_test_device_loaded(self, message: TestDeviceLoaded) -> None:
+        self.push_flow.test_device_loaded(message)
+
+    def on_verdict_ready(self, message: VerdictReady) -> None:
+        self.push_flow.verdict_ready(message)
+
+    def on_journal_history_loaded(self, message: JournalHistoryLoaded) -> None:
+        self.journal_views.timeline_loaded(message)
+
+    # -- actions (the keys of tui/commands.py) ---------------------------------------------
+
+    def action_reveal(self) -> None:
+        self.device_actions.reveal()
+
+    def action_copy(self) -> None:
+        self.device_actions.copy()
+
+    def action_export(self) -> None:
+        self.device_actions.export()
+
+    def action_customer(self) -> None:
+        self.device_actions.customer()
+
+    def action_push(self) -> None:
+        self.push_flow.push()
+
+    def action_check_token(self) -> None:
+        self.push_flow.check_token()
+
+    def action_test_device(self) -> None:
+        self.push_flow.toggle_test_device()
+
+    def action_audit(self) -> None:
+        self.journal_views.audit()
+
+    def action_test_devices(self) -> None:
+        self.journal_views.test_devices()
+
+    async def action_back(self) -> None:
+        if not self.back_stack:
+            self.notify("Nothing to go back to.")
+            return
+        await self.ensure_details()
+        self._cancel_lookup(None)
+        self.view = self.back_stack.pop()
+        self.show_query(self.view.query)
+        self.show_results(self.view)
+        self.query_one("#results", DataTable).focus()
+
+    def _show_tab(self, tab: str) -> None:
+        if self.need_device() is None:
+            return
+        details = self.query_one(DeviceDetails)
+        focused = self.focused
+        if focused is not None and details in focused.ancestors:
+            # Focus left inside a pane being hidden would move to a sibling in the same
+            # pane, and TabbedContent would switch back to it.
+            self.query_one("#results").focus()
+        details.active = tab
+        target = TAB_FOCUS.get(tab)
+        if target:
+            self.query_one(target).focus()
+
+    def action_tab_overview(self) -> None:
+        self._show_tab("overview")
+
+    def action_tab_push(self) -> None:
+        self._show_tab("push")
+
+    def action_tab_attributes(self) -> None:
+        self._show_tab("attributes")
+
+    def action_tab_history(self) -> None:
+        self._show_tab("history")
+
+    def action_tab_activity(self) -> None:
+        self._show_tab("activity")
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    def action_quit(self) -> None:
+        self.app.exit()
+
+    # -- one place for failures ---------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        worker = event.worker
+        error = worker.error or RuntimeError("unknown failure")
+        text = describe_error(error)  # terminal-safe already: shown as Text, not escaped
+        if worker.group == "lookup":
+            if worker is self._lookup_worker:
+                self._pending = None
+                self._stop_spinner()
+                self.set_status(Text(text), "error")
+            return
+        row = row_for(error)
+        journal = row is not None and row.module.startswith("inspector.journal")
+        self.notify(SafeLine(text), severity="warning" if journal else "error", timeout=10)
+
+    def set_status(self, text: str | Text, kind: str) -> None:
+        """The status line echoes queries and errors: a str is escaped into one line of
+        text; a Text is taken as built, from parts the caller made safe."""
+        status = self.query_one("#status", Static)
+        status.update(text if isinstance(text, Text) else Text(escape(text)))
+        status.set_classes(f"-{kind}")
