@@ -203,4 +203,4 @@ class DeviceActions:
         query = f"cid:{customer}"
         lookup = Lookup(query, (Probe(KeyKind.CUSTOMER_ID, customer),))
         self.screen.show_query(query)
-        self.screen.start_lookup(query, lookup.description, lookup)
+        self.screen.lookups.start(query, lookup.description, lookup)

@@ -1,17 +1,18 @@
 """The main screen: search box, results, device details, and the keys that act on them.
 
 The screen asks `services` for the store, journal and push service; it never reaches
-into the App. Searching and showing live here; the actions on a device are small
-classes given this screen (tui/device_actions.py, push_flow.py, journal_views.py), and
-the device tabs load their own history and activity (widgets/details.py). Failures of
-this screen's workers are turned into words in one place: `on_worker_state_changed`.
+into the App. Showing results and a device live here; searching (tui/lookups.py) and
+the actions on a device (device_actions.py, push_flow.py, journal_views.py) are small
+classes given this screen, and the device tabs load their own history and activity
+(widgets/details.py). Failures of this screen's workers are turned into words in one
+place: `on_worker_state_changed`. About 400 lines because it is the one place where
+every key of the main screen is declared as an action: each is a line or two.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
@@ -22,34 +23,31 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.command import Provider
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
 from inspector.config import Settings
 from inspector.errors import describe_error, row_for
-from inspector.health import DeviceState, push_warnings
-from inspector.lookup import KeyKind, Lookup, QueryError, ZeroAdvertisingIdError, parse_query
+from inspector.health import push_warnings
 from inspector.safetext import escape, has_unsafe
 from inspector.services import Services
-from inspector.store.records import FindResult, Match
+from inspector.store.records import Match
 from inspector.tui.commands import BY_ACTION, InspectorCommands, bindings
 from inspector.tui.device_actions import DeviceActions
 from inspector.tui.journal_views import JournalViews
+from inspector.tui.lookups import Lookups, ResultView
 from inspector.tui.messages import (
     JournalHistoryLoaded,
     LookupFinished,
     Notice,
     RevealRecorded,
     ServicesOpened,
-    StoreOpened,
     TestDeviceLoaded,
     VerdictReady,
 )
 from inspector.tui.present import (
     RESULT_COLUMNS,
     SafeLine,
-    not_found_text,
     overview_fields,
     push_fields,
     result_rows,
@@ -61,32 +59,11 @@ from inspector.tui.widgets.banner import EnvironmentBanner
 from inspector.tui.widgets.details import DeviceDetails
 from inspector.tui.widgets.keybar import KeyBar
 
-BACK_LIMIT = 50
 SPINNER_AFTER_S = 0.3
 SEARCH_PLACEHOLDER = "Customer ID, Installation ID, Advertising ID or push token  (Enter to search)"
 START_HINT = (
     "Type a Customer ID, Installation ID, Advertising ID or push token, then Enter.  ? help"
 )
-# Switching tab by key puts the focus where the arrows are useful in that tab.
-TAB_FOCUS = {"history": "#history-table", "attributes": "#attributes-table"}
-
-
-@dataclass
-class ResultView:
-    """One result list the user has seen, kept for `back`."""
-
-    query: str
-    description: str
-    kinds: tuple[KeyKind, ...]
-    result: FindResult
-    selected: str | None = None
-    states: dict[str, DeviceState] = field(default_factory=dict)
-
-    def match(self, installation_id: str) -> Match | None:
-        for m in self.result.matches:
-            if m.installation.installation_id == installation_id:
-                return m
-        return None
 
 
 class MainScreen(Screen[None]):
@@ -118,13 +95,9 @@ class MainScreen(Screen[None]):
         self.verdict: str | None = None
         # Bumped per device shown: journal records of an earlier device are dropped.
         self.device_generation = 0
-        self._generation = 0  # per search: a stale answer is dropped
-        self._pending: tuple[str, str, tuple[KeyKind, ...]] | None = None
-        self._lookup_worker: Worker[None] | None = None
         self._command_key: tuple[bool, bool] = (True, False)
-        self._first_page: LookupFinished | None = None
         self._details_ready: asyncio.Event | None = None
-        self._spinner: Timer | None = None
+        self.lookups = Lookups(self)
         self.device_actions = DeviceActions(self)
         self.push_flow = PushFlow(self)
         self.journal_views = JournalViews(self)
@@ -175,13 +148,11 @@ class MainScreen(Screen[None]):
 
     def on_services_opened(self, message: ServicesOpened) -> None:
         error = message.report.store_error
-        if error is None:
-            self._store_ready()
-        elif self._pending is None:  # a waiting search reports the error itself
+        if self.lookups.pending is not None:
+            return  # a waiting search says how it went
+        if error is not None:
             self.set_status(Text(f"{describe_error(error)} Searching tries again."), "error")
-
-    def _store_ready(self) -> None:
-        if self._pending is None and self.query_one("#status").has_class("-busy"):
+        elif self.query_one("#status").has_class("-busy"):
             self.set_status(START_HINT, "hint")
 
     # -- command availability -------------------------------------------------------------
@@ -249,22 +220,12 @@ class MainScreen(Screen[None]):
             self.action_help()
             return
         # Typing after Enter supersedes the lookup still running.
-        if self._pending is not None and event.value != self._pending[0]:
-            self._cancel_lookup("Search cancelled: press Enter to search for the new text.")
+        pending = self.lookups.pending
+        if pending is not None and event.value != pending[0]:
+            self.lookups.cancel("Search cancelled: press Enter to search for the new text.")
 
     def search(self, text: str) -> None:
-        """Parse in place (pure, instant) and look up in a worker."""
-        try:
-            lookup = parse_query(text)
-        except ZeroAdvertisingIdError as exc:
-            self._cancel_lookup(None)
-            self.set_status(f"Refused: {exc}.", "refused")
-            return
-        except QueryError as exc:
-            self._cancel_lookup(None)
-            self.set_status(f"Cannot search: {exc}.", "error")
-            return
-        self.start_lookup(text, lookup.description, lookup)
+        self.lookups.search(text)
 
     def show_query(self, query: str) -> None:
         """Put a query in the search box without searching. An Input draws its value raw,
@@ -274,101 +235,16 @@ class MainScreen(Screen[None]):
         with search.prevent(Input.Changed):
             search.value = escape(query) if has_unsafe(query) else query
 
-    def start_lookup(self, query: str, description: str, lookup: Lookup) -> None:
-        self._generation += 1
-        kinds = tuple(p.kind for p in lookup.probes)
-        self._pending = (query, description, kinds)
-        # The worker waits for the store while it is being opened (services.store()).
-        when = " once the store is open" if self.services.opening else ""
-        self.set_status(f"Searching {description}{when}…", "busy")
-        self._stop_spinner()
-        # A fast answer never flashes a spinner; a slow database shows one.
-        self._spinner = self.set_timer(self.spinner_after_s, self._start_spinner)
-        self._lookup_worker = self.run_lookup(self._generation, lookup)
-
-    def _cancel_lookup(self, message: str | None) -> None:
-        if self._pending is None:
-            return
-        self._generation += 1
-        self._pending = None
-        self._lookup_worker = None
-        self.workers.cancel_group(self, "lookup")
-        self._stop_spinner()
-        if message:
-            self.set_status(message, "info")
-
-    def _start_spinner(self) -> None:
-        self._spinner = None
-        if self._pending is not None:
-            self.query_one("#results", DataTable).loading = True
-
-    def _stop_spinner(self) -> None:
-        if self._spinner is not None:
-            self._spinner.stop()
-            self._spinner = None
-        results = self.query_one("#results", DataTable)
-        if results.loading:
-            results.loading = False
-
-    @work(thread=True, exclusive=True, group="lookup", exit_on_error=False)
-    def run_lookup(self, generation: int, lookup: Lookup) -> None:
-        push_was_waiting = self.services.push_opening
-        try:
-            store = self.services.store()
-            result = store.find(lookup)
-        except Exception:
-            self._audit_lookup(lookup, "error", 0)
-            raise
-        if push_was_waiting and not self.services.opening:
-            self.post_message(StoreOpened())  # the app opens the push service now
-        first_page = None
-        if result.matches and generation == self._generation:
-            rows, _ = result_rows(result.matches, self.clock())
-            first = rows[0].installation_id
-            first_page = (first, store.history(first, limit=self.history_page_size))
-        kinds = tuple(p.kind for p in lookup.probes)
-        self.post_message(LookupFinished(generation, lookup.description, kinds, result, first_page))
-        outcome = "ok" if result.matches else "not_found"
-        self._audit_lookup(lookup, outcome, len(result.matches))
-
-    def _audit_lookup(self, lookup: Lookup, outcome: str, found: int) -> None:
-        """Runs in the worker thread; a journal failure warns and never blocks the lookup."""
-        journal = self.services.journal
-        if journal is None:
-            return
-        try:
-            journal.record_lookup(lookup, outcome=outcome, found=found)
-        except Exception as exc:
-            self.warn_from_thread(exc, "this lookup was not written to the audit journal")
-
     def warn_from_thread(self, exc: BaseException, what: str) -> None:
         """`what` is the inspector's own words; the error's are terminal-safe already."""
         self.post_message(Notice(SafeLine(f"{describe_error(exc)} ({what})"), "warning", 8))
 
     async def on_lookup_finished(self, message: LookupFinished) -> None:
-        if message.generation != self._generation or self._pending is None:
+        if not self.lookups.is_current(message):
             return  # superseded by a newer search
         await self.ensure_details()
-        if message.generation != self._generation or self._pending is None:
-            return
-        query, description, kinds = self._pending
-        self._pending = None
-        self._stop_spinner()
-        if self.view is not None:
-            self.back_stack.append(self.view)
-            del self.back_stack[:-BACK_LIMIT]
-        if not message.result.matches:
-            self.view = None
-            self.show_results(None)
-            self.set_status(not_found_text(description, kinds), "info")
-            return
-        view = ResultView(query, description, kinds, message.result)
-        self.view = view
-        self._first_page = message
-        self.show_results(view)
-        search = self.query_one("#search", Input)
-        if search.has_focus and search.value == query:
-            self.query_one("#results", DataTable).focus()
+        if self.lookups.is_current(message):
+            self.lookups.finished(message)
 
     # -- results ------------------------------------------------------------------------
 
@@ -427,9 +303,7 @@ class MainScreen(Screen[None]):
         self.view.selected = installation_id
         self.render_device()
         inst = match.installation
-        finished, self._first_page = self._first_page, None
-        page = finished.first_page if finished is not None else None
-        prefetched = page[1] if page is not None and page[0] == inst.installation_id else None
+        prefetched = self.lookups.first_page(inst.installation_id)
         self.query_one(DeviceDetails).show_device(inst, prefetched)
         self.journal_views.load_timeline()
         if self.services.journal is not None:
@@ -512,25 +386,15 @@ class MainScreen(Screen[None]):
             self.notify("Nothing to go back to.")
             return
         await self.ensure_details()
-        self._cancel_lookup(None)
+        self.lookups.cancel(None)
         self.view = self.back_stack.pop()
         self.show_query(self.view.query)
         self.show_results(self.view)
         self.query_one("#results", DataTable).focus()
 
     def _show_tab(self, tab: str) -> None:
-        if self.need_device() is None:
-            return
-        details = self.query_one(DeviceDetails)
-        focused = self.focused
-        if focused is not None and details in focused.ancestors:
-            # Focus left inside a pane being hidden would move to a sibling in the same
-            # pane, and TabbedContent would switch back to it.
-            self.query_one("#results").focus()
-        details.active = tab
-        target = TAB_FOCUS.get(tab)
-        if target:
-            self.query_one(target).focus()
+        if self.need_device() is not None:
+            self.query_one(DeviceDetails).switch_to(tab)
 
     def action_tab_overview(self) -> None:
         self._show_tab("overview")
@@ -562,10 +426,7 @@ class MainScreen(Screen[None]):
         error = worker.error or RuntimeError("unknown failure")
         text = describe_error(error)  # terminal-safe already: shown as Text, not escaped
         if worker.group == "lookup":
-            if worker is self._lookup_worker:
-                self._pending = None
-                self._stop_spinner()
-                self.set_status(Text(text), "error")
+            self.lookups.failed(worker, Text(text))
             return
         row = row_for(error)
         journal = row is not None and row.module.startswith("inspector.journal")

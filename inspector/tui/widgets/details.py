@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from inspector.services import Services
 
 TABS = ("overview", "push", "attributes", "history", "activity")
+# Switching tab by key puts the focus where the arrows are useful in that tab.
+TAB_FOCUS = {"history": "#history-table", "attributes": "#attributes-table"}
 
 
 VALUE_WIDTH = 44
@@ -141,6 +143,18 @@ class DeviceDetails(Vertical):
     @active.setter
     def active(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = tab
+
+    def switch_to(self, tab: str) -> None:
+        """Show a tab, by key: the focus goes where the arrows are useful."""
+        focused = self.screen.focused
+        if focused is not None and self in focused.ancestors:
+            # Focus left inside a pane being hidden would move to a sibling in the same
+            # pane, and TabbedContent would switch back to it.
+            self.screen.query_one("#results").focus()
+        self.active = tab
+        target = TAB_FOCUS.get(tab)
+        if target:
+            self.query_one(target).focus()
 
     @property
     def history(self) -> HistoryView:
