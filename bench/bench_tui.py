@@ -35,6 +35,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from inspector.config import load_settings
+from inspector.services import Services
 from inspector.store.repository import StoreRepository
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -128,7 +129,7 @@ async def measure_lookups(store_url: str, queries: list[str]) -> list[float]:
 
     settings = load_settings({"INSPECTOR_STORE_URL": store_url, "INSPECTOR_OPERATOR": "bench"})
     store = StoreRepository.open(settings.store_url)
-    app = InspectorApp(settings, store, clock=lambda: NOW)
+    app = InspectorApp(settings, Services(settings, store=store), clock=lambda: NOW)
     times: list[float] = []
     async with app.run_test(size=SIZE) as pilot:
         frames = Frames(app)
@@ -143,7 +144,8 @@ async def measure_lookups(store_url: str, queries: list[str]) -> list[float]:
             def shown(query: str = query) -> bool:
                 if app.query_one("#status").has_class("-error"):
                     raise SystemExit(f"lookup failed: {app.query_one('#status').content}")
-                return app.view is not None and app.view.query == query and app.device is not None
+                view, device = app.main.view, app.main.device
+                return view is not None and view.query == query and device is not None
 
             times.append((await frames.first_with(shown) - started) * 1000)
             await app.workers.wait_for_complete()  # the history page, before the next lookup
@@ -161,7 +163,7 @@ async def measure_heavy(
     raw_started = time.perf_counter()
     store.history(iid, limit=50)
     raw_ms = (time.perf_counter() - raw_started) * 1000
-    app = InspectorApp(settings, store, clock=lambda: NOW)
+    app = InspectorApp(settings, Services(settings, store=store), clock=lambda: NOW)
     figures: dict[str, float] = {"store_first_page_ms": raw_ms}
     async with app.run_test(size=SIZE) as pilot:
         frames = Frames(app)
@@ -172,7 +174,8 @@ async def measure_heavy(
             await pilot.press("enter")
             await app.workers.wait_for_complete()
             await pilot.pause()
-            if app.device is not None and app.device.installation.installation_id != iid:
+            device = app.main.device
+            if device is not None and device.installation.installation_id != iid:
                 break
         figures["rss_before_mib"] = rss_mib()
         await pilot.press("slash")
@@ -185,7 +188,7 @@ async def measure_heavy(
         send_key(app, "enter", "\r")
 
         def opened() -> bool:
-            device = app.device
+            device = app.main.device
             return (
                 device is not None
                 and device.installation.installation_id == iid
@@ -227,16 +230,20 @@ _START_INSPECTOR = (
     + """
 import sys
 import inspector.tui.app as tui_app
+import inspector.tui.screens.main as main_screen
 class Timed(tui_app.InspectorApp):
     def on_ready(self):
         assert self.focused is self.query_one("#search")
         mark("ready")
-    def on_services_opened(self, message):
-        assert message.store_error is None, message.store_error
-        mark("store")
-        self.call_after_refresh(self.exit)
     def run(self, **kwargs):
         return super().run(headless=True, size=(140, 45))
+opened = main_screen.MainScreen.on_services_opened
+def timed_opened(self, message):
+    assert message.report.store_error is None, message.report.store_error
+    mark("store")
+    opened(self, message)
+    self.app.call_after_refresh(self.app.exit)
+main_screen.MainScreen.on_services_opened = timed_opened
 tui_app.InspectorApp = Timed
 from inspector.cli import main
 sys.exit(main([]))
@@ -250,6 +257,7 @@ _START_STORE_FIRST = (
 import sys
 from inspector.config import load_settings
 from inspector.store.repository import StoreRepository
+from inspector.services import Services
 from inspector.tui.app import InspectorApp
 settings = load_settings()
 store = StoreRepository.open(settings.store_url)
@@ -259,7 +267,7 @@ class Timed(InspectorApp):
         assert self.focused is self.query_one("#search")
         mark("ready")
         self.call_after_refresh(self.exit)
-Timed(settings, store).run(headless=True, size=(140, 45))
+Timed(settings, Services(settings, store=store)).run(headless=True, size=(140, 45))
 """
 )
 

@@ -41,15 +41,12 @@ def audit_refusal(screen: MainScreen, refused: str) -> bool:
     action is refused ("Not revealed: ...")."""
     if screen.services.journal is not None:
         return True
-    if screen.services.opening:
-        screen.notify(f"{refused}: the audit journal is still being opened; try again.")
-    else:
-        screen.notify(
-            f"{refused}: there is no audit journal to record it, and this action is"
-            " audited before it is done.",
-            severity="warning",
-            timeout=8,
-        )
+    screen.say_unavailable(
+        screen.services.opening,
+        f"{refused}: the audit journal is still being opened; try again.",
+        f"{refused}: there is no audit journal to record it, and this action is"
+        " audited before it is done.",
+    )
     return False
 
 

@@ -25,10 +25,11 @@ class JournalViews:
     def journal_or_say_why(self, consequence: str) -> bool:
         if self.screen.services.journal is not None:
             return True
-        if self.screen.services.opening:
-            self.screen.notify("The journal is still being opened: try again in a moment.")
-        else:
-            self.screen.notify(f"Journal unavailable: {consequence}.", severity="warning")
+        self.screen.say_unavailable(
+            self.screen.services.opening,
+            "The journal is still being opened: try again in a moment.",
+            f"Journal unavailable: {consequence}.",
+        )
         return False
 
     def audit(self) -> None:

@@ -35,10 +35,11 @@ class PushFlow:
     def _push_or_say_why(self, consequence: str) -> PushService | None:
         push = self.screen.services.push
         if push is None:
-            if self.screen.services.push_opening:
-                self.screen.notify("Push is still being set up: try again in a moment.")
-            else:
-                self.screen.notify(f"Push is not configured: {consequence}.", severity="warning")
+            self.screen.say_unavailable(
+                self.screen.services.push_opening,
+                "Push is still being set up: try again in a moment.",
+                f"Push is not configured: {consequence}.",
+            )
         return push
 
     # -- test push ------------------------------------------------------------------------

@@ -333,6 +333,13 @@ class MainScreen(Screen[None]):
             self.verdict,
         )
 
+    def say_unavailable(self, opening: bool, waiting: str, missing: str) -> None:
+        """A service an action needs is not there: being opened (wait), or not at all."""
+        if opening:
+            self.notify(waiting)
+        else:
+            self.notify(missing, severity="warning", timeout=8)
+
     def need_device(self) -> Match | None:
         if self.device is None:
             self.notify("Select a device first: search, then pick a row.", severity="warning")
