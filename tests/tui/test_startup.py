@@ -1,7 +1,7 @@
 """Start: the search box is ready before the store, journal and push service are open.
 
-The app may be given functions that open them; they run in a worker after the first
-frame. Loading settings and importing the app never import SQLAlchemy.
+The app's Services may be given functions that open them; the app runs them in a
+worker after the first frame. Loading settings and importing the app never import SQLAlchemy.
 """
 
 from __future__ import annotations
