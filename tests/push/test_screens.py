@@ -180,6 +180,29 @@ async def test_confirm_shows_the_device_and_cancel_has_the_focus(
     assert fcm.requests == []
 
 
+async def test_compose_and_confirm_say_device_facts_as_inspector_show_does(
+    service: PushService,
+) -> None:
+    """Platform, device and APNs environment read the same as on the command line
+    (inspector.facts): 'Android', not 'android'; '— (not APNs)' for an FCM token."""
+    from inspector import facts
+
+    installation = service.store.get(ANA_PIXEL)
+    app = Host(service, ANA_PIXEL)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_compose(pilot)
+        title = str(app.screen.query_one(".dialog-title", Static).render())
+        assert f"ONE device: {facts.device_label(installation)} · " in title
+        screen = await to_confirm(pilot)
+        device = str(screen.query_one("#device", Static).render())
+        platform = facts.platform_name(installation.platform)
+        assert f"Device        {platform} · {facts.device_label(installation)} · " in device
+        assert f"APNs env      {facts.apns_environment(installation)}" in device
+        assert platform == "Android" and "— (not APNs)" in device
+        await pilot.press("enter")
+        await until_outcome(pilot)
+
+
 async def test_confirm_sends_exactly_one_request_and_shows_the_verdict(
     service: PushService, fcm: FakeFcm
 ) -> None:

@@ -25,6 +25,7 @@ from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, Switch, TextArea
 
+from inspector import facts
 from inspector.push import Compose, PushRefused, PushService
 from inspector.push.model import PAYLOAD_LIMIT
 from inspector.push.payload import TEST_PREFIX, parse_data
@@ -71,15 +72,17 @@ class PushComposeScreen(ModalScreen[Compose | None]):
 
     def compose(self) -> ComposeResult:
         i = self.installation
-        model = " ".join(x for x in (i.device_brand, i.device_model) if x) or i.platform
+        # Device facts read as everywhere else (inspector.facts, terminal-safe already);
+        # the other store values escaped here; all of it Text, never markup.
+        device = i.device_brand or i.device_model
+        model = facts.device_label(i) if device else facts.platform_name(i.platform)
+        title = (
+            f"Test push to ONE device: {model} · "
+            + escape(f"{i.app.name} · customer {i.custom_user_id or '—'}")
+            + (" · SIMULATED (demo)" if self.service.is_simulated(i) else "")
+        )
         with VerticalScroll(id="compose-dialog"):
-            # Store values: escaped, and Text so that they are never markup.
-            title = (
-                f"Test push to ONE device: {model} · {i.app.name} · customer"
-                f" {i.custom_user_id or '—'}"
-                + (" · SIMULATED (demo)" if self.service.is_simulated(i) else "")
-            )
-            yield Static(Text(escape(title)), classes="dialog-title")
+            yield Static(Text(title), classes="dialog-title")
             yield Label("Title", classes="field-label")
             yield Input(self.initial.title, id="title", placeholder="Title")
             yield Label("Body", classes="field-label")

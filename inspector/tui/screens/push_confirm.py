@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from inspector import facts
 from inspector.push import PreparedPush, PushResult
 from inspector.push.model import PAYLOAD_LIMIT
 from inspector.push.verdict import headline, severity
@@ -86,11 +87,11 @@ class PushConfirmScreen(ModalScreen[bool]):
             yield Static(
                 Text.assemble(
                     ("Customer      ", "bold"), escape(i.custom_user_id or "—"), "\n",
+                    # Device facts read as everywhere else (inspector.facts, escaped).
                     ("Device        ", "bold"),
-                    escape(f"{i.platform} · "
-                           f"{' '.join(x for x in (i.device_brand, i.device_model) if x) or '—'}"
-                           f" · {i.app.name} ({i.app.bundle_id})"), "\n",
-                    ("APNs env      ", "bold"), escape(i.apns_environment or "— (not APNs)"), "\n",
+                    f"{facts.platform_name(i.platform)} · {facts.device_label(i)} · "
+                    + escape(f"{i.app.name} ({i.app.bundle_id})"), "\n",
+                    ("APNs env      ", "bold"), facts.apns_environment(i), "\n",
                     ("Installation  ", "bold"), escape(i.installation_id), "\n",
                     ("Route         ", "bold"), escape(p.route_line()), "\n",
                     ("Token         ", "bold"),
