@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -131,21 +131,27 @@ class Journal:
             with conn.begin():
                 yield conn
 
-    def _append(
+    def _head(self, conn: Connection) -> tuple[int, str]:
+        """The chain head, locked until the transaction ends: SQLite holds the write lock
+        since BEGIN IMMEDIATE; the servers lock the head row."""
+        head = _HEAD if self._family == "sqlite" else _HEAD_LOCKED
+        last_seq, prev_hash = conn.execute(head).one()
+        return int(last_seq), str(prev_hash)
+
+    def _chained(
         self,
-        conn: Connection,
+        seq: int,
+        prev_hash: str,
         action: str,
         *,
         installation_id: str | None,
         outcome: str,
         details: dict[str, Any] | None,
         ref_id: int | None = None,
-    ) -> int:
-        # SQLite holds the write lock since BEGIN IMMEDIATE; the servers lock the head row.
-        head = _HEAD if self._family == "sqlite" else _HEAD_LOCKED
-        last_seq, prev_hash = conn.execute(head).one()
+    ) -> dict[str, Any]:
+        """The row of record `seq`, hashed onto `prev_hash`."""
         values: dict[str, Any] = {
-            "seq": int(last_seq) + 1,
+            "seq": seq,
             "at": _utcnow(),
             "operator": self._operator,
             "environment": self._environment,
@@ -162,9 +168,30 @@ class Journal:
         fields[1] = canonical_at(values["at"])
         values["prev_hash"] = prev_hash
         values["hash"] = record_hash(fields, prev_hash)
-        conn.execute(_INSERT_RECORD, values)
-        conn.execute(_MOVE_HEAD, {"new_seq": values["seq"], "new_hash": values["hash"]})
-        return int(values["seq"])
+        return values
+
+    def _append_rows(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        """Insert chained rows (one statement) and move the head to the last of them."""
+        conn.execute(_INSERT_RECORD, rows if len(rows) > 1 else rows[0])
+        conn.execute(_MOVE_HEAD, {"new_seq": rows[-1]["seq"], "new_hash": rows[-1]["hash"]})
+
+    def _append(
+        self,
+        conn: Connection,
+        action: str,
+        *,
+        installation_id: str | None,
+        outcome: str,
+        details: dict[str, Any] | None,
+        ref_id: int | None = None,
+    ) -> int:
+        last_seq, prev_hash = self._head(conn)
+        row = self._chained(
+            last_seq + 1, prev_hash, action,
+            installation_id=installation_id, outcome=outcome, details=details, ref_id=ref_id,
+        )  # fmt: skip
+        self._append_rows(conn, [row])
+        return last_seq + 1
 
     def _details_text(self, details: dict[str, Any] | None) -> str:
         # ASCII JSON: control characters and non-ASCII are escapes in the stored text.
@@ -196,8 +223,8 @@ class Journal:
         """The keyed hash a lookup of (kind, value) is recorded under."""
         return self._hasher.digest(kind, value)
 
-    def record_lookup(self, lookup: Lookup, *, outcome: str, found: int) -> int:
-        details = {
+    def _lookup_details(self, lookup: Lookup, found: int) -> dict[str, Any]:
+        return {
             "key_kinds": [p.kind.value for p in lookup.probes],
             "probes": [
                 {"kind": p.kind.value, "hmac": self._hasher.digest(p.kind.value, p.value)}
@@ -206,7 +233,30 @@ class Journal:
             "found": int(found),
             "hash_key": self._hasher.source,
         }
-        return self.record("lookup", outcome=outcome, details=details)
+
+    def record_lookup(self, lookup: Lookup, *, outcome: str, found: int) -> int:
+        return self.record("lookup", outcome=outcome, details=self._lookup_details(lookup, found))
+
+    def record_lookups(self, items: Iterable[tuple[Lookup, str, int]]) -> list[int]:
+        """Many lookups, each (lookup, outcome, found), as records in one transaction: one
+        head lock, one insert, one commit. All are written or none. Returns their ids in
+        the order given. The caller bounds a batch (a few hundred to a few thousand)."""
+        details = [(self._lookup_details(lookup, found), outcome)
+                   for lookup, outcome, found in items]  # fmt: skip
+        if not details:
+            return []
+        with self._writing("record the lookups") as conn:
+            seq, prev_hash = self._head(conn)
+            rows = []
+            for detail, outcome in details:
+                seq += 1
+                row = self._chained(
+                    seq, prev_hash, "lookup", installation_id=None, outcome=outcome, details=detail
+                )
+                prev_hash = row["hash"]
+                rows.append(row)
+            self._append_rows(conn, rows)
+        return [row["seq"] for row in rows]
 
     def push_intent(self, *, installation_id: str, provider: str, details: dict[str, Any]) -> int:
         """Written and committed before any network call; JournalError means do not send."""
