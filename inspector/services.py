@@ -180,7 +180,7 @@ class Services:
             journal = opener()
         except Exception as exc:
             self.journal_error = exc
-            warnings.append(f"{describe_error(exc)} Reveals and exports are not audited.")
+            warnings.append(f"{describe_error(exc)} Nothing is audited: reveals, exports and sends are refused.")
             return
         if journal is not None and self._keep(journal):
             self.journal = journal

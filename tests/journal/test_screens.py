@@ -160,7 +160,7 @@ async def test_test_devices_screen_shows_live_token_state(sqlite_journal, store)
         await settle(pilot)
         by_label = {r[0]: r for r in rows(app.screen)}
         assert by_label["Ana's iPhone 16"][4] == "active · production"
-        assert by_label["Ana's iPhone 16"][3].startswith("ios")
+        assert by_label["Ana's iPhone 16"][3].startswith("iOS · ")
         assert by_label["Ana's Pixel 8"][2] == ANA_PIXEL
         assert by_label["Bench phone"][4] == "not in the store"
         assert "3 test device(s)" in status(app.screen, "#devices-status")
@@ -238,9 +238,9 @@ async def test_test_devices_show_live_store_values_escaped(
             await settle(pilot)
             by_label = {r[0]: r for r in rows(app.screen)}
             escaped = by_label["escape"]
-            assert escaped[3] == escape("android Pixel" + hostile.CLEAR)
+            assert escaped[3] == "Android · " + escape("Pixel" + hostile.CLEAR)
             assert escaped[4] == escape(hostile.CLEAR + "x")
-            assert by_label["markup"][3] == "android " + hostile.STYLED
+            assert by_label["markup"][3] == "Android · " + hostile.STYLED
             assert app.is_running and app._exception is None
     finally:
         repo.close()

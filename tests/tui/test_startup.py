@@ -248,7 +248,7 @@ async def test_a_journal_that_cannot_be_opened_is_a_warning_and_search_still_wor
         await settle(pilot)
         said = [n.message for n in app._notifications]
         assert len(said) == 1 and said[0].startswith("The audit journal is unavailable")
-        assert said[0].endswith("Reveals and exports are not audited.")
+        assert said[0].endswith("Nothing is audited: reveals, exports and sends are refused.")
         assert app.services.journal is None
         await search(pilot, CUSTOMER_ANA)
         assert status_text(app) == "3 installations of customer cust-42"

@@ -118,8 +118,7 @@ class TestDevicesScreen(Screen[str | None]):
             elif inst is None:
                 rows.append(DeviceRow(device, "not in the store", "—", "—", False))
             else:
-                # The platform and model as stored: a column of identifiers to match.
-                model = escape(" ".join(x for x in (inst.platform, inst.device_model) if x))
+                model = f"{facts.platform_name(inst.platform)} · {facts.dash(inst.device_model)}"
                 state = facts.token_state(inst)
                 rows.append(DeviceRow(device, state, model, facts.seen(inst, now),
                                       facts.token_words(inst).startswith("active")))  # fmt: skip
