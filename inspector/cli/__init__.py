@@ -4,9 +4,10 @@ Exit codes (`inspector.errors`, one table for the command line and the UI): 0 su
 1 nothing found, 2 bad input or refused, 3 store or provider unreachable, and an
 internal error: one line, never a traceback unless INSPECTOR_DEBUG=1 asks for it.
 
-Bare `inspector` opens the terminal UI without importing any subcommand: their modules
-(and the database drivers, SQLAlchemy and push clients behind them) load in
-`build_parser()` only, so the UI's search box is ready sooner.
+Bare `inspector` opens the terminal UI without importing any subcommand. A subcommand
+imports its own module only (`COMMANDS`): `find` never loads the push clients, the
+generator, Rich or Textual, so a lookup from a script starts fast. `inspector --help`
+(or an unknown command) loads them all to list them.
 """
 
 from __future__ import annotations
@@ -19,19 +20,22 @@ import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
-from rich.text import Text
-
-from inspector.cli.common import CliError, err_console, say, say_error
+from inspector.cli.common import CliError, err_line, say, say_error
 from inspector.errors import EXIT_BAD_INPUT, EXIT_UNREACHABLE, exit_code, first_line
 from inspector.safetext import escape
 
 # Each module adds its subcommands with `register(sub)`; `func(args) -> int` runs one.
-COMMAND_MODULES = (
-    "inspector.cli.store_commands",
-    "inspector.cli.demo_command",
-    "inspector.cli.journal_commands",
-    "inspector.cli.push_commands",
-)
+# The command names each module registers: a command imports its module only.
+COMMANDS = {
+    "find": "inspector.cli.store_commands",
+    "show": "inspector.cli.store_commands",
+    "demo": "inspector.cli.demo_command",
+    "audit": "inspector.cli.journal_commands",
+    "test-devices": "inspector.cli.journal_commands",
+    "push": "inspector.cli.push_commands",
+    "check-token": "inspector.cli.push_commands",
+}
+COMMAND_MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 
 
 class Parser(argparse.ArgumentParser):
@@ -44,13 +48,15 @@ class Parser(argparse.ArgumentParser):
         sys.exit(EXIT_BAD_INPUT)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of `command` only (its module's subcommands), or of every command."""
     parser = Parser(
         prog="inspector",
         description="Look inside the installation store; send a test push to one device.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    module = COMMANDS.get(command or "")
+    for name in (module,) if module else COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser
 
@@ -60,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if not argv:
             return run_tui()
-        args = build_parser().parse_args(argv)
+        args = build_parser(argv[0]).parse_args(argv)
         if args.command is None:
             return run_tui()
         return int(args.func(args))
@@ -68,6 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The one printer of errors: a message may quote an argument or a stored value.
         say(str(exc))
         return exc.code
+    except BrokenPipeError:
+        # The reader went away (`| head`): nothing more to say, and nowhere to say it.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         say("interrupted")
         return EXIT_BAD_INPUT
@@ -84,13 +95,10 @@ def internal_error(exc: BaseException) -> int:
     if os.environ.get("INSPECTOR_DEBUG") == "1":
         for line in traceback.format_exception(exc):
             for part in line.rstrip("\n").splitlines():
-                err_console().print(Text(escape(part)), highlight=False)
-    err_console().print(
-        Text(
-            f"inspector: internal error: {type(exc).__name__}: {first_line(exc, 200)}"
-            " (run with INSPECTOR_DEBUG=1 for details)"
-        ),
-        highlight=False,
+                err_line(escape(part))
+    err_line(
+        f"inspector: internal error: {type(exc).__name__}: {first_line(exc, 200)}"
+        " (run with INSPECTOR_DEBUG=1 for details)"
     )
     return EXIT_UNREACHABLE
 

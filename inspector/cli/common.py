@@ -9,17 +9,18 @@ as they are.
 A domain error (store, journal, push, config, query) is not caught here: it reaches
 `main`, which says it and exits with the code `inspector.errors` gives it. `CliError`
 is for what the command line itself has to say.
+
+Rich is imported by the functions that draw tables or styled text only: messages are
+plain lines on stderr and JSON plain text on stdout, so `find --json` never loads it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING
-
-from rich.console import Console
-from rich.text import Text
 
 from inspector.boundedjson import dumps
 from inspector.config import Settings, load_settings
@@ -28,6 +29,11 @@ from inspector.safetext import escape
 from inspector.store.opening import open_configured_store
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+    from inspector.journal import Journal
+    from inspector.lookup import Lookup
     from inspector.store.repository import StoreRepository
 
 
@@ -42,12 +48,14 @@ class CliError(Exception):
 
 @cache
 def err_console() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, soft_wrap=True)
 
 
 def out_console() -> Console:
     """stdout; piped output gets room so tables are not cut to 80 columns."""
-    import sys
+    from rich.console import Console
 
     return Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 
@@ -55,9 +63,17 @@ def out_console() -> Console:
 def text(value: object, empty: str = "—") -> Text:
     """A value for a table cell or a line: literal text, one terminal-safe line; `empty`
     for None or ''. Rich reads a plain str as markup, so cells are always Text."""
+    from rich.text import Text
+
     if value is None or value == "":
         return Text(empty)
     return Text(escape(str(value)))
+
+
+def err_line(line: str) -> None:
+    """One line on stderr, already terminal-safe: written as it is, never as markup."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 def say(message: str, *, escaped: bool = False) -> None:
@@ -66,7 +82,7 @@ def say(message: str, *, escaped: bool = False) -> None:
     escaped its parts (`escaped`: it quotes a store or journal label, safe already, which
     escaping again would change)."""
     line = message if escaped else escape(message)
-    err_console().print(Text(f"inspector: {line}"), highlight=False)
+    err_line(f"inspector: {line}")
 
 
 def say_error(exc: BaseException, prefix: str = "") -> bool:
@@ -75,7 +91,7 @@ def say_error(exc: BaseException, prefix: str = "") -> bool:
     message = command_line_message(exc)
     if message is None:
         return False
-    err_console().print(Text(f"inspector: {escape(prefix)}{message}"), highlight=False)
+    err_line(f"inspector: {escape(prefix)}{message}")
     return True
 
 
@@ -85,8 +101,8 @@ def json_text(value: object, indent: int | None = 2) -> str:
     return dumps(value, indent=indent)
 
 
-def print_json(value: object) -> None:
-    print(json_text(value))
+def print_json(value: object, indent: int | None = 2) -> None:
+    print(json_text(value, indent))
 
 
 def settings() -> Settings:
@@ -118,3 +134,42 @@ def store_session(cfg: Settings) -> Iterator[StoreRepository]:
         yield store
     finally:
         store.close()
+
+
+def open_journal_or_warn(cfg: Settings) -> Journal | None:
+    """For reads: a journal that cannot be opened is a warning, not a failure."""
+    from inspector.journal import Journal, JournalError
+
+    try:
+        return Journal.open(cfg)
+    except JournalError as exc:
+        say_error(exc, "warning: this action is not in the audit journal: ")
+        return None
+
+
+def record_lookups(journal: Journal, items: Sequence[tuple[Lookup, int]]) -> None:
+    """Lookups (with how many installations each found) in one journal transaction.
+    JournalError when they cannot be written."""
+    entries = [(lookup, "found" if found else "not found", found) for lookup, found in items]
+    batch = getattr(journal, "record_lookups", None)
+    if batch is not None:
+        batch(entries)
+        return
+    # A journal without the batch API writes one record per lookup.
+    for lookup, outcome, found in entries:
+        journal.record_lookup(lookup, outcome=outcome, found=found)
+
+
+def audit_lookups(cfg: Settings, items: Sequence[tuple[Lookup, int]]) -> None:
+    """Record lookups in the journal; a journal that fails is a warning, never a failure."""
+    from inspector.journal import JournalError
+
+    journal = open_journal_or_warn(cfg)
+    if journal is None:
+        return
+    try:
+        record_lookups(journal, items)
+    except JournalError as exc:
+        say(f"warning: this lookup is not in the audit journal: {exc}")
+    finally:
+        journal.close()

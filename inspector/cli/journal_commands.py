@@ -11,10 +11,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from inspector import facts
-from inspector.cli.common import CliError, print_json, say, say_error, settings, store_session
+from inspector.cli.common import (
+    CliError,
+    print_json,
+    say,
+    say_error,
+    settings,
+    store_session,
+)
 from inspector.config import ConfigError, Settings
 from inspector.errors import EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK
-from inspector.journal import AuditEntry, Journal, JournalError, TestDevice
+from inspector.journal import AuditEntry, Journal, TestDevice
 from inspector.lookup import check_installation_id
 from inspector.safetext import escape
 from inspector.store.errors import StoreError
@@ -71,15 +78,6 @@ def journal_session(cfg: Settings) -> Iterator[Journal]:
         yield journal
     finally:
         journal.close()
-
-
-def open_journal_or_warn(cfg: Settings) -> Journal | None:
-    """For reads: a journal that cannot be opened is a warning, not a failure."""
-    try:
-        return Journal.open(cfg)
-    except JournalError as exc:
-        say_error(exc, "warning: this action is not in the audit journal: ")
-        return None
 
 
 _RELATIVE = re.compile(r"(\d{1,12})\s*(m|min|h|d|w)", re.IGNORECASE)

@@ -1,19 +1,20 @@
-"""`inspector find` and `inspector show`: read the store."""
+"""`inspector find` and `inspector show`: read the store.
+
+`find -` and `show -` read one query per stdin line (cli/bulk.py). The `--json` path
+imports neither Rich nor the ORM: tables are drawn, and Rich loaded, only without it.
+"""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
-
-from rich.console import RenderableType
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from inspector import facts
 from inspector.cli.common import (
     CliError,
+    audit_lookups,
     json_text,
     out_console,
     print_json,
@@ -22,92 +23,195 @@ from inspector.cli.common import (
     store_session,
     text,
 )
-from inspector.cli.journal_commands import open_journal_or_warn
-from inspector.config import Settings
 from inspector.errors import EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK
-from inspector.export import event_to_dict, installation_to_dict, match_to_dict
+from inspector.export import (
+    FIELD_NAMES,
+    TOKEN_REPORT_FIELDS,
+    event_to_dict,
+    installation_to_dict,
+    match_fields,
+    match_to_dict,
+)
 from inspector.health import DeviceState, device_states, push_warnings
-from inspector.journal import JournalError
 from inspector.lookup import KeyKind, Lookup, Probe, check_installation_id, parse_query
 from inspector.masking import mask_advertising_id, mask_token
 from inspector.safetext import clip
-from inspector.store.records import Event, Installation, Match
+from inspector.store.records import Event, FindResult, Installation, Match
 from inspector.timefmt import stamp, when
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from rich.table import Table
+
+# Stdin instead of a query: one query per line.
+STDIN = "-"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     find = sub.add_parser(
         "find",
         help="installations matching a Customer ID, Installation ID, Advertising ID or token",
-        description="Auto-detects the key kind; prefixes cid: iid: adid: token: force it.",
+        description="Auto-detects the key kind; prefixes cid: iid: adid: token: force it."
+        " QUERY '-' reads one query per stdin line ('#' comments and blank lines skipped)"
+        " and writes one answer per query (JSON Lines with --json).",
+        epilog="exit codes: 0 found (every query ran, with '-'); 1 nothing found (for some"
+        " query); 2 bad input or refused (some query); 3 the store failed. With '-' the"
+        " highest applies.",
     )
-    find.add_argument("query")
-    find.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    find.add_argument("query", help="the query, or '-' for one query per stdin line")
+    add_output_options(find)
     find.set_defaults(func=cmd_find)
 
-    show = sub.add_parser("show", help="one installation with its push state and history")
-    show.add_argument("installation_id")
-    show.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    show = sub.add_parser(
+        "show",
+        help="one installation with its push state and history",
+        description="INSTALLATION_ID '-' reads one Installation ID per stdin line, as"
+        " `find -` does (no history).",
+    )
+    show.add_argument("installation_id", help="the Installation ID, or '-' for stdin")
+    add_output_options(show)
     show.add_argument(
         "--history", type=int, default=10, metavar="N", help="latest N events (default 10)"
     )
     show.set_defaults(func=cmd_show)
 
 
-def audit_lookup(cfg: Settings, lookup: Lookup, found: int) -> None:
-    """Record the lookup in the journal; a journal that fails is a warning, never a failure."""
-    journal = open_journal_or_warn(cfg)
-    if journal is None:
-        return
-    try:
-        journal.record_lookup(lookup, outcome="found" if found else "not found", found=found)
-    except JournalError as exc:
-        say(f"warning: this lookup is not in the audit journal: {exc}")
-    finally:
-        journal.close()
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json", action="store_true", help="one JSON document on stdout (JSON Lines with '-')"
+    )
+    pick = parser.add_mutually_exclusive_group()
+    pick.add_argument(
+        "--fields",
+        type=field_list,
+        metavar="A,B,...",
+        help=f"only these fields of each installation: {', '.join(FIELD_NAMES)}",
+    )
+    pick.add_argument(
+        "--token-report",
+        dest="fields",
+        action="store_const",
+        const=TOKEN_REPORT_FIELDS,
+        help="provider, APNs environment, token status and age, opt-in, live/stale",
+    )
+
+
+def field_list(value: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
+    unknown = [n for n in names if n not in FIELD_NAMES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown field {', '.join(unknown)!s}; fields: {', '.join(FIELD_NAMES)}"
+            if unknown
+            else "name at least one field"
+        )
+    return names
+
+
+def selected(
+    match: Match, state: DeviceState | None, fields: Sequence[str], now: datetime
+) -> dict[str, Any]:
+    """The `--fields` of one match, in the order asked."""
+    values = match_fields(match, state, now)
+    return {name: values[name] for name in fields}
+
+
+def find_document(
+    result: FindResult, now: datetime, fields: Sequence[str] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The installations of a find as data (all fields, or `fields`), and `truncated` and
+    `more`, the same for `find` and each line of `find -`."""
+    states = device_states([m.installation for m in result.matches], now)
+    rows = [
+        match_to_dict(m, states[m.installation.installation_id], now=now)
+        if fields is None
+        else selected(m, states[m.installation.installation_id], fields, now)
+        for m in result.matches
+    ]
+    extra = {"truncated": result.truncated, "more": {k.value: n for k, n in result.more.items()}}
+    return rows, extra
 
 
 def cmd_find(args: argparse.Namespace) -> int:
+    if args.query == STDIN:
+        from inspector.cli.bulk import run_bulk
+
+        return run_bulk(args, show=False)
     cfg = settings()
     lookup = parse_query(args.query)
     with store_session(cfg) as store:
         result = store.find(lookup)
-    audit_lookup(cfg, lookup, len(result.matches))
+    audit_lookups(cfg, [(lookup, len(result.matches))])
     now = datetime.now(UTC)
-    installations = [m.installation for m in result.matches]
-    states = device_states(installations, now)
     more = result.more_text()
     if args.json:
-        doc: dict[str, Any] = {
-            "query": lookup.text,
-            "probes": [{"kind": p.kind.value, "value": p.value} for p in lookup.probes],
-            "installations": [
-                match_to_dict(m, states[m.installation.installation_id], now=now)
-                for m in result.matches
-            ],
-            "truncated": result.truncated,
-            "more": {k.value: n for k, n in result.more.items()},
-        }
-        print_json(doc)
+        rows, extra = find_document(result, now, args.fields)
+        print_json(
+            {
+                "query": lookup.text,
+                "probes": [{"kind": p.kind.value, "value": p.value} for p in lookup.probes],
+                "installations": rows,
+                **extra,
+            }
+        )
     elif result.matches:
-        out_console().print(find_table(result.matches, states, lookup.description, now))
+        states = device_states([m.installation for m in result.matches], now)
+        title = f"{len(result.matches)} installation(s) for {lookup.description}"
+        if args.fields:
+            table = fields_table(result.matches, states, args.fields, title, now)
+        else:
+            table = find_table(result.matches, states, title, now)
+        out_console().print(table)
     if more:
         say(f"{more} (refine the query)")
     if not result.matches:
-        hint = ""
-        if any(p.kind.value in ("iid", "adid") for p in lookup.probes):
-            hint = " (a Customer ID that looks like a UUID needs the cid: prefix)"
-        say(f"no installation with {lookup.description}{hint}")
+        say(f"no installation with {lookup.description}{not_found_hint(lookup)}")
         return EXIT_NOT_FOUND
     return EXIT_OK
 
 
+def not_found_hint(lookup: Lookup) -> str:
+    if any(p.kind in (KeyKind.INSTALLATION_ID, KeyKind.ADVERTISING_ID) for p in lookup.probes):
+        return " (a Customer ID that looks like a UUID needs the cid: prefix)"
+    return ""
+
+
+def cell(value: Any) -> str:
+    """A data value for a table cell: terminal-safe text; a dash for null, yes/no."""
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value)
+    return facts.dash(value)
+
+
+def fields_table(
+    matches: Sequence[Match],
+    states: dict[str, DeviceState],
+    fields: Sequence[str],
+    title: str,
+    now: datetime,
+) -> Table:
+    """The `--fields` (or `--token-report`) of each match as a table."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=text(title))
+    for name in fields:
+        table.add_column(name, no_wrap=name == "installation_id")
+    for m in matches:
+        values = selected(m, states.get(m.installation.installation_id), fields, now)
+        table.add_row(*(Text(cell(values[name])) for name in fields))
+    return table
+
+
 def find_table(
-    matches: Sequence[Match], states: dict[str, DeviceState], description: str, now: datetime
+    matches: Sequence[Match], states: dict[str, DeviceState], title: str, now: datetime
 ) -> Table:
     """The matches as a table; every cell is literal, terminal-safe text (device facts
     are already, from `inspector.facts`)."""
-    table = Table(title=text(f"{len(matches)} installation(s) for {description}"))
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=text(title))
     for col in ("installation id", "customer", "app", "platform", "device", "version",
                 "last seen", "token", "matched by", ""):  # fmt: skip
         table.add_column(col, no_wrap=col == "installation id")
@@ -124,6 +228,10 @@ def find_table(
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    if args.installation_id == STDIN:
+        from inspector.cli.bulk import run_bulk
+
+        return run_bulk(args, show=True)
     if args.history < 0:
         raise CliError("--history must be 0 or more", EXIT_BAD_INPUT)
     cfg = settings()
@@ -135,11 +243,18 @@ def cmd_show(args: argparse.Namespace) -> int:
             if inst and args.history
             else ()
         )
-    audit_lookup(cfg, Lookup(iid, (Probe(KeyKind.INSTALLATION_ID, iid),)), int(inst is not None))
+    audit_lookups(cfg, [(id_lookup(iid), int(inst is not None))])
     if inst is None:
         say(f"no installation {iid}")
         return EXIT_NOT_FOUND
     now = datetime.now(UTC)
+    if args.fields:
+        match = Match(inst, (KeyKind.INSTALLATION_ID,))
+        if args.json:
+            print_json({"installation": selected(match, None, args.fields, now)})
+        else:
+            out_console().print(fields_table([match], {}, args.fields, iid, now))
+        return EXIT_OK
     if args.json:
         doc = installation_to_dict(inst, now=now)
         doc["history"] = [event_to_dict(e) for e in events]
@@ -151,12 +266,20 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def id_lookup(iid: str) -> Lookup:
+    """`show ID` recorded in the journal as the lookup of an Installation ID."""
+    return Lookup(iid, (Probe(KeyKind.INSTALLATION_ID, iid),))
+
+
 # What a JSON detail may take of an event row before it is cut.
 DETAIL_CHARS = 300
 
 
 def show_parts(inst: Installation, events: Sequence[Event], now: datetime) -> list[RenderableType]:
     """`show` as renderables: literal, terminal-safe text whatever the store holds."""
+    from rich.table import Table
+    from rich.text import Text
+
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()

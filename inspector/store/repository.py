@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -25,7 +27,6 @@ from inspector.lookup import RESULT_CAP, KeyKind, Lookup, Probe, normalise_uuid
 from inspector.store import values
 from inspector.store.driver import DriverStatement, driver_connection
 from inspector.store.engine import open_readonly_engine, translated
-from inspector.store.models import AppRow, EventRow, InstallationRow
 from inspector.store.records import EVENT_KINDS as EVENT_KINDS  # re-exported
 from inspector.store.records import (
     DayActivity,
@@ -37,14 +38,15 @@ from inspector.store.records import (
 )
 from inspector.store.rows import EventReader, InstallationReader
 from inspector.store.schema import check_schema
+from inspector.store.tables import apps, installation_events, installations
 
 # Counting what lies beyond the result cap stops here: "more than 10,000".
 COUNT_LIMIT = 10_000
 HISTORY_PAGE_MAX = 500
 
-_INST = InstallationRow.__table__
-_APP = AppRow.__table__
-_EVENTS = EventRow.__table__
+_INST = installations
+_APP = apps
+_EVENTS = installation_events
 _COLUMNS = {
     KeyKind.CUSTOMER_ID: _INST.c.custom_user_id,
     KeyKind.INSTALLATION_ID: _INST.c.installation_id,
@@ -81,22 +83,30 @@ def _find_select(kind: KeyKind, prefix: str = "") -> Any:
     )
 
 
-# Built once: SQLAlchemy caches the compiled form, so a lookup costs one execution.
-_FIND = {kind: _find_select(kind) for kind in KeyKind}
-# An Installation ID as stored, and its two UUID spellings, in one index probe: at most
-# three rows (fewer on a case-insensitive collation); get() prefers the exact one.
-_GET = _SELECT_INSTALLATIONS.where(
-    _INST.c.installation_id.in_([bindparam("exact"), bindparam("lower"), bindparam("upper")])
-).limit(3)
-_COUNT = {
-    kind: select(func.count()).select_from(
+# Built on first use, once per process (a `find` needs one of them): each repository
+# compiles it once more for its dialect and keeps the result (`_statement`).
+@cache
+def _find_one(kind: KeyKind) -> Any:
+    return _find_select(kind)
+
+
+@cache
+def _get_select() -> Any:
+    """An Installation ID as stored, and its two UUID spellings, in one index probe: at
+    most three rows (fewer on a case-insensitive collation); get() prefers the exact one."""
+    return _SELECT_INSTALLATIONS.where(
+        _INST.c.installation_id.in_([bindparam("exact"), bindparam("lower"), bindparam("upper")])
+    ).limit(3)
+
+
+@cache
+def _count_select(kind: KeyKind) -> Any:
+    return select(func.count()).select_from(
         select(_INST.c.installation_id)
         .where(_probe_clause(kind))
         .limit(bindparam("cap"))
         .subquery()
     )
-    for kind in KeyKind
-}
 
 
 def _history_select(kinds: int, after_cursor: bool) -> Any:
@@ -146,6 +156,8 @@ class StoreRepository:
         self.result_cap = result_cap
         self._schema_checked = False
         self._statements: dict[Any, DriverStatement] = {}
+        # The driver connection a run of lookups holds (`held_connection`), or None.
+        self._held: PoolProxiedConnection | None = None
 
     @classmethod
     def open(cls, url: URL, *, statement_timeout_s: float = 5.0) -> StoreRepository:
@@ -181,6 +193,27 @@ class StoreRepository:
             check_schema(conn)
         self._schema_checked = True
 
+    @contextmanager
+    def held_connection(self) -> Iterator[None]:
+        """One driver connection for a run of lookups (`inspector find -`): checked out,
+        and pinged, once instead of per lookup. For one thread: the UI's workers, which
+        share the repository, never hold one."""
+        self.check_schema()
+        with translated(self.url), driver_connection(self._engine) as conn:
+            self._held = conn
+            try:
+                yield
+            finally:
+                self._held = None
+
+    @contextmanager
+    def _connection(self) -> Iterator[PoolProxiedConnection]:
+        if self._held is not None:
+            yield self._held
+            return
+        with driver_connection(self._engine) as conn:
+            yield conn
+
     def _statement(
         self, key: Any, build: Any, reader: Callable[[Sequence[str]], Any] | None = None
     ) -> DriverStatement:
@@ -199,11 +232,13 @@ class StoreRepository:
         probes = lookup.probes
         cap = self.result_cap
         kinds = tuple(p.kind for p in probes)
-        with translated(self.url), driver_connection(self._engine) as conn:
+        with translated(self.url), self._connection() as conn:
             if len(probes) == 1:
                 probe = probes[0]
                 params = {**_probe_params(probe.kind, probe.value), "cap": cap + 1}
-                stmt = self._statement(probe.kind, lambda: _FIND[probe.kind], InstallationReader)
+                stmt = self._statement(
+                    probe.kind, lambda: _find_one(probe.kind), InstallationReader
+                )
                 rows_per_probe = [stmt.rows(conn, params)]
             else:
                 params = {}
@@ -243,8 +278,8 @@ class StoreRepository:
             "lower": installation_id.lower(),
             "upper": installation_id.upper(),
         }
-        stmt = self._statement("get", lambda: _GET, InstallationReader)
-        with translated(self.url), driver_connection(self._engine) as conn:
+        stmt = self._statement("get", _get_select, InstallationReader)
+        with translated(self.url), self._connection() as conn:
             rows = stmt.rows(conn, params)
         reader: InstallationReader = stmt.reader
         # Re-checked in Python: a case-insensitive collation (MariaDB) matches any case.
@@ -285,7 +320,7 @@ class StoreRepository:
             key, lambda: _history_select(len(wanted), before is not None), EventReader
         )
         self.check_schema()
-        with translated(self.url), driver_connection(self._engine) as conn:
+        with translated(self.url), self._connection() as conn:
             rows = stmt.rows(conn, params)
         reader: EventReader = stmt.reader
         events = tuple(reader(r) for r in rows[:limit])
@@ -333,7 +368,7 @@ class StoreRepository:
     def _count_beyond_cap(
         self, conn: PoolProxiedConnection, kind: KeyKind, params: dict[str, Any]
     ) -> int | None:
-        stmt = self._statement(("count", kind), lambda: _COUNT[kind])
+        stmt = self._statement(("count", kind), lambda: _count_select(kind))
         total = stmt.rows(conn, {**params, "cap": COUNT_LIMIT + 1})[0][0]
         return None if total > COUNT_LIMIT else total - self.result_cap
 

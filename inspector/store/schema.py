@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Engine
 
 from inspector.store.errors import SchemaMismatch
-from inspector.store.models import Base
+from inspector.store.tables import metadata
 
 
 def schema_sql() -> str:
@@ -32,7 +32,7 @@ def check_schema(bind: Engine | Connection) -> None:
     """Raise SchemaMismatch naming the first table or column the store lacks."""
     inspector = inspect(bind)
     tables = set(inspector.get_table_names())
-    for table in Base.metadata.sorted_tables:
+    for table in metadata.sorted_tables:
         if table.name not in tables:
             raise SchemaMismatch(f"the store has no table '{table.name}' (see schema.sql)")
         present = {col["name"] for col in inspector.get_columns(table.name)}
