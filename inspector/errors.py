@@ -70,6 +70,17 @@ TABLE = (
     # to wait for: refused.
     ErrorRow("inspector.journal.errors", "JournalRefused", EXIT_BAD_INPUT, _JOURNAL_UNAVAILABLE),
     ErrorRow("inspector.journal.errors", "JournalError", EXIT_UNREACHABLE, _JOURNAL_UNAVAILABLE),
+    # Nothing found, like `show` of an unknown installation: 1, not a refusal.
+    ErrorRow("inspector.push.model", "InstallationNotFound", EXIT_NOT_FOUND, "{}."),
+    # A dry run or token check refused: no send was asked for, so the words never say
+    # "not sent".
+    ErrorRow(
+        "inspector.push.model",
+        "ValidationRefused",
+        EXIT_BAD_INPUT,
+        "Refused: {}.",
+        "not validated: {}",
+    ),
     ErrorRow("inspector.push.model", "PushRefused", EXIT_BAD_INPUT, "Refused: {}.", "not sent: {}"),
     # Its message names what to set ("FCM is not configured: set ..."): a setting to
     # change, so refused like a ConfigError.

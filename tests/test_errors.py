@@ -34,7 +34,14 @@ from inspector.journal.errors import (
     TestDeviceNotFound,
 )
 from inspector.lookup import parse_query
-from inspector.push.model import JournalUnavailable, ProviderNotConfigured, PushError, PushRefused
+from inspector.push.model import (
+    InstallationNotFound,
+    JournalUnavailable,
+    ProviderNotConfigured,
+    PushError,
+    PushRefused,
+    ValidationRefused,
+)
 from inspector.store.errors import SchemaMismatch, StoreError, StoreTimeout, StoreUnavailable
 from inspector.store.repository import StoreRepository
 from tests import hostile
@@ -137,6 +144,20 @@ CASES = [
         "The audit journal is unavailable: journal.internal/inspector: connection refused.",
         "journal.internal/inspector: connection refused",
         EXIT_UNREACHABLE,
+    ),
+    (
+        "InstallationNotFound",
+        lambda: InstallationNotFound("no installation iid-9 in the store"),
+        "no installation iid-9 in the store.",
+        "no installation iid-9 in the store",
+        EXIT_NOT_FOUND,
+    ),
+    (
+        "ValidationRefused",
+        lambda: ValidationRefused("sending is off here (INSPECTOR_PUSH_POLICY=off)"),
+        "Refused: sending is off here (INSPECTOR_PUSH_POLICY=off).",
+        "not validated: sending is off here (INSPECTOR_PUSH_POLICY=off)",
+        EXIT_BAD_INPUT,
     ),
     (
         "PushRefused",

@@ -1,9 +1,11 @@
 """`inspector push` and `inspector check-token`: one test push to one installation.
 
-Exit codes: 0 accepted (or validated); 1 the provider rejected this token or message
-(UNREGISTERED, BadDeviceToken, PayloadTooLarge...); 2 bad input, refused by policy or rate
-limit, not confirmed, or a check APNs cannot do; 3 the store, journal or provider could not
-be used (unreachable, timeout, 5xx, 429, credentials).
+Exit codes: 0 accepted (or validated); 1 the installation is not in the store, or the
+provider rejected this token or message (UNREGISTERED, BadDeviceToken, PayloadTooLarge...);
+2 bad input, refused by policy or rate limit, not confirmed, or a check APNs cannot do;
+3 the store, journal or provider could not be used (unreachable, timeout, 5xx, 429,
+credentials). A dry run is refused by the `off` policy only: the per-device cooldown and
+the per-operator cap count sends.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from inspector.push.payload import parse_data
 from inspector.push.verdict import exit_code, verdict_lines
 
 EXIT_CODES = (
-    "exit codes: 0 accepted or validated; 1 the provider rejected this token or message;"
+    "exit codes: 0 accepted or validated; 1 no such installation in the store, or the"
+    " provider rejected this token or message;"
     " 2 bad input, refused (policy, rate limit, not confirmed); 3 store, journal or provider"
     " unusable (unreachable, timeout, 5xx, 429, credentials)"
 )
@@ -95,7 +98,8 @@ def cmd_push(args: argparse.Namespace) -> int:
         deep_link=args.deep_link,
     )
     with push_service(cfg) as service:
-        prepared = service.prepare(args.installation_id, compose)
+        # A dry run is a validation: the off switch refuses it, the send limits do not.
+        prepared = service.prepare(args.installation_id, compose, dry_run=args.dry_run)
         # The summary quotes the store (device, token status) and the user's payload.
         for line in prepared.summary_lines():
             err_console().print(text(line, empty=""), highlight=False)
@@ -141,10 +145,13 @@ def report(
     result: PushResult, installation_id: str, as_json: bool, prepared: PreparedPush | None
 ) -> None:
     if as_json:
-        doc: dict[str, Any] = {"installation_id": installation_id, "result": result.to_dict()}
-        if prepared is not None:
-            doc["payload_bytes"] = prepared.payload_bytes
-            doc["collapse_id"] = prepared.content.collapse_id
+        # The same keys for push and check-token: null where there is no payload.
+        doc: dict[str, Any] = {
+            "installation_id": installation_id,
+            "result": result.to_dict(),
+            "payload_bytes": None if prepared is None else prepared.payload_bytes,
+            "collapse_id": None if prepared is None else prepared.content.collapse_id,
+        }
         print_json(doc)
         return
     # A provider's reason is the provider's text: shown as literal, escaped text.

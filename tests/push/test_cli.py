@@ -191,3 +191,40 @@ def test_push_data_nested_30000_levels_is_one_line(cli, fcm: FakeFcm) -> None:
     assert (code, out) == (2, "")
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert fcm.requests == []
+
+
+# -- one exit-code contract -------------------------------------------------------------
+
+UNKNOWN = "0b0e5c1d-0000-4000-8000-00000000abcd"
+
+
+def test_push_to_an_installation_not_in_the_store_exits_1_like_show(cli, fcm: FakeFcm) -> None:
+    show_code, _, _ = cli("show", UNKNOWN)
+    code, out, err = cli("push", UNKNOWN, *ARGS, "--yes")
+    assert (code, out) == (show_code, "") == (1, "")
+    assert f"no installation {UNKNOWN}" in err
+    assert fcm.requests == []
+
+
+def test_check_token_of_an_installation_not_in_the_store_exits_1(cli, fcm: FakeFcm) -> None:
+    code, out, err = cli("check-token", UNKNOWN, "--json")
+    assert (code, out) == (1, "")
+    assert f"no installation {UNKNOWN}" in err
+    assert fcm.requests == []
+
+
+def test_a_dry_run_refused_by_policy_off_never_says_not_sent(cli, fcm: FakeFcm) -> None:
+    code, out, err = cli("push", UNICODE_DEVICE, *ARGS, "--dry-run", push_policy="off")
+    assert (code, out) == (2, "")
+    assert "sending is off" in err
+    assert "not sent" not in err.lower() and "not validated" in err
+    assert fcm.requests == []
+
+
+def test_push_and_check_token_json_have_the_same_keys(cli, fcm: FakeFcm) -> None:
+    _, pushed, _ = cli("push", UNICODE_DEVICE, *ARGS, "--dry-run", "--json")
+    _, checked, _ = cli("check-token", UNICODE_DEVICE, "--json")
+    push_doc, check_doc = json.loads(pushed), json.loads(checked)
+    assert set(push_doc) == set(check_doc)
+    assert isinstance(push_doc["payload_bytes"], int)
+    assert check_doc["payload_bytes"] is None and check_doc["collapse_id"] is None
