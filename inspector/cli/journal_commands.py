@@ -21,10 +21,12 @@ from inspector.cli.common import (
 )
 from inspector.config import ConfigError, Settings
 from inspector.errors import EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK
+from inspector.export import iso
 from inspector.journal import AuditEntry, Journal, TestDevice
 from inspector.lookup import check_installation_id
 from inspector.safetext import escape
 from inspector.store.errors import StoreError
+from inspector.store.records import Installation
 from inspector.timefmt import stamp
 
 # A broken chain is a refusal to vouch for the journal: the "refused" exit code.
@@ -143,7 +145,7 @@ def entry_line(e: AuditEntry) -> str:
 def entry_to_dict(e: AuditEntry) -> dict[str, Any]:
     return {
         "record_id": e.record_id,
-        "at": e.at.isoformat(),
+        "at": iso(e.at),
         "operator": e.operator,
         "environment": e.environment,
         "store": e.store,
@@ -205,8 +207,21 @@ def _device_dict(d: TestDevice) -> dict[str, Any]:
         "installation_id": d.installation_id,
         "label": d.label,
         "owner": d.owner,
-        "added_at": d.added_at.isoformat(),
+        "added_at": iso(d.added_at),
         "added_by": d.added_by,
+    }
+
+
+def device_state_to_dict(inst: Installation | None, known: bool) -> dict[str, Any]:
+    """A test device's live state as data: null throughout when the store could not be
+    read (`known` false); `in_store` false, and nulls, when it is not in the store."""
+    return {
+        "in_store": (inst is not None) if known else None,
+        "push_provider": inst.push_provider if inst else None,
+        "apns_environment": inst.apns_environment if inst else None,
+        "has_push_token": bool(inst.push_token) if inst else None,
+        "push_token_status": inst.push_token_status if inst else None,
+        "last_seen_at": iso(inst.last_seen_at) if inst else None,
     }
 
 
@@ -214,32 +229,34 @@ def cmd_devices_list(args: argparse.Namespace) -> int:
     cfg = settings()
     with journal_session(cfg) as journal:
         devices = journal.test_devices()
-    # Per device: the token state as data (JSON) and as shown, and when it was last seen.
-    states: dict[str, tuple[str, str, str | None]] = {}
+    # Per device: its installation, or None when it is not in the store; no entry at all
+    # when the store could not be read.
+    live: dict[str, Installation | None] = {}
     try:
         with store_session(cfg) as store:
-            now = datetime.now(UTC)
             for d in devices:
-                inst = store.get(d.installation_id)
-                states[d.installation_id] = (
-                    (facts.token_words(inst), facts.token_state(inst), facts.seen(inst, now))
-                    if inst
-                    else ("not in the store", "not in the store", None)
-                )
+                live[d.installation_id] = store.get(d.installation_id)
     except (StoreError, ConfigError) as exc:  # the list still shows, without live states
         say_error(exc, "warning: token states unknown: ")
     if args.json:
-        rows = []
-        for d in devices:
-            words, _, seen = states.get(d.installation_id, (None, None, None))
-            rows.append({**_device_dict(d), "token_state": words, "last_seen": seen})
+        rows = [
+            {
+                **_device_dict(d),
+                **device_state_to_dict(live.get(d.installation_id), d.installation_id in live),
+            }
+            for d in devices
+        ]
         print_json({"test_devices": rows})
     else:
+        now = datetime.now(UTC)
         for d in devices:
-            _, shown, seen = states.get(d.installation_id, ("", "token state unknown", None))
-            line = [escape(d.installation_id), escape(d.label), escape(d.owner), shown]
-            if seen:
-                line.append(f"seen {seen}")
+            line = [escape(d.installation_id), escape(d.label), escape(d.owner)]
+            if d.installation_id not in live:
+                line.append("token state unknown")
+            elif (inst := live[d.installation_id]) is None:
+                line.append("not in the store")
+            else:
+                line += [facts.token_state(inst), f"seen {facts.seen(inst, now)}"]
             print("  ".join(line))
     if not devices:
         say("no test device is registered (inspector test-devices add ID --label L)")

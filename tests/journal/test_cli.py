@@ -179,7 +179,13 @@ def test_test_devices_commands(env, capsys) -> None:  # type: ignore[no-untyped-
     (device,) = json.loads(out)["test_devices"]
     assert device["label"] == "Ana's work phone" and device["owner"] == "ana"
     assert device["installation_id"] == ANA_IPHONE  # the store's spelling
-    assert device["token_state"] == "active · production"
+    # Data, not display: the token state in machine fields, a time in ISO 8601 UTC.
+    assert "token_state" not in device and "last_seen" not in device
+    assert device["in_store"] is True and device["push_provider"] == "apns"
+    assert device["push_token_status"] == "active"
+    assert device["apns_environment"] == "production"
+    assert datetime.fromisoformat(device["last_seen_at"]).utcoffset() == timedelta(0)
+    assert datetime.fromisoformat(device["added_at"]).utcoffset() == timedelta(0)
     assert run(capsys, "test-devices", "remove", ANA_IPHONE)[0] == 0
     code, _, err = run(capsys, "test-devices", "remove", ANA_IPHONE)
     assert code == 1 and "not a test device" in err
@@ -194,6 +200,9 @@ def test_test_devices_list_survives_an_unreachable_store(env, dialect, capsys) -
     code, out, err = run(capsys, "test-devices", "list")
     assert code == 0 and "Ana's iPhone" in out and "token state unknown" in out
     assert "warning" in err
+    code, out, _ = run(capsys, "test-devices", "list", "--json")
+    (device,) = json.loads(out)["test_devices"]
+    assert device["in_store"] is None and device["push_token_status"] is None
 
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
