@@ -10,6 +10,11 @@ class JournalRefused(JournalError):
     is missing): a configuration to change, not a server to wait for."""
 
 
+class IntentRefused(Exception):
+    """The send's limits, read with the chain head locked, refuse it: no intent was
+    written. The message says why in words (the caller's own)."""
+
+
 class TestDeviceError(Exception):
     """A test-device change that cannot be made as asked (the journal itself is fine)."""
 

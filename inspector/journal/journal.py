@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from inspector.config import Settings, describe_url
@@ -24,6 +24,7 @@ from inspector.journal import schema
 from inspector.journal.chain import HASHED_COLUMNS, canonical_at, record_hash, walk
 from inspector.journal.engine import WRITE, open_engine, translated
 from inspector.journal.errors import (
+    IntentRefused,
     JournalRefused,
     TestDeviceError,
     TestDeviceExists,
@@ -31,7 +32,13 @@ from inspector.journal.errors import (
 )
 from inspector.journal.keyed import KeyedHasher, Scrubber
 from inspector.journal.migrate import ensure_schema
-from inspector.journal.records import OUTCOME_UNKNOWN, AuditEntry, TestDevice, VerifyResult
+from inspector.journal.records import (
+    OUTCOME_UNKNOWN,
+    AuditEntry,
+    SendHistory,
+    TestDevice,
+    VerifyResult,
+)
 from inspector.journal.schema import audit_log, chain_head, test_devices
 from inspector.lookup import Lookup
 from inspector.safetext import clip, field, has_unsafe
@@ -50,6 +57,8 @@ _MOVE_HEAD = (
 )
 _HEAD = select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
 _HEAD_LOCKED = _HEAD.with_for_update()
+# The operator cap counts intents in this window before now.
+CAP_WINDOW = timedelta(minutes=1)
 
 
 def _utcnow() -> datetime:
@@ -184,8 +193,10 @@ class Journal:
         outcome: str,
         details: dict[str, Any] | None,
         ref_id: int | None = None,
+        head: tuple[int, str] | None = None,
     ) -> int:
-        last_seq, prev_hash = self._head(conn)
+        """Append one record; `head` when the caller has already read (and locked) it."""
+        last_seq, prev_hash = head or self._head(conn)
         row = self._chained(
             last_seq + 1, prev_hash, action,
             installation_id=installation_id, outcome=outcome, details=details, ref_id=ref_id,
@@ -258,14 +269,30 @@ class Journal:
             self._append_rows(conn, rows)
         return [row["seq"] for row in rows]
 
-    def push_intent(self, *, installation_id: str, provider: str, details: dict[str, Any]) -> int:
-        """Written and committed before any network call; JournalError means do not send."""
-        return self.record(
-            "push.intent",
-            installation_id=installation_id,
-            outcome="pending",
-            details={**details, "provider": provider},
-        )
+    def push_intent(
+        self,
+        *,
+        installation_id: str,
+        provider: str,
+        details: dict[str, Any],
+        limit: Callable[[SendHistory], str | None] | None = None,
+    ) -> int:
+        """Written and committed before any network call; JournalError means do not send.
+
+        `limit` reads the send history with the chain head locked, in the transaction
+        that writes the intent: a send racing from another process waits for this one,
+        then sees it. When `limit` gives a reason, IntentRefused carries it and nothing
+        is written."""
+        with self._writing("record the push intent") as conn:
+            head = self._head(conn)
+            if limit is not None:
+                problem = limit(self._history(conn, installation_id, datetime.now(UTC)))
+                if problem:
+                    raise IntentRefused(problem)
+            return self._append(
+                conn, "push.intent", installation_id=installation_id, outcome="pending",
+                details={**details, "provider": provider}, head=head,
+            )  # fmt: skip
 
     def push_outcome(
         self, intent_id: int, *, installation_id: str, outcome: str, details: dict[str, Any]
@@ -282,24 +309,24 @@ class Journal:
 
     # -- reading -----------------------------------------------------------------
 
-    def sends_since(self, operator: str, since: datetime) -> int:
-        stmt = select(func.count()).where(
-            _LOG.action == "push.intent",
-            _LOG.operator == field(operator, 200),
-            _LOG.at >= _naive(since),
-        )
+    def send_history(self, installation_id: str, now: datetime | None = None) -> SendHistory:
+        """This operator's sends and the device's last send as they stand now, for a check
+        ahead of the send (a confirmation screen); the send itself checks again, locked."""
         with translated(self._url, "be read"), self._engine.connect() as conn:
-            return int(conn.execute(stmt).scalar_one())
+            return self._history(conn, installation_id, now or datetime.now(UTC))
+
+    def _history(self, conn: Connection, installation_id: str, now: datetime) -> SendHistory:
+        sent = conn.execute(_sends_since(self._operator, now - CAP_WINDOW)).scalar_one()
+        last = conn.execute(_last_send_to(installation_id)).scalar()
+        return SendHistory(now, int(sent), _aware(last) if last is not None else None)
+
+    def sends_since(self, operator: str, since: datetime) -> int:
+        with translated(self._url, "be read"), self._engine.connect() as conn:
+            return int(conn.execute(_sends_since(field(operator, 200), since)).scalar_one())
 
     def last_send_to(self, installation_id: str) -> datetime | None:
-        stmt = (
-            select(_LOG.at)
-            .where(_LOG.installation_id == installation_id, _LOG.action == "push.intent")
-            .order_by(_LOG.seq.desc())
-            .limit(1)
-        )
         with translated(self._url, "be read"), self._engine.connect() as conn:
-            at = conn.execute(stmt).scalar()
+            at = conn.execute(_last_send_to(installation_id)).scalar()
         return _aware(at) if at is not None else None
 
     def entries(
@@ -409,6 +436,21 @@ class Journal:
             devices = [_device(r) for r in conn.execute(select(test_devices))]
         # Sorted here: collations differ between engines.
         return sorted(devices, key=lambda d: (d.label.casefold(), d.installation_id))
+
+
+def _sends_since(operator: str, since: datetime) -> Select[int]:
+    return select(func.count()).where(
+        _LOG.action == "push.intent", _LOG.operator == operator, _LOG.at >= _naive(since)
+    )
+
+
+def _last_send_to(installation_id: str) -> Select[datetime]:
+    return (
+        select(_LOG.at)
+        .where(_LOG.installation_id == installation_id, _LOG.action == "push.intent")
+        .order_by(_LOG.seq.desc())
+        .limit(1)
+    )
 
 
 def _device(row: Any) -> TestDevice:

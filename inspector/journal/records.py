@@ -42,3 +42,13 @@ class VerifyResult:
     # Hash of the last record checked: written down elsewhere, it shows a later rewrite
     # of the whole chain by someone who can write the database.
     head_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class SendHistory:
+    """What the rate limits of a send read, under the lock of the transaction that would
+    write its intent: no other send can be written in between."""
+
+    now: datetime  # aware UTC, taken once the lock is held
+    operator_sends: int  # this operator's intents in the minute before `now`
+    last_to_device: datetime | None  # aware UTC: the device's latest intent, anyone's

@@ -5,17 +5,20 @@ Never imports textual: the terminal UI and the command line both drive PushServi
 
 from inspector.push.model import (
     Compose,
+    InstallationNotFound,
     JournalUnavailable,
     ProviderNotConfigured,
     PushError,
     PushRefused,
     PushResult,
+    ValidationRefused,
 )
 from inspector.push.prepared import PreparedPush
 from inspector.push.service import PushService
 
 __all__ = [
     "Compose",
+    "InstallationNotFound",
     "JournalUnavailable",
     "PreparedPush",
     "ProviderNotConfigured",
@@ -23,4 +26,5 @@ __all__ = [
     "PushRefused",
     "PushResult",
     "PushService",
+    "ValidationRefused",
 ]

@@ -16,6 +16,15 @@ class PushRefused(Exception):
     """The send is not allowed (policy, rate limit, no token, bad compose); one line."""
 
 
+class InstallationNotFound(PushRefused):
+    """The installation to send to is not in the store: nothing found, nothing to send."""
+
+
+class ValidationRefused(PushRefused):
+    """A dry run or token check is not allowed here. Its words never speak of a send:
+    none was asked for."""
+
+
 class PushError(Exception):
     """The send cannot happen for a reason outside the message; one line."""
 

@@ -5,10 +5,10 @@ sender, the command line and the screens ask the same question."""
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from inspector.config import PushPolicy, Settings
-from inspector.journal import Journal, JournalError
+from inspector.journal import Journal, JournalError, SendHistory
 from inspector.push.payload import apns_address_problem, token_problem, wire_format
 from inspector.store.records import Installation
 
@@ -20,17 +20,23 @@ def address_problem(installation: Installation) -> str | None:
     return None
 
 
-def switch_or_address_problem(settings: Settings, installation: Installation) -> str | None:
-    """What refuses even a dry run: the off switch, a bad token, no address."""
+def switch_or_address_problem(
+    settings: Settings, installation: Installation, *, validation: bool = False
+) -> str | None:
+    """What refuses even a dry run: the off switch, a bad token, no address. `validation`
+    words the off switch for a dry run or token check."""
     if settings.push_policy is PushPolicy.OFF:
+        if validation:
+            return "sending is off here (INSPECTOR_PUSH_POLICY=off), dry runs and token checks too"
         return "sending is off here (INSPECTOR_PUSH_POLICY=off)"
     return token_problem(installation) or address_problem(installation)
 
 
-def policy_problem(
+def access_problem(
     settings: Settings, journal: Journal | None, installation: Installation
 ) -> str | None:
-    """Why a send to this installation is refused now, or None."""
+    """Why no send may go to this installation, whatever was sent before: the off switch,
+    its address, the test-device list."""
     problem = switch_or_address_problem(settings, installation)
     if problem:
         return problem
@@ -46,7 +52,16 @@ def policy_problem(
                 f"{installation.installation_id} is not a test device, and the policy here"
                 " is test-devices: add it to the test devices first"
             )
-    return rate_problem(settings, journal, installation)
+    return None
+
+
+def policy_problem(
+    settings: Settings, journal: Journal | None, installation: Installation
+) -> str | None:
+    """Why a send to this installation is refused now, or None."""
+    return access_problem(settings, journal, installation) or rate_problem(
+        settings, journal, installation
+    )
 
 
 def rate_problem(
@@ -55,41 +70,53 @@ def rate_problem(
     installation: Installation,
     now: datetime | None = None,
 ) -> str | None:
-    """The operator's sends per minute and the device's cooldown, read from the journal."""
+    """The rate limits as the journal stands now: a check ahead of the send. The send
+    itself applies `limits_problem` again in the transaction that writes its intent."""
     if journal is None:
         return None
-    now = now or datetime.now(UTC)
-    cap = settings.push_max_per_minute
-    cooldown = settings.push_device_cooldown_s
-    operator = settings.operator
-    # Settings from the environment are checked; hand-built ones may not be. A limit
-    # that is not a number compares false everywhere and would let every send through.
-    for value, name in ((cap, "INSPECTOR_PUSH_MAX_PER_MINUTE"),
-                        (cooldown, "INSPECTOR_PUSH_DEVICE_COOLDOWN")):  # fmt: skip
-        if not math.isfinite(value) or value < 0:
-            return f"{name} is {value!r}, not a limit: no send until it is corrected"
+    problem = invalid_limit(settings)
+    if problem:
+        return problem
     try:
-        if cap > 0:
-            sent = journal.sends_since(operator, now - timedelta(minutes=1))
-            if sent >= cap:
-                return (
-                    f"rate limit: {operator} sent {sent} test pushes in the last minute"
-                    f" (limit {cap:g}, INSPECTOR_PUSH_MAX_PER_MINUTE); wait a minute"
-                )
-        if cooldown > 0:
-            last = journal.last_send_to(installation.installation_id)
-            if last is not None:
-                if last.tzinfo is None:
-                    last = last.replace(tzinfo=UTC)
-                waited = (now - last).total_seconds()
-                if waited < cooldown:
-                    return (
-                        f"this device got a test push {max(waited, 0):.0f} s ago; wait"
-                        f" {cooldown - waited:.0f} s more (cooldown {cooldown:g} s,"
-                        " INSPECTOR_PUSH_DEVICE_COOLDOWN)"
-                    )
+        history = journal.send_history(installation.installation_id, now)
     except JournalError as exc:
         return f"cannot read the journal to apply rate limits: {exc}"
+    return limits_problem(settings, history)
+
+
+def invalid_limit(settings: Settings) -> str | None:
+    """Settings from the environment are checked; hand-built ones may not be. A limit
+    that is not a number compares false everywhere and would let every send through."""
+    for value, name in ((settings.push_max_per_minute, "INSPECTOR_PUSH_MAX_PER_MINUTE"),
+                        (settings.push_device_cooldown_s,
+                         "INSPECTOR_PUSH_DEVICE_COOLDOWN")):  # fmt: skip
+        if not math.isfinite(value) or value < 0:
+            return f"{name} is {value!r}, not a limit: no send until it is corrected"
+    return None
+
+
+def limits_problem(settings: Settings, history: SendHistory) -> str | None:
+    """The operator's sends per minute and the device's cooldown, given the send history
+    (sends only: dry runs and token checks write no intent, so they never count)."""
+    problem = invalid_limit(settings)
+    if problem:
+        return problem
+    cap = settings.push_max_per_minute
+    cooldown = settings.push_device_cooldown_s
+    if cap > 0 and history.operator_sends >= cap:
+        return (
+            f"rate limit: {settings.operator} sent {history.operator_sends} test pushes in the"
+            f" last minute (limit {cap:g}, INSPECTOR_PUSH_MAX_PER_MINUTE); wait a minute"
+        )
+    last = history.last_to_device
+    if cooldown > 0 and last is not None:
+        waited = (history.now - last).total_seconds()
+        if waited < cooldown:
+            return (
+                f"this device got a test push {max(waited, 0):.0f} s ago; wait"
+                f" {cooldown - waited:.0f} s more (cooldown {cooldown:g} s,"
+                " INSPECTOR_PUSH_DEVICE_COOLDOWN)"
+            )
     return None
 
 

@@ -8,25 +8,27 @@ one provider request and writes the outcome.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from inspector.config import Environment, Settings
-from inspector.journal import Journal, JournalError
+from inspector.journal import IntentRefused, Journal, JournalError
 from inspector.lookup import QueryError, check_installation_id
 from inspector.masking import mask_token
 from inspector.push.model import (
     Compose,
     Content,
+    InstallationNotFound,
     JournalUnavailable,
     Outgoing,
     Provider,
     PushError,
     PushRefused,
     PushResult,
+    ValidationRefused,
 )
 from inspector.push.payload import (
     build_payload,
@@ -37,7 +39,9 @@ from inspector.push.payload import (
     with_record,
 )
 from inspector.push.policy import (
+    access_problem,
     device_warnings,
+    limits_problem,
     policy_problem,
     rate_problem,
     switch_or_address_problem,
@@ -66,8 +70,6 @@ class PushService:
         self.journal = journal
         self._providers: dict[str, Provider] = dict(providers or {})
         self._build_missing = providers is None
-        # Rate-limit check and intent write happen as one step.
-        self._gate = threading.Lock()
 
     @classmethod
     def from_settings(
@@ -117,10 +119,17 @@ class PushService:
             warnings=tuple(device_warnings(installation)),
         )
 
-    def prepare(self, installation_id: str, compose: Compose) -> PreparedPush:
-        """Re-read the installation, apply policy, build the exact payload."""
+    def prepare(
+        self, installation_id: str, compose: Compose, *, dry_run: bool = False
+    ) -> PreparedPush:
+        """Re-read the installation, apply policy, build the exact payload. A dry run is
+        a validation: only the off switch and the device's address apply to it, not the
+        test-device list nor the rate limits, which are about sends."""
         installation = self._reread(installation_id)
-        self._allowed_provider(installation)
+        if dry_run:
+            self._validating_provider(installation)
+        else:
+            self._allowed_provider(installation)
         prepared = self.preview(installation, compose)
         check_size(prepared.payload_bytes)
         return prepared
@@ -137,19 +146,24 @@ class PushService:
         check_size(prepared.payload_bytes)
         if dry_run:
             return self._dry_run(installation, prepared.content)
-        with self._gate:
-            provider = self._allowed_provider(installation)
-            journal = self._journal()
-            try:
-                intent = journal.push_intent(
-                    installation_id=installation.installation_id,
-                    provider=provider.name,
-                    details=self._intent_details(installation, prepared.content, prepared),
-                )
-            except JournalError as exc:
-                raise JournalUnavailable(
-                    f"the journal cannot be written, so nothing was sent: {exc}"
-                ) from None
+        _refuse(access_problem(self.settings, self.journal, installation))
+        provider = self._addressing_provider(installation)
+        journal = self._journal("a send writes its intent first, so nothing was sent")
+        try:
+            # The rate limits are read in the intent's own transaction, under the chain
+            # head's lock: a send racing from another inspector cannot pass them too.
+            intent = journal.push_intent(
+                installation_id=installation.installation_id,
+                provider=provider.name,
+                details=self._intent_details(installation, prepared.content, prepared),
+                limit=partial(limits_problem, self.settings),
+            )
+        except IntentRefused as exc:
+            raise PushRefused(str(exc)) from None
+        except JournalError as exc:
+            raise JournalUnavailable(
+                f"the journal cannot be written, so nothing was sent: {exc}"
+            ) from None
         content = with_record(prepared.content, intent)
         return self._deliver(provider, installation, content, intent, dry_run=False)
 
@@ -170,19 +184,27 @@ class PushService:
         _refuse(self.policy_problem(installation))
         return self._addressing_provider(installation)
 
-    def _addressing_provider(self, installation: Installation) -> Provider:
+    def _validating_provider(self, installation: Installation) -> Provider:
+        """The provider for a dry run or token check: the off switch and the address."""
+        _refuse(switch_or_address_problem(self.settings, installation, validation=True),
+                ValidationRefused)  # fmt: skip
+        return self._addressing_provider(installation, ValidationRefused)
+
+    def _addressing_provider(
+        self, installation: Installation, refused: type[PushRefused] = PushRefused
+    ) -> Provider:
         """The installation's provider, refused when it cannot address the installation."""
         provider = self._provider(installation)
-        _refuse(provider.problem(installation))
+        _refuse(provider.problem(installation), refused)
         return provider
 
     def _dry_run(
         self, installation: Installation, content: Content, *, token_check: bool = False
     ) -> PushResult:
         """A validate-only request (FCM) or a locally checked one (APNs): no notification,
-        so neither the test-device list nor the rate limits apply; the off switch does."""
-        _refuse(switch_or_address_problem(self.settings, installation))
-        provider = self._addressing_provider(installation)
+        so neither the test-device list nor the rate limits apply; the off switch does.
+        It writes a token.check record, never an intent: it does not count as a send."""
+        provider = self._validating_provider(installation)
         contacts_provider = wire_format(installation) == "fcm"
         if not contacts_provider:
             # APNs has no dry run: the request is at most built and checked locally, so
@@ -191,7 +213,7 @@ class PushService:
             if token_check:
                 return provider.check_token(push)
             return provider.send(push, dry_run=True)
-        journal = self._journal()
+        journal = self._journal("a check is journaled first, so nothing was checked")
         details = self._intent_details(installation, content, None)
         try:
             intent = journal.record(
@@ -250,7 +272,7 @@ class PushService:
         outcome: str,
         details: dict[str, Any],
     ) -> bool:
-        journal = self._journal()
+        journal = self._journal("the outcome cannot be written")
         try:
             if dry_run:
                 journal.record(
@@ -270,11 +292,9 @@ class PushService:
             return False
         return True
 
-    def _journal(self) -> Journal:
+    def _journal(self, consequence: str) -> Journal:
         if self.journal is None:
-            raise JournalUnavailable(
-                "no journal is open: a send writes its intent first, so nothing was sent"
-            )
+            raise JournalUnavailable(f"no journal is open: {consequence}")
         return self.journal
 
     def _intent_details(
@@ -304,7 +324,7 @@ class PushService:
         except StoreError as exc:
             raise PushError(f"cannot read the installation from the store: {exc}") from None
         if installation is None:
-            raise PushRefused(f"no installation {iid} in the store")
+            raise InstallationNotFound(f"no installation {iid} in the store")
         return installation
 
     def _provider(self, installation: Installation) -> Provider:
@@ -322,9 +342,9 @@ class PushService:
         return provider
 
 
-def _refuse(problem: str | None) -> None:
+def _refuse(problem: str | None, refused: type[PushRefused] = PushRefused) -> None:
     if problem:
-        raise PushRefused(problem)
+        raise refused(problem)
 
 
 def _build_provider(wire: str, settings: Settings) -> Provider:

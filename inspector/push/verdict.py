@@ -45,7 +45,10 @@ def headline(result: PushResult) -> str:
         return f"? Outcome unknown: {result.reason}{timing}"
     if k == "info":
         return f"ℹ {result.reason}"
+    # No answer: nothing reached the provider. A dry run never meant to send anything.
     prefix = "✘ Rejected by" if result.status else "✘ Not sent via"
+    if not result.status and result.dry_run:
+        prefix = "✘ Not validated via"
     return f"{prefix} {who}: {result.reason}{status}{timing}"
 
 
