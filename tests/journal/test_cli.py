@@ -16,6 +16,7 @@ from inspector.fixtures.demo import ANA_IPHONE, ANA_PIXEL, CUSTOMER_ANA
 from inspector.journal import Journal
 from inspector.journal.schema import audit_log
 from tests import hostile
+from tests.cli.json_contract import check
 from tests.journal.conftest import drop_triggers, raw_engine, settings_for, url_text
 
 UNREACHABLE = {
@@ -131,6 +132,7 @@ def test_audit_list_filters_and_json(env, journal_url, capsys) -> None:  # type:
     assert [line.split()[0] for line in out.splitlines()] == ["#3", "#1"]
     code, out, _ = run(capsys, "audit", "list", "--operator", "bob", "--json")
     doc = json.loads(out)
+    check(doc, "audit-list")  # the README's shape
     assert [e["record_id"] for e in doc["entries"]] == [4, 3, 2]
     assert doc["entries"][1]["outcome"] == "outcome unknown"
     assert all(e["operator"] == "bob" for e in doc["entries"])
@@ -176,6 +178,7 @@ def test_test_devices_commands(env, capsys) -> None:  # type: ignore[no-untyped-
     code, _, _ = run(capsys, "test-devices", "rename", ANA_IPHONE, "--label", "Ana's work phone")
     assert code == 0
     code, out, _ = run(capsys, "test-devices", "list", "--json")
+    check(json.loads(out), "test-devices")  # the README's shape
     (device,) = json.loads(out)["test_devices"]
     assert device["label"] == "Ana's work phone" and device["owner"] == "ana"
     assert device["installation_id"] == ANA_IPHONE  # the store's spelling
@@ -201,6 +204,7 @@ def test_test_devices_list_survives_an_unreachable_store(env, dialect, capsys) -
     assert code == 0 and "Ana's iPhone" in out and "token state unknown" in out
     assert "warning" in err
     code, out, _ = run(capsys, "test-devices", "list", "--json")
+    check(json.loads(out), "test-devices")
     (device,) = json.loads(out)["test_devices"]
     assert device["in_store"] is None and device["push_token_status"] is None
 

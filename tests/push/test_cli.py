@@ -15,6 +15,7 @@ from inspector.config import load_settings
 from inspector.fixtures.demo import ANA_IPHONE, UNICODE_DEVICE
 from inspector.journal import Journal
 from tests import hostile
+from tests.cli.json_contract import check
 from tests.push.fakes.apns_server import FakeApns
 from tests.push.fakes.fcm_server import FakeFcm
 
@@ -52,6 +53,7 @@ def test_push_yes_json_sends_once(cli, fcm: FakeFcm) -> None:
     )
     assert code == 0, err
     doc = json.loads(out)
+    check(doc, "push")  # the README's shape
     assert doc["installation_id"] == UNICODE_DEVICE
     assert doc["result"]["ok"] is True and doc["result"]["provider"] == "fcm"
     assert len(fcm.requests) == 1
@@ -225,6 +227,8 @@ def test_push_and_check_token_json_have_the_same_keys(cli, fcm: FakeFcm) -> None
     _, pushed, _ = cli("push", UNICODE_DEVICE, *ARGS, "--dry-run", "--json")
     _, checked, _ = cli("check-token", UNICODE_DEVICE, "--json")
     push_doc, check_doc = json.loads(pushed), json.loads(checked)
+    check(push_doc, "push")  # the README's shape
+    check(check_doc, "push")
     assert set(push_doc) == set(check_doc)
     assert isinstance(push_doc["payload_bytes"], int)
     assert check_doc["payload_bytes"] is None and check_doc["collapse_id"] is None
