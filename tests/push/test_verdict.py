@@ -56,6 +56,12 @@ def result(**kw: object) -> PushResult:
         (dict(status=503, reason="ServiceUnavailable"), "ServiceUnavailable", 3, "warning"),
         (dict(reason="TIMEOUT", ambiguous=True), "? Outcome unknown: TIMEOUT", 3, "warning"),
         (dict(reason="UNREACHABLE"), "✘ Not sent via APNs: UNREACHABLE", 3, "warning"),
+        (
+            dict(provider="fcm", reason="UNREACHABLE", dry_run=True),
+            "✘ Not validated via FCM: UNREACHABLE",
+            3,
+            "warning",
+        ),
         (dict(reason="NO_DRY_RUN", dry_run=True), "ℹ NO_DRY_RUN", 2, "warning"),
         (
             dict(provider="simulated", status=404, reason="UNREGISTERED", simulated=True),
