@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from inspector.cli.common import CliError, err_line, say, say_error
-from inspector.errors import EXIT_BAD_INPUT, EXIT_UNREACHABLE, exit_code, first_line
+from inspector.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNREACHABLE, exit_code, first_line
 from inspector.safetext import escape
 
 # Each module adds its subcommands with `register(sub)`; `func(args) -> int` runs one.

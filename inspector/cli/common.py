@@ -150,14 +150,9 @@ def open_journal_or_warn(cfg: Settings) -> Journal | None:
 def record_lookups(journal: Journal, items: Sequence[tuple[Lookup, int]]) -> None:
     """Lookups (with how many installations each found) in one journal transaction.
     JournalError when they cannot be written."""
-    entries = [(lookup, "found" if found else "not found", found) for lookup, found in items]
-    batch = getattr(journal, "record_lookups", None)
-    if batch is not None:
-        batch(entries)
-        return
-    # A journal without the batch API writes one record per lookup.
-    for lookup, outcome, found in entries:
-        journal.record_lookup(lookup, outcome=outcome, found=found)
+    journal.record_lookups(
+        [(lookup, "found" if found else "not found", found) for lookup, found in items]
+    )
 
 
 def audit_lookups(cfg: Settings, items: Sequence[tuple[Lookup, int]]) -> None:
