@@ -1,15 +1,16 @@
 """Lookup and history latency of the store, through the inspector and through the raw driver.
 
 Builds (or reuses, under bench/out/) generated stores of 10,000 and 1,000,000 installations
-in SQLite (10,000,000 with --ten-million) and the 1,000,000 one in PostgreSQL, then times
-each lookup kind through StoreRepository.find(parse_query(...)) over thousands of random
-keys, and the first history page (50 events) of a device with 100,000 events. Each timed
-call through the inspector is paired with the same question asked of the raw driver
-(sqlite3 / psycopg, one indexed SELECT of the same columns): the table shows p50, p99 and
-the ratio inspector/raw.
+in SQLite (10,000,000 with --ten-million), the 1,000,000 one in PostgreSQL (kept between
+runs) and in MariaDB (a database of its own, dropped after the run unless --keep-mariadb),
+then times each lookup kind through StoreRepository.find(parse_query(...)) over thousands
+of random keys, and the first history page (50 events) of a device with 100,000 events.
+Each timed call through the inspector is paired with the same question asked of the raw
+driver (sqlite3 / psycopg / pymysql, one indexed SELECT of the same columns): the table
+shows p50, p99 and the ratio inspector/raw.
 
-    .venv/bin/python bench/bench_store.py                     # 10k and 1M SQLite, 1M PostgreSQL
-    .venv/bin/python bench/bench_store.py --sizes 10000 --no-postgres   # a quick run
+    .venv/bin/python bench/bench_store.py        # 10k and 1M SQLite, 1M PostgreSQL and MariaDB
+    .venv/bin/python bench/bench_store.py --sizes 10000 --no-postgres --no-mariadb   # quick
 """
 
 from __future__ import annotations
@@ -131,9 +132,13 @@ def sqlite_store(n: int, args: argparse.Namespace) -> URL:
     return URL.create("sqlite", database=str(path))
 
 
+def bench_database(n: int, args: argparse.Namespace) -> str:
+    return f"inspector_bench_{store_name(n, args)}".lower()
+
+
 def postgres_store(n: int, args: argparse.Namespace) -> URL:
     admin_url = make_url(args.pg_url)
-    name = f"inspector_bench_{store_name(n, args)}".lower()
+    name = bench_database(n, args)
     url = admin_url.set(database=name)
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
@@ -160,6 +165,57 @@ def postgres_store(n: int, args: argparse.Namespace) -> URL:
     finally:
         admin.dispose()
     return url
+
+
+# A table of its own marks a MariaDB store as completely built (MariaDB databases carry
+# no comment): a build cut short is rebuilt.
+_COMPLETE = "inspector_bench_complete"
+
+
+def mariadb_store(n: int, args: argparse.Namespace) -> URL:
+    """A MariaDB database of its own on the server of --maria-url, built with the
+    generator's generic loader (executemany in batches, indexes after)."""
+    admin_url = make_url(args.maria_url)
+    name = bench_database(n, args)
+    url = admin_url.set(database=name)
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            done = conn.execute(
+                text(
+                    "SELECT COUNT(*) FROM information_schema.tables "
+                    "WHERE table_schema = :name AND table_name = :table"
+                ),
+                {"name": name, "table": _COMPLETE},
+            ).scalar_one()
+            if done and not args.rebuild:
+                print(f"reusing MariaDB database {name}", file=sys.stderr)
+                return url
+            conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+            conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+        print(f"building MariaDB database {name}", file=sys.stderr)
+        result = generate(
+            url, n, args.events, seed=args.seed, heavy_device_events=args.heavy, progress=sys.stderr
+        )
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE TABLE `{name}`.{_COMPLETE} (built INTEGER)"))
+            conn.execute(
+                text(f"ANALYZE TABLE `{name}`.installations, `{name}`.installation_events")
+            )
+        print(f"built in {result.seconds:.0f} s", file=sys.stderr)
+    finally:
+        admin.dispose()
+    return url
+
+
+def drop_mariadb_store(url: URL, args: argparse.Namespace) -> None:
+    admin = create_engine(make_url(args.maria_url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS `{url.database}`"))
+        print(f"dropped MariaDB database {url.database}", file=sys.stderr)
+    finally:
+        admin.dispose()
 
 
 # -- keys --------------------------------------------------------------------------------
@@ -226,10 +282,13 @@ def prewarm(url: URL) -> None:
     """Bring the store into the OS page cache, as a production store's hot pages would be:
     the timings then measure the lookup path, not the disk."""
     started = time.monotonic()
-    if url.get_backend_name() == "sqlite":
+    backend = url.get_backend_name()
+    if backend == "sqlite":
         with open(str(url.database), "rb") as f:
             while f.read(1 << 24):
                 pass
+    elif backend in ("mysql", "mariadb"):
+        prewarm_mariadb(url)
     else:
         engine = create_engine(url, isolation_level="AUTOCOMMIT")
         try:
@@ -253,28 +312,69 @@ def prewarm(url: URL) -> None:
     print(f"prewarmed in {time.monotonic() - started:.1f} s", file=sys.stderr)
 
 
+def prewarm_mariadb(url: URL) -> None:
+    """Scan every index of the lookup tables: InnoDB keeps what fits of them in its
+    buffer pool (whose size the figures note)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            indexes = conn.execute(
+                text(
+                    "SELECT DISTINCT table_name, index_name FROM information_schema.statistics"
+                    " WHERE table_schema = DATABASE()"
+                    " AND table_name IN ('apps', 'installations', 'installation_events')"
+                )
+            ).all()
+            for table, index in indexes:
+                conn.execute(text(f"SELECT COUNT(*) FROM `{table}` FORCE INDEX (`{index}`)"))
+    finally:
+        engine.dispose()
+
+
+def raw_runner(url: URL) -> tuple[Any, Callable[[str, tuple[Any, ...]], list[Any]]]:
+    """The raw driver's connection to the store and a call that runs one qmark statement."""
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        conn: Any = sqlite3.connect(f"file:{url.database}?mode=ro", uri=True)
+
+        def run_sqlite(sql: str, params: tuple[Any, ...]) -> list[Any]:
+            return conn.execute(sql, params).fetchall()
+
+        return conn, run_sqlite
+    if backend in ("mysql", "mariadb"):
+        import pymysql
+
+        conn = pymysql.connect(
+            host=url.host or "localhost", port=url.port or 3306, user=url.username,
+            password=url.password or "", database=url.database, charset="utf8mb4",
+            autocommit=True, init_command="SET time_zone = '+00:00'",
+        )  # fmt: skip
+
+        def run_pymysql(sql: str, params: tuple[Any, ...]) -> list[Any]:
+            # pymysql has no server-side prepared statements: it quotes into the text.
+            with conn.cursor() as cur:
+                cur.execute(sql.replace("?", "%s"), params)
+                return list(cur.fetchall())
+
+        return conn, run_pymysql
+    import psycopg
+
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = psycopg.connect(dsn, autocommit=True)
+
+    def run_psycopg(sql: str, params: tuple[Any, ...]) -> list[Any]:
+        # prepare=True: a server-side prepared statement, the driver's fastest path.
+        with conn.execute(sql.replace("?", "%s"), params, prepare=True) as cur:
+            return cur.fetchall()
+
+    return conn, run_psycopg
+
+
 def measure(label: str, url: URL, n: int, args: argparse.Namespace) -> list[Figure]:
     prewarm(url)
     store = StoreRepository.open(url)
     store.check_schema()
-    backend = url.get_backend_name()
-    if backend == "sqlite":
-        raw_conn: Any = sqlite3.connect(f"file:{url.database}?mode=ro", uri=True)
-
-        def run_raw(sql: str, params: tuple[Any, ...]) -> list[Any]:
-            return raw_conn.execute(sql, params).fetchall()
-
-    else:
-        import psycopg
-
-        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        raw_conn = psycopg.connect(dsn, autocommit=True)
-
-        def run_raw(sql: str, params: tuple[Any, ...]) -> list[Any]:
-            # prepare=True: a server-side prepared statement, the driver's fastest path.
-            with raw_conn.execute(sql.replace("?", "%s"), params, prepare=True) as cur:
-                return cur.fetchall()
-
+    raw_conn, run_raw = raw_runner(url)
     figures = []
     try:
         for question, queries in questions(n, args.samples, args.seed).items():
@@ -368,6 +468,35 @@ def print_targets(figures: list[Figure]) -> None:
             )
 
 
+def print_server_targets(figures: list[Figure]) -> None:
+    """Issue 10: MariaDB, 1,000,000 installations, each lookup's p50 within 2.5x of the
+    raw pymysql. PostgreSQL's ratio is shown beside it for comparison."""
+    for store, limit in (("mariadb", 2.5), ("postgresql", None)):
+        rows = [f for f in figures if f.store == store and f.installations >= 1_000_000]
+        if not rows:
+            continue
+        print(f"\nTargets (issue 10), {store}:" if limit else f"\nFor comparison, {store}:")
+        for f in rows:
+            verdict = ("PASS" if f.ratio <= limit else "FAIL") if limit else "    "
+            bound = f" (<= {limit}x)" if limit else ""
+            print(
+                f"  {verdict}  {f.installations:,} {f.question:<28} p50 "
+                f"{f.inspector_p50_us:.0f}µs, raw {f.raw_p50_us:.0f}µs, "
+                f"ratio {f.ratio:.2f}x{bound}"
+            )
+
+
+def server_note(url: URL) -> str:
+    """The MariaDB server's version and buffer pool, for the figures' context."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            version, pool = conn.execute(text("SELECT VERSION(), @@innodb_buffer_pool_size")).one()
+    finally:
+        engine.dispose()
+    return f"MariaDB {version}, buffer pool {int(pool) >> 20} MiB"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -383,6 +512,17 @@ def main() -> int:
     )
     parser.add_argument("--pg-size", type=int, default=1_000_000)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument(
+        "--maria-url",
+        default=os.environ.get("INSPECTOR_TEST_MARIADB_URL", ""),
+        help="MariaDB server URL with a user that may create databases"
+        " (default INSPECTOR_TEST_MARIADB_URL)",
+    )
+    parser.add_argument("--maria-size", type=int, default=1_000_000)
+    parser.add_argument("--no-mariadb", action="store_true")
+    parser.add_argument(
+        "--keep-mariadb", action="store_true", help="keep the MariaDB store for the next run"
+    )
     parser.add_argument("--samples", type=int, default=3000, help="random keys per question")
     parser.add_argument("--history-samples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
@@ -401,23 +541,39 @@ def main() -> int:
             print("no PostgreSQL: set INSPECTOR_TEST_POSTGRES_URL or --pg-url", file=sys.stderr)
         else:
             targets.append(("postgresql", postgres_store(args.pg_size, args), args.pg_size))
+    notes = []
+    maria: URL | None = None
+    if not args.no_mariadb:
+        if not args.maria_url:
+            print("no MariaDB: set INSPECTOR_TEST_MARIADB_URL or --maria-url", file=sys.stderr)
+        else:
+            maria = mariadb_store(args.maria_size, args)
+            targets.append(("mariadb", maria, args.maria_size))
+            notes.append(server_note(maria))
 
-    if args.build_only:
-        return 0
     figures: list[Figure] = []
-    for label, url, n in targets:
-        print(f"measuring {label} {n:,}", file=sys.stderr)
-        gc.collect()
-        figures.extend(measure(label, url, n, args))
+    try:
+        if args.build_only:
+            return 0
+        for label, url, n in targets:
+            print(f"measuring {label} {n:,}", file=sys.stderr)
+            gc.collect()
+            figures.extend(measure(label, url, n, args))
+    finally:
+        if maria is not None and not (args.keep_mariadb or args.build_only):
+            drop_mariadb_store(maria, args)
 
     print(
         f"\npython {platform.python_version()}, sqlite {sqlite3.sqlite_version}, "
         f"{platform.machine()} × {os.cpu_count()} cpu; events/installation {args.events}, "
         f"heavy device {args.heavy:,} events; load average at the end "
-        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}; times per call, wall clock\n"
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}; times per call, wall clock"
+        + "".join(f"; {note}" for note in notes)
+        + "\n"
     )
     print_table(figures)
     print_targets(figures)
+    print_server_targets(figures)
     OUT.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     result = OUT / f"results-{stamp}.json"
