@@ -1,7 +1,8 @@
-"""Journal figures: append latency on local SQLite (synchronous=FULL) and `audit verify`
-over a large chain. Prints figures; asserts nothing.
+"""Journal figures: append latency on local SQLite (synchronous=FULL), lookup records one
+by one against batches (`inspector find -`), and `audit verify` over a large chain.
+Prints figures; asserts nothing.
 
-    .venv/bin/python bench/bench_journal.py [--appends 2000] [--records 1000000]
+    .venv/bin/python bench/bench_journal.py [--appends 2000] [--lookups 10000] [--records 1000000]
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from inspector.config import load_settings
 from inspector.journal import Journal
 from inspector.journal.chain import GENESIS, canonical_at, record_hash
+from inspector.lookup import parse_query
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -43,6 +45,33 @@ def bench_appends(directory: Path, n: int) -> None:
     print(f"append, SQLite journal_mode={mode} synchronous={sync} (2 = FULL), {n:,} records:")
     print(f"  p50 {statistics.median(timings):.3f} ms   p99 {percentile(timings, 0.99):.3f} ms   "
           f"max {max(timings):.3f} ms   (target p50 < 2 ms)")  # fmt: skip
+
+
+def bench_lookup_batches(directory: Path, n: int, batch: int) -> None:
+    """n lookup records written one transaction each, then in batches of `batch`."""
+    items = [(parse_query(f"cust-{i}"), "found" if i % 2 else "not found", i % 2)
+             for i in range(n)]  # fmt: skip
+    figures = {}
+    for label in ("one by one", f"batches of {batch:,}"):
+        path = directory / f"lookups-{len(figures)}.db"
+        settings = load_settings({"INSPECTOR_JOURNAL_URL": f"sqlite:///{path}",
+                                  "INSPECTOR_OPERATOR": "bench"})  # fmt: skip
+        journal = Journal.open(settings)
+        try:
+            start = time.perf_counter()
+            if label == "one by one":
+                for lookup, outcome, found in items:
+                    journal.record_lookup(lookup, outcome=outcome, found=found)
+            else:
+                for i in range(0, n, batch):
+                    journal.record_lookups(items[i : i + batch])
+            figures[label] = time.perf_counter() - start
+            assert journal.verify().ok and journal.count() == n
+        finally:
+            journal.close()
+    print(f"lookup records, SQLite synchronous=FULL, {n:,} lookups:")
+    for label, seconds in figures.items():
+        print(f"  {label:<18} {seconds:6.2f} s   {n / seconds:10,.0f} records/s")
 
 
 def build_chain(path: Path, n: int) -> float:
@@ -99,11 +128,14 @@ def bench_verify(directory: Path, n: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--appends", type=int, default=2000)
+    parser.add_argument("--lookups", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=500, help="lookup records per batch")
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--dir", type=Path, help="where to put the databases (default: a tmp dir)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         bench_appends(Path(tmp), args.appends)
+        bench_lookup_batches(Path(tmp), args.lookups, args.batch)
         bench_verify(Path(tmp), args.records)
 
 
