@@ -53,10 +53,17 @@ _COLUMNS = {
     KeyKind.ADVERTISING_ID: _INST.c.advertising_id,
     KeyKind.PUSH_TOKEN: _INST.c.push_token,
 }
-# App columns are labelled so they never collide with installation columns.
-_SELECT_INSTALLATIONS = select(
-    _INST, *(c.label(f"app_{c.name}") for c in _APP.c if c.name != "app_id")
-).join(_APP, _APP.c.app_id == _INST.c.app_id)
+
+
+@cache
+def _select_installations() -> Any:
+    """Installations with their app. App columns are labelled so they never collide with
+    installation columns."""
+    return select(_INST, *(c.label(f"app_{c.name}") for c in _APP.c if c.name != "app_id")).join(
+        _APP, _APP.c.app_id == _INST.c.app_id
+    )
+
+
 _UUID_KINDS = (KeyKind.INSTALLATION_ID, KeyKind.ADVERTISING_ID)
 
 
@@ -77,7 +84,8 @@ def _probe_params(kind: KeyKind, value: str, prefix: str = "") -> dict[str, Any]
 
 def _find_select(kind: KeyKind, prefix: str = "") -> Any:
     return (
-        _SELECT_INSTALLATIONS.where(_probe_clause(kind, prefix))
+        _select_installations()
+        .where(_probe_clause(kind, prefix))
         .order_by(_INST.c.last_seen_at.desc())
         .limit(bindparam(f"{prefix}cap"))
     )
@@ -94,9 +102,15 @@ def _find_one(kind: KeyKind) -> Any:
 def _get_select() -> Any:
     """An Installation ID as stored, and its two UUID spellings, in one index probe: at
     most three rows (fewer on a case-insensitive collation); get() prefers the exact one."""
-    return _SELECT_INSTALLATIONS.where(
-        _INST.c.installation_id.in_([bindparam("exact"), bindparam("lower"), bindparam("upper")])
-    ).limit(3)
+    return (
+        _select_installations()
+        .where(
+            _INST.c.installation_id.in_(
+                [bindparam("exact"), bindparam("lower"), bindparam("upper")]
+            )
+        )
+        .limit(3)
+    )
 
 
 @cache
