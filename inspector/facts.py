@@ -5,7 +5,8 @@ The results table, the device tabs, the confirm screen, the test-device screens 
 environment through these functions, so one fact reads the same everywhere. Every
 function returns plain text already made safe for a terminal (store values are
 untrusted): callers wrap it in Rich/Textual `Text`, never parse it as markup. The one
-exception is `token_words`, the token state as data for JSON (escaped by the JSON).
+exception is `token_words`, the same words unescaped, for a caller that escapes them
+itself. None of these is JSON: `--json` carries machine values (inspector.export).
 """
 
 from __future__ import annotations
@@ -59,8 +60,9 @@ def apns_environment(inst: Installation) -> str:
 
 
 def token_words(inst: Installation) -> str:
-    """The token state as data ('active · production', 'unregistered', 'no token'): the
-    store's own words, not escaped, for JSON. Shown, it is `token_state`."""
+    """The token state in words ('active · production', 'unregistered', 'no token'): the
+    store's own words, not escaped (`token_state` escapes them). Display, not data: JSON
+    gives push_token_status and apns_environment apart."""
     if not inst.push_token:
         return "no token"
     status = inst.push_token_status or EMPTY
