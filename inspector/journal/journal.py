@@ -13,14 +13,14 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from inspector.config import Settings, describe_url
 from inspector.dburl import family, same_database
-from inspector.journal import schema
+from inspector.journal import records, schema
 from inspector.journal.chain import HASHED_COLUMNS, canonical_at, record_hash, walk
 from inspector.journal.engine import WRITE, open_engine, translated
 from inspector.journal.errors import (
@@ -32,13 +32,7 @@ from inspector.journal.errors import (
 )
 from inspector.journal.keyed import KeyedHasher, Scrubber
 from inspector.journal.migrate import ensure_schema
-from inspector.journal.records import (
-    OUTCOME_UNKNOWN,
-    AuditEntry,
-    SendHistory,
-    TestDevice,
-    VerifyResult,
-)
+from inspector.journal.records import OUTCOME_UNKNOWN, AuditEntry, TestDevice, VerifyResult
 from inspector.journal.schema import audit_log, chain_head, test_devices
 from inspector.lookup import Lookup
 from inspector.safetext import clip, field, has_unsafe
@@ -59,6 +53,16 @@ _HEAD = select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
 _HEAD_LOCKED = _HEAD.with_for_update()
 # The operator cap counts intents in this window before now.
 CAP_WINDOW = timedelta(minutes=1)
+
+
+class Draft(NamedTuple):
+    """A record as its writer gives it, before it is stamped and chained."""
+
+    action: str
+    installation_id: str | None = None
+    outcome: str = "ok"
+    details: dict[str, Any] | None = None
+    ref_id: int | None = None
 
 
 def _utcnow() -> datetime:
@@ -147,31 +151,20 @@ class Journal:
         last_seq, prev_hash = conn.execute(head).one()
         return int(last_seq), str(prev_hash)
 
-    def _chained(
-        self,
-        seq: int,
-        prev_hash: str,
-        action: str,
-        *,
-        installation_id: str | None,
-        outcome: str,
-        details: dict[str, Any] | None,
-        ref_id: int | None = None,
-    ) -> dict[str, Any]:
+    def _chained(self, seq: int, prev_hash: str, draft: Draft) -> dict[str, Any]:
         """The row of record `seq`, hashed onto `prev_hash`."""
+        iid = draft.installation_id
         values: dict[str, Any] = {
             "seq": seq,
             "at": _utcnow(),
             "operator": self._operator,
             "environment": self._environment,
             "store": self._store,
-            "installation_id": (
-                None if installation_id is None else field(self._scrub.text(installation_id), 128)
-            ),
-            "action": field(action, 64),
-            "outcome": field(self._scrub.text(outcome), 200),
-            "ref_id": ref_id,
-            "details": self._details_text(details),
+            "installation_id": None if iid is None else field(self._scrub.text(iid), 128),
+            "action": field(draft.action, 64),
+            "outcome": field(self._scrub.text(draft.outcome), 200),
+            "ref_id": draft.ref_id,
+            "details": self._details_text(draft.details),
         }
         fields = [values[c] for c in HASHED_COLUMNS]
         fields[1] = canonical_at(values["at"])
@@ -179,30 +172,19 @@ class Journal:
         values["hash"] = record_hash(fields, prev_hash)
         return values
 
-    def _append_rows(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        """Insert chained rows (one statement) and move the head to the last of them."""
+    def _append(self, conn: Connection, *drafts: Draft, head: tuple[int, str] | None = None) -> int:
+        """Chain the drafts onto the head (`head` when the caller has already read and
+        locked it), insert them in one statement and move the head; the last id."""
+        seq, prev_hash = head or self._head(conn)
+        rows = []
+        for draft in drafts:
+            seq += 1
+            row = self._chained(seq, prev_hash, draft)
+            prev_hash = row["hash"]
+            rows.append(row)
         conn.execute(_INSERT_RECORD, rows if len(rows) > 1 else rows[0])
-        conn.execute(_MOVE_HEAD, {"new_seq": rows[-1]["seq"], "new_hash": rows[-1]["hash"]})
-
-    def _append(
-        self,
-        conn: Connection,
-        action: str,
-        *,
-        installation_id: str | None,
-        outcome: str,
-        details: dict[str, Any] | None,
-        ref_id: int | None = None,
-        head: tuple[int, str] | None = None,
-    ) -> int:
-        """Append one record; `head` when the caller has already read (and locked) it."""
-        last_seq, prev_hash = head or self._head(conn)
-        row = self._chained(
-            last_seq + 1, prev_hash, action,
-            installation_id=installation_id, outcome=outcome, details=details, ref_id=ref_id,
-        )  # fmt: skip
-        self._append_rows(conn, [row])
-        return last_seq + 1
+        conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev_hash})
+        return seq
 
     def _details_text(self, details: dict[str, Any] | None) -> str:
         # ASCII JSON: control characters and non-ASCII are escapes in the stored text.
@@ -226,9 +208,7 @@ class Journal:
         if not action or not action.strip():
             raise ValueError("an audit record needs an action")
         with self._writing("record the action") as conn:
-            return self._append(
-                conn, action, installation_id=installation_id, outcome=outcome, details=details
-            )
+            return self._append(conn, Draft(action, installation_id, outcome, details))
 
     def probe_hash(self, kind: str, value: str) -> str:
         """The keyed hash a lookup of (kind, value) is recorded under."""
@@ -252,22 +232,13 @@ class Journal:
         """Many lookups, each (lookup, outcome, found), as records in one transaction: one
         head lock, one insert, one commit. All are written or none. Returns their ids in
         the order given. The caller bounds a batch (a few hundred to a few thousand)."""
-        details = [(self._lookup_details(lookup, found), outcome)
-                   for lookup, outcome, found in items]  # fmt: skip
-        if not details:
+        drafts = [Draft("lookup", None, outcome, self._lookup_details(lookup, found))
+                  for lookup, outcome, found in items]  # fmt: skip
+        if not drafts:
             return []
         with self._writing("record the lookups") as conn:
-            seq, prev_hash = self._head(conn)
-            rows = []
-            for detail, outcome in details:
-                seq += 1
-                row = self._chained(
-                    seq, prev_hash, "lookup", installation_id=None, outcome=outcome, details=detail
-                )
-                prev_hash = row["hash"]
-                rows.append(row)
-            self._append_rows(conn, rows)
-        return [row["seq"] for row in rows]
+            last = self._append(conn, *drafts)
+        return list(range(last - len(drafts) + 1, last + 1))
 
     def push_intent(
         self,
@@ -275,7 +246,7 @@ class Journal:
         installation_id: str,
         provider: str,
         details: dict[str, Any],
-        limit: Callable[[SendHistory], str | None] | None = None,
+        limit: Callable[[records.SendHistory], str | None] | None = None,
     ) -> int:
         """Written and committed before any network call; JournalError means do not send.
 
@@ -289,36 +260,34 @@ class Journal:
                 problem = limit(self._history(conn, installation_id, datetime.now(UTC)))
                 if problem:
                     raise IntentRefused(problem)
-            return self._append(
-                conn, "push.intent", installation_id=installation_id, outcome="pending",
-                details={**details, "provider": provider}, head=head,
-            )  # fmt: skip
+            intent = Draft("push.intent", installation_id, "pending",
+                           {**details, "provider": provider})  # fmt: skip
+            return self._append(conn, intent, head=head)
 
     def push_outcome(
         self, intent_id: int, *, installation_id: str, outcome: str, details: dict[str, Any]
     ) -> int:
         with self._writing("record the push outcome") as conn:
-            return self._append(
-                conn,
-                "push.outcome",
-                installation_id=installation_id,
-                outcome=outcome,
-                details={**details, "intent": intent_id},
-                ref_id=intent_id,
-            )
+            answer = Draft("push.outcome", installation_id, outcome,
+                           {**details, "intent": intent_id}, ref_id=intent_id)  # fmt: skip
+            return self._append(conn, answer)
 
     # -- reading -----------------------------------------------------------------
 
-    def send_history(self, installation_id: str, now: datetime | None = None) -> SendHistory:
+    def send_history(
+        self, installation_id: str, now: datetime | None = None
+    ) -> records.SendHistory:
         """This operator's sends and the device's last send as they stand now, for a check
         ahead of the send (a confirmation screen); the send itself checks again, locked."""
         with translated(self._url, "be read"), self._engine.connect() as conn:
             return self._history(conn, installation_id, now or datetime.now(UTC))
 
-    def _history(self, conn: Connection, installation_id: str, now: datetime) -> SendHistory:
+    def _history(
+        self, conn: Connection, installation_id: str, now: datetime
+    ) -> records.SendHistory:
         sent = conn.execute(_sends_since(self._operator, now - CAP_WINDOW)).scalar_one()
         last = conn.execute(_last_send_to(installation_id)).scalar()
-        return SendHistory(now, int(sent), _aware(last) if last is not None else None)
+        return records.SendHistory(now, int(sent), _aware(last) if last is not None else None)
 
     def sends_since(self, operator: str, since: datetime) -> int:
         with translated(self._url, "be read"), self._engine.connect() as conn:
@@ -397,8 +366,8 @@ class Journal:
                 installation_id=iid, label=label, owner=owner,
                 added_at=_naive(device.added_at), added_by=device.added_by,
             ))  # fmt: skip
-            self._append(conn, "test_device.add", installation_id=iid, outcome="ok",
-                         details={"label": label, "owner": owner})  # fmt: skip
+            self._append(conn, Draft("test_device.add", iid, "ok",
+                                     {"label": label, "owner": owner}))  # fmt: skip
         return device
 
     def rename_test_device(self, installation_id: str, label: str) -> TestDevice:
@@ -411,8 +380,8 @@ class Journal:
             conn.execute(
                 update(test_devices).where(_DEV.installation_id == iid).values(label=label)
             )
-            self._append(conn, "test_device.rename", installation_id=iid, outcome="ok",
-                         details={"label": label, "previous": row.label})  # fmt: skip
+            self._append(conn, Draft("test_device.rename", iid, "ok",
+                                     {"label": label, "previous": row.label}))  # fmt: skip
         return replace(_device(row), label=label)
 
     def remove_test_device(self, installation_id: str) -> None:
@@ -422,8 +391,8 @@ class Journal:
             if row is None:
                 raise TestDeviceNotFound(f"{field(iid, 128)} is not a test device")
             conn.execute(delete(test_devices).where(_DEV.installation_id == iid))
-            self._append(conn, "test_device.remove", installation_id=iid, outcome="ok",
-                         details={"label": row.label, "owner": row.owner})  # fmt: skip
+            self._append(conn, Draft("test_device.remove", iid, "ok",
+                                     {"label": row.label, "owner": row.owner}))  # fmt: skip
 
     def test_device(self, installation_id: str) -> TestDevice | None:
         stmt = select(test_devices).where(_DEV.installation_id == installation_id.strip())
