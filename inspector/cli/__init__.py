@@ -13,7 +13,6 @@ generator, Rich or Textual, so a lookup from a script starts fast. `inspector --
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import os
 import sys
@@ -64,21 +63,6 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    # A command is a short process that imports much: SQLAlchemy alone builds tens of
-    # thousands of objects, none of them garbage, which the cyclic collector would scan
-    # again and again for nothing (a tenth of a cold `find`). It stays off while a command
-    # runs; what runs long (`find -`, the UI) turns it back on. Reference counting frees
-    # everything else as usual.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return run(argv)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def run(argv: list[str]) -> int:
     try:
         if not argv:
             return run_tui()
@@ -123,10 +107,9 @@ def run_tui() -> int:
     """Open the Textual app; textual is imported there only, so subcommands never load it.
     The app draws its first frame before the store, journal and push service are opened."""
     from inspector.cli.common import settings
-    from inspector.tui.launch import run as launch
+    from inspector.tui.launch import run
 
-    gc.enable()  # a long-lived process
-    return launch(settings())
+    return run(settings())
 
 
 if __name__ == "__main__":

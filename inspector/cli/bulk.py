@@ -13,7 +13,6 @@ over 1 (some query found nothing) over 0.
 from __future__ import annotations
 
 import argparse
-import gc
 import io
 import sys
 import time
@@ -246,7 +245,6 @@ def run_bulk(args: argparse.Namespace, *, show: bool) -> int:
                 if args.json
                 else PlainTable(sys.stdout, args.fields)
             )
-            gc.enable()  # a long run: cycles, if any, are collected (`cli.main`)
             for line in read_lines(stdin_text()):
                 now = datetime.now(UTC)
                 try:
