@@ -20,9 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote, unquote, urlsplit
 
-import platformdirs
-from dotenv import dotenv_values
-
 from inspector.dburl import is_loopback_host
 from inspector.safetext import clip, escape
 
@@ -59,6 +56,9 @@ class PushPolicy(StrEnum):
 
 def data_dir() -> Path:
     """Where the demo store and the default journal live (XDG_DATA_HOME is honoured)."""
+    # Imported here: a command with its store and journal configured never needs it.
+    import platformdirs
+
     return Path(platformdirs.user_data_dir("inspector", appauthor=False))
 
 
@@ -280,6 +280,8 @@ def load_env(
     dropped from `.env`, each with a warning appended to `warnings`."""
     merged: dict[str, str] = {}
     if dotenv_path is not None and Path(dotenv_path).is_file():
+        from dotenv import dotenv_values  # only when there is a `.env` to read
+
         for key, value in dotenv_values(dotenv_path).items():
             if value is None:
                 continue
