@@ -279,8 +279,11 @@ class Journal:
     ) -> records.SendHistory:
         """This operator's sends and the device's last send as they stand now, for a check
         ahead of the send (a confirmation screen); the send itself checks again, locked."""
+        now = now or datetime.now(UTC)
+        if now.tzinfo is None:  # a naive time is UTC, as the journal stores it
+            now = now.replace(tzinfo=UTC)
         with translated(self._url, "be read"), self._engine.connect() as conn:
-            return self._history(conn, installation_id, now or datetime.now(UTC))
+            return self._history(conn, installation_id, now)
 
     def _history(
         self, conn: Connection, installation_id: str, now: datetime

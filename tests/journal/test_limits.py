@@ -30,6 +30,8 @@ def test_send_history_counts_this_operators_intents_and_the_devices_last(
     assert history.last_to_device == journal.last_send_to("iid-1")  # bob's, the latest
     later = journal.send_history("iid-1", datetime.now(UTC) + timedelta(minutes=2))
     assert later.operator_sends == 0
+    naive = journal.send_history("iid-1", datetime.now(UTC).replace(tzinfo=None))
+    assert naive.now.tzinfo is UTC and naive.operator_sends == 2
 
 
 def test_an_intent_the_limit_refuses_is_not_written(journal: Journal) -> None:
