@@ -180,7 +180,9 @@ class Services:
             journal = opener()
         except Exception as exc:
             self.journal_error = exc
-            warnings.append(f"{describe_error(exc)} Nothing is audited: reveals, exports and sends are refused.")
+            warnings.append(
+                f"{describe_error(exc)} Nothing is audited: reveals, exports and sends are refused."
+            )
             return
         if journal is not None and self._keep(journal):
             self.journal = journal
