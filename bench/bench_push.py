@@ -1,11 +1,12 @@
 """Push figures against the local fake FCM and APNs (tests/push/fakes). Prints, asserts nothing.
 
 For each provider, N sends through PushService (prepare + send: store re-reads, policy and
-rate-limit reads of the journal, intent and outcome appends on a SQLite journal with
-synchronous=FULL, payload building, pyfcm / httpx). The time on the wire (request handed to
-the HTTP library until its response is back, measured by wrapping the library's send) is
-subtracted: what is left is the inspector's overhead, compose-to-request plus
-response-to-verdict. Then ten APNs sends in a row: connections and JWTs the fake saw.
+rate-limit reads of the journal (the send reads them again inside the intent's
+transaction), intent and outcome appends on a SQLite journal with synchronous=FULL, payload
+building, pyfcm / httpx). The time on the wire (request handed to the HTTP library until
+its response is back, measured by wrapping the library's send) is subtracted: what is left
+is the inspector's overhead, compose-to-request plus response-to-verdict. Then ten APNs
+sends in a row: connections and JWTs the fake saw.
 
     .venv/bin/python bench/bench_push.py [--sends 200]
 """
