@@ -143,21 +143,26 @@ def _history_select(kinds: int, after_cursor: bool) -> Any:
     return stmt.order_by(e.occurred_at.desc(), e.event_id.desc()).limit(bindparam("limit"))
 
 
-_FIND_SEVERAL: dict[tuple[KeyKind, ...], Any] = {}
+_FIND_SEVERAL: dict[tuple[tuple[KeyKind, ...], bool], Any] = {}
 
 
-def _find_several(kinds: tuple[KeyKind, ...]) -> Any:
+def _find_several(kinds: tuple[KeyKind, ...], wrapped: bool) -> Any:
     """Several probes (a bare UUID: iid and adid) in one round trip: each branch is the
-    single-probe statement, capped on its own, tagged with its probe number."""
-    stmt = _FIND_SEVERAL.get(kinds)
+    single-probe statement, capped on its own, tagged with its probe number.
+
+    SQLite cannot parenthesise the parts of a UNION, so there each branch is wrapped in a
+    subquery (`wrapped`); elsewhere the branches stand as they are, since MariaDB copies
+    every subquery into a temporary table (on disk, because of the TEXT columns)."""
+    stmt = _FIND_SEVERAL.get((kinds, wrapped))
     if stmt is None:
         branches = [
             _find_select(kind, f"p{n}_").add_columns(literal_column(str(n)).label("probe_no"))
             for n, kind in enumerate(kinds)
         ]
-        union = union_all(*(b.subquery().select() for b in branches))
+        union = union_all(*(b.subquery().select() for b in branches) if wrapped else branches)
         cols = union.selected_columns
-        stmt = _FIND_SEVERAL[kinds] = union.order_by(cols.probe_no, cols.last_seen_at.desc())
+        stmt = union.order_by(cols.probe_no, cols.last_seen_at.desc())
+        _FIND_SEVERAL[(kinds, wrapped)] = stmt
     return stmt
 
 
@@ -259,7 +264,10 @@ class StoreRepository:
                 for n, probe in enumerate(probes):
                     params |= _probe_params(probe.kind, probe.value, f"p{n}_")
                     params[f"p{n}_cap"] = cap + 1
-                stmt = self._statement(kinds, lambda: _find_several(kinds), InstallationReader)
+                wrapped = self._engine.dialect.name == "sqlite"
+                stmt = self._statement(
+                    (kinds, wrapped), lambda: _find_several(kinds, wrapped), InstallationReader
+                )
                 rows = stmt.rows(conn, params)
                 tag = stmt.names.index("probe_no")
                 rows_per_probe = [
