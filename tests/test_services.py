@@ -4,7 +4,6 @@ together without textual (the UI runs `open()` in a worker; workers ask for the 
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,6 +16,7 @@ from inspector.journal import Journal
 from inspector.services import Openers, Services, State
 from inspector.store.errors import StoreError
 from inspector.store.repository import StoreRepository
+from tests.gate import Gate
 
 
 def settings_for(url: URL) -> Settings:
@@ -37,24 +37,13 @@ def watch(service: StoreRepository | Journal) -> None:
     _pools[id(service)] = service._engine.pool
 
 
-class Gate:
-    """Opens the store once the test lets it; counts the attempts."""
-
-    def __init__(self, url: URL) -> None:
-        self.url = url
-        self.entered = threading.Event()
-        self.release = threading.Event()
-        self.calls = 0
-        self.opened: list[StoreRepository] = []
-
-    def __call__(self) -> StoreRepository:
-        self.calls += 1
-        self.entered.set()
-        assert self.release.wait(30), "the test never released the store"
-        store = StoreRepository.open_checked(self.url, statement_timeout_s=2.0)
+def watched_opener(url: URL) -> Callable[[], StoreRepository]:
+    def open_store() -> StoreRepository:
+        store = StoreRepository.open_checked(url, statement_timeout_s=2.0)
         watch(store)
-        self.opened.append(store)
         return store
+
+    return open_store
 
 
 @pytest.fixture
@@ -67,7 +56,7 @@ def moved_store(sqlite_demo_url: URL, tmp_path: Path) -> tuple[URL, Callable[[],
 
 def test_state_is_opening_then_open_in_words(sqlite_demo_url: URL) -> None:
     settings = settings_for(sqlite_demo_url)
-    gate = Gate(sqlite_demo_url)
+    gate = Gate(watched_opener(sqlite_demo_url))
     services = Services(settings, Openers(store=gate))
     assert services.state is State.OPENING and services.opening
     with ThreadPoolExecutor(1) as pool:
@@ -87,7 +76,7 @@ def test_a_failed_store_is_said_in_words_and_the_next_caller_retries(
     moved_store: tuple[URL, Callable[[], None]],
 ) -> None:
     url, put_back = moved_store
-    gate = Gate(url)
+    gate = Gate(watched_opener(url))
     gate.release.set()
     services = Services(settings_for(url), Openers(store=gate))
     report = services.open()
@@ -110,7 +99,7 @@ def test_a_caller_waiting_on_a_failed_first_attempt_gets_its_error_without_retry
     moved_store: tuple[URL, Callable[[], None]],
 ) -> None:
     url, _ = moved_store
-    gate = Gate(url)
+    gate = Gate(watched_opener(url))
     services = Services(settings_for(url), Openers(store=gate))
     with ThreadPoolExecutor(2) as pool:
         opening = pool.submit(services.open)
@@ -128,7 +117,7 @@ def test_close_closes_what_it_opened_and_not_what_it_was_given(sqlite_demo_url: 
     settings = settings_for(sqlite_demo_url)
     given = Journal.open(settings)
     watch(given)
-    gate = Gate(sqlite_demo_url)
+    gate = Gate(watched_opener(sqlite_demo_url))
     gate.release.set()
     opened_journals: list[Journal] = []
 
@@ -147,7 +136,7 @@ def test_close_closes_what_it_opened_and_not_what_it_was_given(sqlite_demo_url: 
 
 
 def test_a_caller_waiting_for_the_store_is_woken_by_close(sqlite_demo_url: URL) -> None:
-    gate = Gate(sqlite_demo_url)
+    gate = Gate(watched_opener(sqlite_demo_url))
     services = Services(settings_for(sqlite_demo_url), Openers(store=gate))
     with ThreadPoolExecutor(2) as pool:
         opening = pool.submit(services.open)

@@ -10,7 +10,6 @@ import asyncio
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from inspector.services import Openers, Services
 from inspector.store.repository import StoreRepository
 from inspector.tui.app import InspectorApp
 from tests.conftest import DEMO_NOW
+from tests.gate import Gate
 from tests.tui.conftest import results, search, settings_for, settle, status_text
 
 
@@ -98,25 +98,6 @@ def test_settings_keep_urls_as_text_and_parse_them_on_use(
     assert demo.store_label == f"sqlite:{demo_store_path()}"
     with pytest.raises(ConfigError, match="INSPECTOR_JOURNAL_URL is not a valid database URL"):
         load_settings({"INSPECTOR_JOURNAL_URL": "journal with pw"})
-
-
-class Gate:
-    """A function that opens the store once the test lets it: entered, then released."""
-
-    def __init__(self, open_store: Callable[[], StoreRepository]) -> None:
-        self.open_store = open_store
-        self.entered = threading.Event()
-        self.release = threading.Event()
-        self.calls = 0
-        self.opened: list[StoreRepository] = []
-
-    def __call__(self) -> StoreRepository:
-        self.calls += 1
-        self.entered.set()
-        assert self.release.wait(30), "the test never released the store"
-        store = self.open_store()
-        self.opened.append(store)
-        return store
 
 
 def open_checked(url: URL) -> Callable[[], StoreRepository]:
