@@ -44,7 +44,9 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        say(f"{self.prog}: error: {message}")
+        # say() names the program already: "inspector: test-devices add: error: …".
+        command = self.prog.removeprefix("inspector").strip()
+        say(f"{command}: error: {message}" if command else f"error: {message}")
         sys.exit(EXIT_BAD_INPUT)
 
 
