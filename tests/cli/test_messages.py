@@ -87,3 +87,12 @@ def test_find_says_platforms_as_the_screen_does(
     assert "│ iOS " in out and "│ Android " in out  # the platform column, not the app's name
     assert "Apple iPhone 16 Pro" in out and "Google Pixel 8" in out  # brand and model
     assert "active · production" in out and "active · sandbox" in out
+
+
+def test_an_argument_error_names_the_subcommand_once(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["test-devices", "add", "some-id"])
+    assert stopped.value.code == 2
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last.startswith("inspector: test-devices add: error: ")
+    assert "--label" in last and "inspector: inspector" not in last
