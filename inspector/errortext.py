@@ -12,9 +12,6 @@ from inspector.errors import plain_first_line
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
-# The UI modules that still import it from here; to go once they use `inspector.errors`.
-first_line = plain_first_line
-
 
 def driver_error_line(exc: BaseException, url: URL) -> str:
     """The first line of a database driver's error (SQLAlchemy wraps it as `orig`), the

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from inspector.facts import token_words as token_state  # noqa: F401  (until the UI uses facts)
 from inspector.store.records import Installation
 from inspector.timefmt import ago
 
