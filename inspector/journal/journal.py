@@ -3,6 +3,12 @@
 Appends take the chain head's lock (SQLite BEGIN IMMEDIATE, SELECT ... FOR UPDATE on
 PostgreSQL and MariaDB), so concurrent inspectors extend one chain. Every method is
 synchronous and may be called from worker threads; failures raise JournalError.
+
+Over 400 lines on purpose: every write goes through one append path under the chain
+head's lock (records, lookup batches, push intents with their limits read in the same
+transaction, test devices), and keeping that path and its callers in one class is what
+makes the chain's guarantees readable. Schema and migrations are in schema.py and
+migrate.py, hashing in chain.py.
 """
 
 from __future__ import annotations

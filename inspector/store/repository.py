@@ -1,4 +1,9 @@
-"""The read-only repository: point lookups on indexed keys and bounded keyset pages."""
+"""The read-only repository: point lookups on indexed keys and bounded keyset pages.
+
+About 400 lines on purpose: the statements and the one class that runs them stay
+together, so every query the inspector sends to a store can be read in one file (row
+reading is in rows.py and values.py, the driver-cursor runner in driver.py).
+"""
 
 from __future__ import annotations
 
