@@ -8,6 +8,7 @@ PostgreSQL and MariaDB: bounded connect, lock and statement waits; UTC sessions.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,13 +62,13 @@ def _sqlite_engine(url: URL, timeout_s: float) -> Engine:
         conn = sqlite3.connect(
             str(file), timeout=timeout_s, check_same_thread=False, isolation_level=None
         )
+        _wal(conn, timeout_s)
         return conn
 
     engine = create_engine("sqlite+pysqlite://", creator=connect, pool_pre_ping=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
-        dbapi_conn.execute("PRAGMA journal_mode = WAL")
         dbapi_conn.execute("PRAGMA synchronous = FULL")
         dbapi_conn.execute(f"PRAGMA busy_timeout = {max(1, int(timeout_s * 1000))}")
 
@@ -78,6 +79,22 @@ def _sqlite_engine(url: URL, timeout_s: float) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _wal(conn: sqlite3.Connection, timeout_s: float) -> None:
+    """Switch a new journal file to WAL. The switch takes an exclusive lock without
+    calling the busy handler, so two inspectors creating one journal at once can see
+    "database is locked": wait for the other as a write would (bounded by the timeout)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                conn.close()
+                raise
+            time.sleep(0.02)
 
 
 def _postgres_engine(url: URL, timeout_s: float) -> Engine:
