@@ -12,7 +12,7 @@ import getpass
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -52,6 +52,15 @@ class PushPolicy(StrEnum):
     OFF = "off"
     TEST_DEVICES = "test-devices"
     ANY = "any"
+
+
+# The banner colour of each environment when a profile names none: red for production.
+DEFAULT_COLOURS = {
+    Environment.PRODUCTION: "red",
+    Environment.STAGING: "yellow",
+    Environment.DEVELOPMENT: "green",
+    Environment.DEMO: "blue",
+}
 
 
 def data_dir() -> Path:
@@ -205,7 +214,11 @@ PROVIDER_URLS = {
     "INSPECTOR_APNS_URL_SANDBOX": "https://api.sandbox.push.apple.com",
 }
 # Never taken from `.env` (see the module docstring).
-PROCESS_ONLY = frozenset({"INSPECTOR_PUSH_POLICY", *PROVIDER_URLS})
+# The profile file and the profile are chosen by the process too: a `.env` left in a
+# working directory must not switch a shell to production.
+PROCESS_ONLY = frozenset(
+    {"INSPECTOR_PUSH_POLICY", "INSPECTOR_PROFILE", "INSPECTOR_CONFIG", *PROVIDER_URLS}
+)
 
 
 def check_provider_url(url: str, setting: str) -> str:
@@ -230,20 +243,70 @@ def check_provider_url(url: str, setting: str) -> str:
 
 
 @dataclass(frozen=True)
+class StoreSpec:
+    """One installation store of a profile. `name` is "" when the profile has one store;
+    with several (regional stores) each has its name, shown beside its results."""
+
+    name: str
+    # The URL as configured (never with a password: the password comes apart).
+    url_text: str = field(repr=False)
+    password: str | None = field(default=None, repr=False)
+    setting: str = "INSPECTOR_STORE_URL"
+
+    @cached_property
+    def url(self) -> URL:
+        """Parsed on first use (this imports SQLAlchemy), with the password put in."""
+        url = parse_url(self.url_text, self.setting)
+        return url.set(password=self.password) if self.password is not None else url
+
+    @property
+    def label(self) -> str:
+        return describe_url(self.url_text)
+
+
+@dataclass(frozen=True)
+class FcmCredential:
+    """A service account for one Firebase project. `project_id` None (the implicit profile
+    of INSPECTOR_FCM_CREDENTIALS): the project named in the file."""
+
+    project_id: str | None
+    credentials: Path = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ApnsKey:
+    """A .p8 key with the topics (bundle ids) it serves; `topics` None: every topic."""
+
+    key_file: Path = field(repr=False)
+    key_id: str = field(repr=False)
+    team_id: str
+    topics: tuple[str, ...] | None = None
+
+    def serves(self, topic: str) -> bool:
+        return self.topics is None or topic in self.topics
+
+
+@dataclass(frozen=True)
 class Settings:
-    # URL texts, checked at load time; they may hold a password, hence repr=False.
-    store_url_text: str = field(repr=False)
+    """One profile: where its store(s) and journal are, how it may push, with what."""
+
+    stores: tuple[StoreSpec, ...]
     environment: Environment
     journal_url_text: str = field(repr=False)
     operator: str
     push_policy: PushPolicy
     is_demo: bool = False
+    # The profile's name ("default" without a profile file, "demo" for the demo store),
+    # its banner label and colour, and the file it came from.
+    profile: str = "default"
+    label: str | None = None
+    colour: str | None = None
+    config_path: Path | None = None
+    journal_password: str | None = field(default=None, repr=False)
     statement_timeout_s: float = 5.0
-    fcm_credentials: Path | None = field(default=None, repr=False)
+    fcm: tuple[FcmCredential, ...] = ()
     fcm_url: str = "https://fcm.googleapis.com"
-    apns_key_file: Path | None = field(default=None, repr=False)
-    apns_key_id: str | None = field(default=None, repr=False)
-    apns_team_id: str | None = None
+    apns: tuple[ApnsKey, ...] = ()
     apns_url_production: str = "https://api.push.apple.com"
     apns_url_sandbox: str = "https://api.sandbox.push.apple.com"
     push_connect_timeout_s: float = 3.0
@@ -252,25 +315,63 @@ class Settings:
     push_device_cooldown_s: float = 10.0
     # Key for the keyed hash of looked-up identifiers in the journal.
     journal_hash_key: str | None = field(default=None, repr=False)
-    # Said once at start: settings of `.env` that were ignored, and why.
+    # Said once at start: settings that were ignored, and why.
     warnings: tuple[str, ...] = ()
 
-    @cached_property
+    @property
+    def store(self) -> StoreSpec:
+        """The profile's one store; a profile with several has no single store."""
+        if len(self.stores) != 1:
+            raise ConfigError(f"profile {self.profile!r} has several stores")
+        return self.stores[0]
+
+    @property
+    def store_url_text(self) -> str:
+        return self.store.url_text
+
+    @property
     def store_url(self) -> URL:
-        """Parsed on first use (this imports SQLAlchemy), by whoever opens the store."""
-        return parse_url(self.store_url_text, "INSPECTOR_STORE_URL")
+        return self.store.url
+
+    @property
+    def regional(self) -> bool:
+        """Several named stores: lookups fan out and results carry the store's name."""
+        return len(self.stores) > 1
 
     @cached_property
     def journal_url(self) -> URL:
-        return parse_url(self.journal_url_text, "INSPECTOR_JOURNAL_URL")
+        url = parse_url(self.journal_url_text, "INSPECTOR_JOURNAL_URL")
+        return url.set(password=self.journal_password) if self.journal_password else url
 
     @property
     def store_label(self) -> str:
-        return describe_url(self.store_url_text)
+        """host/database of the store, or `eu: host/db, us: host/db` for several."""
+        if not self.regional:
+            return self.stores[0].label
+        return ", ".join(f"{s.name}: {s.label}" for s in self.stores)
 
     @property
     def journal_label(self) -> str:
         return describe_url(self.journal_url_text)
+
+    @property
+    def banner_colour(self) -> str:
+        return self.colour or DEFAULT_COLOURS[self.environment]
+
+    @property
+    def display_name(self) -> str:
+        """What the banner and every confirm screen call the profile."""
+        return self.label or self.profile
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret this profile holds, for scrubbing text before it is shown or kept."""
+        found = [s.password for s in self.stores]
+        found += [self.journal_password, self.journal_hash_key]
+        found += [u.password for u in (*(s.url for s in self.stores), self.journal_url)]
+        # Key ids and the paths of key files are not shown either.
+        found += [k.key_id for k in self.apns] + [str(k.key_file) for k in self.apns]
+        found += [str(c.credentials) for c in self.fcm]
+        return tuple(x for x in found if x)
 
 
 def load_env(
@@ -297,9 +398,36 @@ def load_env(
     return merged
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    *,
+    profile: str | None = None,
+    config: str | os.PathLike[str] | None = None,
+) -> Settings:
+    """The settings of one profile: `profile` (else INSPECTOR_PROFILE, else the file's
+    `default`) of the profile file (`config`, else INSPECTOR_CONFIG, else ./inspector.toml,
+    else the user config directory). Without a file, the variables make one implicit
+    profile. ConfigError, one line naming file, profile and key, when anything is wrong."""
     warnings: list[str] = []
     env = load_env(warnings=warnings) if env is None else env
+    from inspector.profiles import find_profile_file
+
+    path = find_profile_file(config, env)
+    name = profile if profile is not None else (env.get("INSPECTOR_PROFILE", "").strip() or None)
+    if path is not None:
+        from inspector.profiles import ProfileFile
+
+        return ProfileFile.load(path).settings(name, env, warnings)
+    if name is not None and name not in ("default", "demo"):
+        raise ConfigError(
+            f"no profile file to find profile {shown(name)} in (looked for --config,"
+            " INSPECTOR_CONFIG, ./inspector.toml and the user config directory)"
+        )
+    return implicit_settings(env, warnings)
+
+
+def implicit_settings(env: Mapping[str, str], warnings: list[str]) -> Settings:
+    """The one profile the variables make when there is no profile file."""
     raw_store = env.get("INSPECTOR_STORE_URL", "").strip()
     is_demo = raw_store == ""
     if is_demo:
@@ -342,19 +470,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     def provider_url(name: str) -> str:
         return check_provider_url(text(name) or PROVIDER_URLS[name], name)
 
+    fcm_path = path("INSPECTOR_FCM_CREDENTIALS")
     return Settings(
-        store_url_text=store_url,
+        stores=(StoreSpec("", store_url),),
         environment=environment,
         journal_url_text=journal_url,
         operator=text("INSPECTOR_OPERATOR") or _os_user(),
         push_policy=policy,
         is_demo=is_demo,
+        profile="demo" if is_demo else "default",
         statement_timeout_s=number(env, "INSPECTOR_STATEMENT_TIMEOUT"),
-        fcm_credentials=path("INSPECTOR_FCM_CREDENTIALS"),
+        fcm=(FcmCredential(None, fcm_path),) if fcm_path else (),
         fcm_url=provider_url("INSPECTOR_FCM_URL"),
-        apns_key_file=path("INSPECTOR_APNS_KEY_FILE"),
-        apns_key_id=text("INSPECTOR_APNS_KEY_ID"),
-        apns_team_id=text("INSPECTOR_APNS_TEAM_ID"),
+        apns=_implicit_apns(path("INSPECTOR_APNS_KEY_FILE"), text),
         apns_url_production=provider_url("INSPECTOR_APNS_URL_PRODUCTION"),
         apns_url_sandbox=provider_url("INSPECTOR_APNS_URL_SANDBOX"),
         push_connect_timeout_s=number(env, "INSPECTOR_PUSH_CONNECT_TIMEOUT"),
@@ -364,6 +492,23 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         journal_hash_key=text("INSPECTOR_JOURNAL_HASH_KEY"),
         warnings=tuple(warnings),
     )
+
+
+def _implicit_apns(key_file: Path | None, text: Callable[[str], str | None]) -> tuple[ApnsKey, ...]:
+    """The one APNs key of the variables (serving every topic): all three, or none."""
+    key_id, team_id = text("INSPECTOR_APNS_KEY_ID"), text("INSPECTOR_APNS_TEAM_ID")
+    given = {
+        "INSPECTOR_APNS_KEY_FILE": key_file,
+        "INSPECTOR_APNS_KEY_ID": key_id,
+        "INSPECTOR_APNS_TEAM_ID": team_id,
+    }
+    missing = [name for name, value in given.items() if not value]
+    if len(missing) == len(given):
+        return ()
+    if missing:
+        raise ConfigError(f"APNs needs {', '.join(missing)} as well")
+    assert key_file and key_id and team_id
+    return (ApnsKey(key_file, key_id, team_id),)
 
 
 def _os_user() -> str:

@@ -37,6 +37,8 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             monkeypatch.delenv(name)
     home = tmp_path / "xdg"
     monkeypatch.setenv("XDG_DATA_HOME", str(home))
+    # Nor a profile file of the developer's: inspector.toml is looked for here too.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.chdir(tmp_path)
     return home
 

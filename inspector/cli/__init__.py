@@ -34,13 +34,37 @@ COMMANDS = {
     "test-devices": "inspector.cli.journal_commands",
     "push": "inspector.cli.push_commands",
     "check-token": "inspector.cli.push_commands",
+    "profiles": "inspector.cli.profile_commands",
 }
 COMMAND_MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 
 
+# Options every command takes, before or after its name: `inspector --profile p find x`
+# and `inspector find x --profile p` are the same command.
+GLOBAL_OPTIONS = ("--profile", "--config")
+
+
 class Parser(argparse.ArgumentParser):
     """argparse quotes the offending argument in its errors: escape it like any message.
-    Subparsers are built with the parent's class, so this covers every subcommand."""
+    Subparsers are built with the parent's class, so this covers every subcommand, and
+    every (sub)command takes the global options."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        group = self.add_argument_group("profile")
+        # SUPPRESS: a subcommand's parser must not reset what the main parser read.
+        group.add_argument(
+            "--profile",
+            metavar="NAME",
+            default=argparse.SUPPRESS,
+            help="the profile of the profile file to use (else INSPECTOR_PROFILE or its default)",
+        )
+        group.add_argument(
+            "--config",
+            metavar="PATH",
+            default=argparse.SUPPRESS,
+            help="the profile file (else INSPECTOR_CONFIG, ./inspector.toml, the user config)",
+        )
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
@@ -66,11 +90,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        if not argv:
-            return run_tui()
-        args = build_parser(argv[0]).parse_args(argv)
+        name = command_name(argv)
+        if name is None and not {"-h", "--help"} & set(argv):
+            # Bare `inspector [--profile P]`: the UI, without importing any subcommand.
+            return run_tui(Parser(prog="inspector").parse_args(argv))
+        args = build_parser(name).parse_args(argv)
         if args.command is None:
-            return run_tui()
+            return run_tui(args)
         return int(args.func(args))
     except CliError as exc:
         # The one printer of errors: a message may quote an argument or a stored value.
@@ -91,6 +117,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return internal_error(exc)
 
 
+def command_name(argv: Sequence[str]) -> str | None:
+    """The subcommand's name: the first word that is neither an option nor its value."""
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word in GLOBAL_OPTIONS:
+            skip = True
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
 def internal_error(exc: BaseException) -> int:
     """A defect: one line naming it; its traceback (escaped: it quotes data) only when
     INSPECTOR_DEBUG=1 asks for it."""
@@ -105,13 +144,13 @@ def internal_error(exc: BaseException) -> int:
     return EXIT_UNREACHABLE
 
 
-def run_tui() -> int:
+def run_tui(args: argparse.Namespace) -> int:
     """Open the Textual app; textual is imported there only, so subcommands never load it.
     The app draws its first frame before the store, journal and push service are opened."""
     from inspector.cli.common import settings
     from inspector.tui.launch import run
 
-    return run(settings())
+    return run(settings(args))
 
 
 if __name__ == "__main__":

@@ -235,7 +235,7 @@ WIDTHS = {"line": 5, "query": 24, "outcome": 9, "installation_id": 36, "custom_u
 
 def run_bulk(args: argparse.Namespace, *, show: bool) -> int:
     """`find -` / `show -`: answer every stdin line; the exit status of the worst."""
-    cfg = settings()
+    cfg = settings(args)
     counts = dict.fromkeys(OUTCOME_EXIT, 0)
     journal = LookupJournal(open_journal_or_warn(cfg))
     try:

@@ -16,6 +16,7 @@ plain lines on stderr and JSON plain text on stdout, so `find --json` never load
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -105,10 +106,13 @@ def print_json(value: object, indent: int | None = 2) -> None:
     print(json_text(value, indent))
 
 
-def settings() -> Settings:
-    """The configuration (ConfigError when it is wrong); what it ignored (a `.env` key that
-    may not come from a file) is said on stderr."""
-    cfg = load_settings()
+def settings(args: argparse.Namespace) -> Settings:
+    """The settings of the profile `--profile`/`--config` choose (ConfigError when they
+    are wrong); what they ignored (a `.env` key that may not come from a file, a variable
+    a profile decides) is said on stderr."""
+    cfg = load_settings(
+        profile=getattr(args, "profile", None), config=getattr(args, "config", None)
+    )
     for warning in cfg.warnings:
         say(f"warning: {warning}")
     return cfg

@@ -160,7 +160,7 @@ def entry_to_dict(e: AuditEntry) -> dict[str, Any]:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    cfg = settings()
+    cfg = settings(args)
     with journal_session(cfg) as journal:
         result = journal.verify()
     if result.ok:
@@ -180,7 +180,7 @@ def cmd_audit_list(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise CliError("--limit must be 1 or more", EXIT_BAD_INPUT)
     since = parse_since(args.since) if args.since else None
-    cfg = settings()
+    cfg = settings(args)
     with journal_session(cfg) as journal:
         entries = journal.entries(
             installation_id=args.installation.strip() if args.installation else None,
@@ -226,7 +226,7 @@ def device_state_to_dict(inst: Installation | None, known: bool) -> dict[str, An
 
 
 def cmd_devices_list(args: argparse.Namespace) -> int:
-    cfg = settings()
+    cfg = settings(args)
     with journal_session(cfg) as journal:
         devices = journal.test_devices()
     # Per device: its installation, or None when it is not in the store; no entry at all
@@ -264,7 +264,7 @@ def cmd_devices_list(args: argparse.Namespace) -> int:
 
 
 def cmd_devices_add(args: argparse.Namespace) -> int:
-    cfg = settings()
+    cfg = settings(args)
     iid = check_installation_id(args.installation_id)
     with store_session(cfg) as store:
         inst = store.get(iid)
@@ -281,7 +281,7 @@ def cmd_devices_add(args: argparse.Namespace) -> int:
 
 
 def cmd_devices_rename(args: argparse.Namespace) -> int:
-    cfg = settings()
+    cfg = settings(args)
     with journal_session(cfg) as journal:
         device = journal.rename_test_device(args.installation_id, args.label)
     say(f"{device.installation_id} is now labelled {device.label}")
@@ -289,7 +289,7 @@ def cmd_devices_rename(args: argparse.Namespace) -> int:
 
 
 def cmd_devices_remove(args: argparse.Namespace) -> int:
-    cfg = settings()
+    cfg = settings(args)
     with journal_session(cfg) as journal:
         journal.remove_test_device(args.installation_id)
     say(f"{args.installation_id.strip()} is no longer a test device")

@@ -90,7 +90,7 @@ def push_service(cfg: Settings) -> Iterator[PushService]:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    cfg = settings()
+    cfg = settings(args)
     compose = Compose(
         title=args.title,
         body=args.body,
@@ -111,7 +111,7 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 
 def cmd_check_token(args: argparse.Namespace) -> int:
-    cfg = settings()
+    cfg = settings(args)
     with push_service(cfg) as service:
         result = service.check_token(args.installation_id)
     report(result, args.installation_id.strip(), args.json, None)

@@ -137,7 +137,7 @@ def cmd_find(args: argparse.Namespace) -> int:
         from inspector.cli.bulk import run_bulk
 
         return run_bulk(args, show=False)
-    cfg = settings()
+    cfg = settings(args)
     lookup = parse_query(args.query)
     with store_session(cfg) as store:
         result = store.find(lookup)
@@ -234,7 +234,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         return run_bulk(args, show=True)
     if args.history < 0:
         raise CliError("--history must be 0 or more", EXIT_BAD_INPUT)
-    cfg = settings()
+    cfg = settings(args)
     iid = check_installation_id(args.installation_id)
     with store_session(cfg) as store:
         inst = store.get(iid)

@@ -91,11 +91,7 @@ class Journal:
         self._hasher = hasher
         self._lock = threading.Lock()
         self._family = family(engine.dialect.name)
-        self._scrub = Scrubber([
-            settings.store_url.password, settings.journal_url.password,
-            settings.journal_hash_key, settings.apns_key_id,
-            str(settings.apns_key_file) if settings.apns_key_file else None,
-        ])  # fmt: skip
+        self._scrub = Scrubber(list(settings.secrets()))
         self._operator = field(self._scrub.text(settings.operator), 200)
         self._environment = field(settings.environment.value, 32)
         self._store = field(settings.store_label, 300)
@@ -108,7 +104,7 @@ class Journal:
         url = settings.journal_url
         # First by name (no connection yet), then by what the database holds: a journal
         # URL that reaches the store under another name still finds its tables.
-        if not settings.is_demo and same_database(url, settings.store_url):
+        if not settings.is_demo and any(same_database(url, s.url) for s in settings.stores):
             raise JournalRefused(
                 "INSPECTOR_JOURNAL_URL names the installation store itself; the journal "
                 "needs a database of its own (the store is never written)"

@@ -39,21 +39,15 @@ class ApnsProvider:
     simulated = False
 
     def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.time) -> None:
-        missing = [
-            name
-            for name, value in (
-                ("INSPECTOR_APNS_KEY_FILE", settings.apns_key_file),
-                ("INSPECTOR_APNS_KEY_ID", settings.apns_key_id),
-                ("INSPECTOR_APNS_TEAM_ID", settings.apns_team_id),
+        if not settings.apns:
+            raise ProviderNotConfigured(
+                "APNs is not configured: set INSPECTOR_APNS_KEY_FILE, INSPECTOR_APNS_KEY_ID,"
+                " INSPECTOR_APNS_TEAM_ID"
             )
-            if not value
-        ]
-        if missing:
-            raise ProviderNotConfigured(f"APNs is not configured: set {', '.join(missing)}")
-        assert settings.apns_key_file and settings.apns_key_id and settings.apns_team_id
-        self._key = _load_key(settings.apns_key_file)
-        self.key_id = settings.apns_key_id
-        self.team_id = settings.apns_team_id
+        key = settings.apns[0]
+        self._key = _load_key(key.key_file)
+        self.key_id = key.key_id
+        self.team_id = key.team_id
         # The provider JWT goes to these hosts: over TLS, or to this machine only.
         try:
             self.urls = {

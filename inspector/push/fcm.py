@@ -115,7 +115,7 @@ class FcmProvider:
     simulated = False
 
     def __init__(self, settings: Settings) -> None:
-        path = settings.fcm_credentials
+        path = settings.fcm[0].credentials if settings.fcm else None
         if path is None:
             raise ProviderNotConfigured(
                 "FCM is not configured: set INSPECTOR_FCM_CREDENTIALS to a service-account JSON"

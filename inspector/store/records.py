@@ -64,6 +64,9 @@ class Installation:
     last_seen_at: datetime | None
     attributes_text: str | None = field(default=None, repr=False)
     invalid: Invalid = field(default_factory=dict)
+    # The name of the store it was read from: "" for a profile's one store, `eu`, `us`…
+    # for regional stores. A re-read (before a send) asks that store again.
+    store: str = ""
 
     @property
     def attributes(self) -> dict[str, Any]:
@@ -83,6 +86,9 @@ class FindResult:
     matches: tuple[Match, ...]
     # Rows beyond the cap, per probe kind; None means "more than the count limit".
     more: dict[KeyKind, int | None] = field(default_factory=dict)
+    # Regional stores: one line per store that failed or timed out (its results are
+    # missing), naming it. Never empty when a store was not heard from.
+    warnings: tuple[str, ...] = ()
 
     @property
     def truncated(self) -> bool:

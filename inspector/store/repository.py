@@ -295,10 +295,15 @@ class StoreRepository:
         matches = tuple(Match(inst, tuple(kinds)) for inst, kinds in found.values())
         return FindResult(matches, more)
 
-    def get(self, installation_id: str) -> Installation | None:
+    def get(self, installation_id: str, *, store: str | None = None) -> Installation | None:
         """The installation stored under this id: the exact spelling first; for a UUID,
         then its lower- or upper-case spelling (iOS and Android store either). An id that
-        is not a UUID (`Dev-Mixed-1`) is found only as spelled, as the store keys it."""
+        is not a UUID (`Dev-Mixed-1`) is found only as spelled, as the store keys it.
+        `store`: the name of the store to ask (regional stores); this one store is ""."""
+        if store:
+            from inspector.store.errors import StoreError
+
+            raise StoreError(f"this profile has no store named {store!r}")
         self.check_schema()
         params = {
             "exact": installation_id,
