@@ -35,6 +35,8 @@ COMMANDS = {
     "push": "inspector.cli.push_commands",
     "check-token": "inspector.cli.push_commands",
     "profiles": "inspector.cli.profile_commands",
+    "proofs": "inspector.cli.signoff_commands",
+    "approvals": "inspector.cli.signoff_commands",
     "serve": "inspector.cli.web_commands",
     "users": "inspector.cli.web_commands",
 }
