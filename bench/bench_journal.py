@@ -86,14 +86,14 @@ def build_chain(path: Path, n: int) -> float:
     batch = []
     insert = (
         "INSERT INTO audit_log (seq, at, operator, environment, store, installation_id, action,"
-        " outcome, ref_id, details, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+        " outcome, ref_id, details, profile, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
     )
     for seq in range(1, n + 1):
         at = base + timedelta(milliseconds=seq)
         stored_at = at.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite format
         fields = [seq, canonical_at(at), "bench", "production", "replica/installations",
                   f"iid-{seq % 5000}", "lookup", "found", None,
-                  '{"found":1,"key_kinds":["cid"]}']  # fmt: skip
+                  '{"found":1,"key_kinds":["cid"]}', "production"]  # fmt: skip
         digest = record_hash(fields, prev)
         row = list(fields)
         row[1] = stored_at

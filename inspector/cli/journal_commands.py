@@ -38,7 +38,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
     verify = audit_sub.add_parser("verify", help="check the journal's hash chain")
     verify.set_defaults(func=cmd_audit_verify)
-    lst = audit_sub.add_parser("list", help="journal records, newest first")
+    lst = audit_sub.add_parser(
+        "list",
+        help="journal records, newest first",
+        description="Journal records, newest first. --profile NAME reads that profile's "
+        "journal and keeps the records written under that profile (records from before "
+        "the journal recorded profiles have none); without it, every record is listed.",
+    )
     lst.add_argument("--installation", metavar="ID", help="records about one installation")
     lst.add_argument("--operator", metavar="X", help="records of one operator")
     lst.add_argument(
@@ -134,6 +140,7 @@ def entry_line(e: AuditEntry) -> str:
         stamp(e.at),
         escape(e.operator),
         escape(e.environment),
+        escape(e.profile or "—"),
         escape(e.action),
         escape(e.outcome),
         escape(e.installation_id or "—"),
@@ -148,6 +155,7 @@ def entry_to_dict(e: AuditEntry) -> dict[str, Any]:
         "at": iso(e.at),
         "operator": e.operator,
         "environment": e.environment,
+        "profile": e.profile,
         "store": e.store,
         "installation_id": e.installation_id,
         "action": e.action,
@@ -186,6 +194,8 @@ def cmd_audit_list(args: argparse.Namespace) -> int:
             installation_id=args.installation.strip() if args.installation else None,
             operator=args.operator,
             since=since,
+            # The global --profile, on this command, is also the filter.
+            profile=cfg.profile if getattr(args, "profile", None) else None,
             limit=args.limit,
         )
     if args.json:

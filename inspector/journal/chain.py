@@ -2,6 +2,11 @@
 
 hash = SHA-256 of a JSON array (ASCII, no spaces) of the record's fields in a fixed
 order, ending with the previous record's hash. The first record follows GENESIS.
+
+A record names its profile since schema version 2: the profile is then in the array,
+after `details`. A record written before has none (NULL) and its array is the one it was
+hashed with, without it, so an upgraded journal still verifies; setting or clearing a
+record's profile afterwards changes its array, and verify names it as edited.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ HASHED_COLUMNS = (
     "outcome",
     "ref_id",
     "details",
+    "profile",
 )
 _esc = encode_basestring_ascii  # JSON string literal, ASCII only (C implementation)
 _sha256 = hashlib.sha256
@@ -42,13 +48,15 @@ def canonical_at(value: datetime | str) -> str:
 
 
 def canonical_text(fields: Sequence[Any], prev_hash: str) -> str:
-    """json.dumps([*fields, prev_hash], ensure_ascii=True, separators=(",", ":")), written
-    out by hand for the fixed column types: verify runs this a million times."""
-    seq, at, operator, environment, store, iid, action, outcome, ref_id, details = fields
+    """json.dumps([*fields, prev_hash], ensure_ascii=True, separators=(",", ":")), the
+    profile left out when it is None (a record from before profiles); written out by hand
+    for the fixed column types: verify runs this a million times."""
+    seq, at, operator, environment, store, iid, action, outcome, ref_id, details, profile = fields
     return (
         f"[{int(seq)},{_esc(at)},{_esc(operator)},{_esc(environment)},{_esc(store)},"
         f"{'null' if iid is None else _esc(iid)},{_esc(action)},{_esc(outcome)},"
-        f"{'null' if ref_id is None else int(ref_id)},{_esc(details)},{_esc(prev_hash)}]"
+        f"{'null' if ref_id is None else int(ref_id)},{_esc(details)},"
+        f"{'' if profile is None else _esc(profile) + ','}{_esc(prev_hash)}]"
     )
 
 

@@ -95,6 +95,7 @@ class Journal:
         self._operator = field(self._scrub.text(settings.operator), 200)
         self._environment = field(settings.environment.value, 32)
         self._store = field(settings.store_label, 300)
+        self._profile = field(settings.profile, 64)
 
     # -- opening -----------------------------------------------------------------
 
@@ -103,12 +104,17 @@ class Journal:
         """Open (and create or upgrade) the journal; JournalError when it cannot."""
         url = settings.journal_url
         # First by name (no connection yet), then by what the database holds: a journal
-        # URL that reaches the store under another name still finds its tables.
-        if not settings.is_demo and any(same_database(url, s.url) for s in settings.stores):
-            raise JournalRefused(
-                "INSPECTOR_JOURNAL_URL names the installation store itself; the journal "
-                "needs a database of its own (the store is never written)"
-            )
+        # URL that reaches the store under another name still finds its tables. Every
+        # store of a regional profile counts.
+        if not settings.is_demo:
+            for store in settings.stores:
+                if same_database(url, store.url):
+                    which = "the installation store" + (f" {store.name!r}" if store.name else "")
+                    raise JournalRefused(
+                        f"the journal's URL ({_journal_setting(settings)}) names {which} "
+                        "itself; the journal needs a database of its own (the store is "
+                        "never written)"
+                    )
         engine = open_engine(url, timeout_s=max(settings.statement_timeout_s, 0.1))
         try:
             with translated(url, "be opened"):
@@ -167,6 +173,7 @@ class Journal:
             "outcome": field(self._scrub.text(draft.outcome), 200),
             "ref_id": draft.ref_id,
             "details": self._details_text(draft.details),
+            "profile": self._profile,
         }
         fields = [values[c] for c in HASHED_COLUMNS]
         fields[1] = canonical_at(values["at"])
@@ -309,14 +316,19 @@ class Journal:
         installation_id: str | None = None,
         operator: str | None = None,
         since: datetime | None = None,
+        profile: str | None = None,
         limit: int = 200,
     ) -> list[AuditEntry]:
-        """Newest first. An intent with no outcome record shows as "outcome unknown"."""
+        """Newest first. An intent with no outcome record shows as "outcome unknown".
+        `profile` keeps the records written under that profile (records from before the
+        journal recorded profiles have none and never match)."""
         stmt = select(audit_log).order_by(_LOG.seq.desc()).limit(max(1, min(limit, 10_000)))
         if installation_id is not None:
             stmt = stmt.where(_LOG.installation_id == installation_id)
         if operator is not None:
             stmt = stmt.where(_LOG.operator == operator)
+        if profile is not None:
+            stmt = stmt.where(_LOG.profile == profile)
         if since is not None:
             stmt = stmt.where(_LOG.at >= _naive(since))
         with translated(self._url, "be read"), self._engine.connect() as conn:
@@ -427,6 +439,13 @@ def _last_send_to(installation_id: str) -> Select[datetime]:
     )
 
 
+def _journal_setting(settings: Settings) -> str:
+    """Where the journal's URL was configured: the profile file's key, or the variable."""
+    if settings.config_path is not None:
+        return f"journal of profile {settings.profile!r}"
+    return "INSPECTOR_JOURNAL_URL"
+
+
 def _device(row: Any) -> TestDevice:
     return TestDevice(row.installation_id, row.label, row.owner, _aware(row.added_at), row.added_by)
 
@@ -462,4 +481,5 @@ def _entry(row: Any, answered: dict[int, str]) -> AuditEntry:
         action=row.action,
         outcome=outcome,
         details=details,
+        profile=row.profile,
     )

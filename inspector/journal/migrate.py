@@ -1,10 +1,12 @@
 """Creating and upgrading the journal's tables (journal/schema.py), beside them.
 
-Versions are kept in `journal_schema`; `ensure_schema` applies the missing ones under a
-lock other inspectors respect (a PostgreSQL advisory lock, a MariaDB named lock, SQLite's
-write lock), so two inspectors opening a fresh journal at once do not trip over each
-other. Before anything is created it refuses a database that holds the installation
-store: the journal never writes into the store.
+Versions are kept in `journal_schema`. A new journal is created at the newest version;
+one created by an older inspector is upgraded in place, step by step (UPGRADES), its
+records kept as they are. `ensure_schema` does either under a lock other inspectors
+respect (a PostgreSQL advisory lock, a MariaDB named lock, SQLite's write lock), so two
+inspectors opening a journal at once do not trip over each other. Before anything is
+created it refuses a database that holds the installation store: the journal never
+writes into the store.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from inspector.journal.schema import (
     metadata,
     schema_versions,
     test_devices,
+    with_mariadb_options,
 )
 
 # Tables of the store contract: a database holding them is an installation store.
@@ -44,7 +47,8 @@ _MARIADB_LOCK = "inspector_journal_schema"
 _POSTGRES_LOCK = 7235518031
 
 
-def _v1(conn: Connection) -> None:
+def _create(conn: Connection) -> None:
+    """A new journal, created at the newest shape."""
     metadata.create_all(conn, tables=[meta, chain_head, audit_log, test_devices])
     for statement in TRIGGERS[family(conn.dialect.name)]:
         conn.exec_driver_sql(statement)
@@ -52,8 +56,18 @@ def _v1(conn: Connection) -> None:
     conn.execute(insert(meta).values(name="hash_key", value=new_key()))
 
 
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1)]
-SCHEMA_VERSION = MIGRATIONS[-1][0]
+def _v2_profile(conn: Connection) -> None:
+    """Records name their profile. Nullable: the records already written have none, and
+    their hash (journal/chain.py) stays the one they were written with. Adding a column
+    is not an UPDATE: the append-only triggers stay as they are."""
+    conn.exec_driver_sql("ALTER TABLE audit_log ADD COLUMN profile VARCHAR(64)")
+    next(i for i in audit_log.indexes if i.name == "ix_audit_profile").create(conn)
+
+
+# The upgrades of a journal created by an older inspector, in order. Version 1: the
+# first schema (audit_log without `profile`).
+UPGRADES: list[tuple[int, Callable[[Connection], None]]] = [(2, _v2_profile)]
+SCHEMA_VERSION = UPGRADES[-1][0]
 
 
 def current_version(conn: Connection) -> int:
@@ -63,6 +77,8 @@ def current_version(conn: Connection) -> int:
 
 def migrate(conn: Connection) -> int:
     """Bring the schema up to SCHEMA_VERSION inside the caller's locked transaction."""
+    if family(conn.dialect.name) == "mysql":
+        with_mariadb_options(conn.dialect.name)
     schema_versions.create(conn, checkfirst=True)
     version = current_version(conn)
     if version > SCHEMA_VERSION:
@@ -70,10 +86,14 @@ def migrate(conn: Connection) -> int:
             f"the journal has schema version {version}, newer than this inspector "
             f"understands ({SCHEMA_VERSION}); upgrade the inspector"
         )
-    for number, step in MIGRATIONS:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    if version == 0:
+        _create(conn)
+        conn.execute(insert(schema_versions).values(version=SCHEMA_VERSION, applied_at=now))
+        return SCHEMA_VERSION
+    for number, step in UPGRADES:
         if number > version:
             step(conn)
-            now = datetime.now(UTC).replace(tzinfo=None)
             conn.execute(insert(schema_versions).values(version=number, applied_at=now))
     return SCHEMA_VERSION
 

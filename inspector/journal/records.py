@@ -31,6 +31,9 @@ class AuditEntry:
     action: str
     outcome: str
     details: dict[str, Any]
+    # The profile it was written under; None for a record from before the journal
+    # recorded profiles (schema version 1).
+    profile: str | None = None
 
 
 @dataclass(frozen=True)

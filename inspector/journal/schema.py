@@ -1,5 +1,10 @@
 """The journal's tables, and the triggers that refuse UPDATE and DELETE on the audit
-table on every dialect. journal/migrate.py creates and upgrades them."""
+table on every dialect. journal/migrate.py creates and upgrades them.
+
+Nothing here imports SQLAlchemy's MySQL dialect: every command that opens a journal
+loads this module, and only a MariaDB journal needs the dialect (it is loaded with the
+engine then). The MariaDB table options are put on the tables when one is created.
+"""
 
 from __future__ import annotations
 
@@ -14,51 +19,63 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.dialects import mysql
-from sqlalchemy.schema import SchemaItem
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import TypeCompiler
 
-# MariaDB: microsecond timestamps, and binary collation so filters are exact and
-# case-sensitive like on the other engines.
-Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+class Timestamp(DateTime):
+    """A naive UTC timestamp: DATETIME(6) on MariaDB (its DATETIME drops microseconds),
+    the generic type elsewhere."""
+
+
+@compiles(Timestamp, "mysql", "mariadb")
+def _microsecond_datetime(_type: Timestamp, _compiler: TypeCompiler, **_kw: object) -> str:
+    return "DATETIME(6)"
+
 
 metadata = MetaData()
 
-
-def _table(name: str, *items: SchemaItem) -> Table:
-    """A journal table: InnoDB, utf8mb4 with binary collation on MariaDB."""
-    return Table(
-        name,
-        metadata,
-        *items,
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
-    )
+# MariaDB: InnoDB, and utf8mb4 with binary collation so filters are exact and
+# case-sensitive like on the other engines. Table options of the connection's dialect
+# name ("mysql" or "mariadb": SQLAlchemy reads only its own prefix).
+MARIADB_TABLE_OPTIONS = {"charset": "utf8mb4", "collate": "utf8mb4_bin", "engine": "InnoDB"}
 
 
-schema_versions = _table(
+def with_mariadb_options(dialect_name: str) -> None:
+    """Put the MariaDB table options on every journal table, before they are created on
+    a MariaDB server (this loads the dialect's arguments, which the engine has loaded)."""
+    for table in metadata.tables.values():
+        for key, value in MARIADB_TABLE_OPTIONS.items():
+            table.dialect_kwargs[f"{dialect_name}_{key}"] = value
+
+
+schema_versions = Table(
     "journal_schema",
+    metadata,
     Column("version", Integer, primary_key=True, autoincrement=False),
     Column("applied_at", Timestamp, nullable=False),
 )
 
-meta = _table(
+meta = Table(
     "journal_meta",
+    metadata,
     Column("name", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
 
 # One row: the last record's sequence number and hash. Appends lock it, which
 # serialises writers and keeps the chain from forking.
-chain_head = _table(
+chain_head = Table(
     "audit_chain_head",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
 )
 
-audit_log = _table(
+audit_log = Table(
     "audit_log",
+    metadata,
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
     Column("at", Timestamp, nullable=False),
     Column("operator", String(200), nullable=False),
@@ -72,14 +89,19 @@ audit_log = _table(
     Column("details", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # The profile the record was written under (schema version 2). NULL on records
+    # written before: their hash does not cover it (journal/chain.py).
+    Column("profile", String(64), nullable=True),
     Index("ix_audit_installation", "installation_id", "seq"),
     Index("ix_audit_operator_action", "operator", "action", "at"),
     Index("ix_audit_at", "at"),
     Index("ix_audit_ref", "ref_id"),
+    Index("ix_audit_profile", "profile", "seq"),
 )
 
-test_devices = _table(
+test_devices = Table(
     "test_devices",
+    metadata,
     Column("installation_id", String(128), primary_key=True),
     Column("label", String(200), nullable=False),
     Column("owner", String(200), nullable=False),

@@ -175,8 +175,10 @@ def test_record_appended_behind_the_head_is_named(filled: URL) -> None:
     assert verify(filled).first_bad == RECORDS + 1
 
 
-def test_walk_names_a_broken_first_link() -> None:
-    fields = (1, "2026-11-27T12:00:00.000000", "ana", "demo", "s", None, "x", "ok", None, "{}")
+@pytest.mark.parametrize("profile", ["staging", None])
+def test_walk_names_a_broken_first_link(profile: str | None) -> None:
+    fields = (1, "2026-11-27T12:00:00.000000", "ana", "demo", "s", None, "x", "ok", None, "{}",
+              profile)  # fmt: skip
     good = record_hash(fields, GENESIS)
     assert walk([(*fields, GENESIS, good)]).ok
     bad = walk([(*fields, "1" * 64, record_hash(fields, "1" * 64))])
@@ -229,8 +231,14 @@ def test_canonical_text_is_the_json_array_of_the_fields() -> None:
     for iid, ref in ((None, None), ("iid-\u00e9\n\x1b", 7)):
         fields = (12, "2026-11-27T12:00:00.000001", "ana \"x\"", "demo", "h/db", iid,
                   "push.outcome", "ok", ref, '{"a":"\\u00e9"}')  # fmt: skip
+        # A record from before profiles: the array it was hashed with, without one.
         expected = json.dumps([*fields, GENESIS], ensure_ascii=True, separators=(",", ":"))
-        assert canonical_text(fields, GENESIS) == expected
+        assert canonical_text((*fields, None), GENESIS) == expected
+        # A record that names its profile: the profile follows the details.
+        for profile in ("staging", "pr\u00f6d\n\x1b", ""):
+            expected = json.dumps([*fields, profile, GENESIS], ensure_ascii=True,
+                                  separators=(",", ":"))  # fmt: skip
+            assert canonical_text((*fields, profile), GENESIS) == expected
 
 
 def test_canonical_at_agrees_for_every_driver_shape() -> None:

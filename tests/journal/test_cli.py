@@ -193,7 +193,7 @@ def test_test_devices_commands(env, capsys) -> None:  # type: ignore[no-untyped-
     code, _, err = run(capsys, "test-devices", "remove", ANA_IPHONE)
     assert code == 1 and "not a test device" in err
     code, out, _ = run(capsys, "audit", "list", "--installation", ANA_IPHONE)
-    actions = [line.split()[6] for line in out.splitlines()]
+    actions = [line.split()[7] for line in out.splitlines()]
     assert actions == ["test_device.remove", "test_device.rename", "test_device.add"]
 
 

@@ -84,9 +84,10 @@ async def test_audit_screen_lists_filters_and_escapes(sqlite_journal) -> None:  
         assert isinstance(screen, AuditScreen)
         shown = rows(screen)
         assert [r[0] for r in shown] == ["4", "3", "2", "1"]
-        assert shown[1][3:5] == ["push.intent", "outcome unknown"]
-        assert shown[3][3:5] == ["push.intent", "ok"]
-        note = shown[0][6]
+        assert shown[1][4:6] == ["push.intent", "outcome unknown"]
+        assert shown[3][4:6] == ["push.intent", "ok"]
+        assert {r[3] for r in shown} == {"demo"}  # the profile column
+        note = shown[0][7]
         assert "\n" not in note and "\x1b" not in note
         assert "\\n#9" in note and "[bold]markup[/bold]" in note  # shown, not interpreted
         await pilot.press("slash")
@@ -111,7 +112,7 @@ async def test_audit_screen_for_one_installation(sqlite_journal) -> None:  # typ
     app = Host(lambda: AuditScreen(journal, installation_id=ANA_PIXEL))
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot)
-        assert [r[5] for r in rows(app.screen)] == [ANA_PIXEL]
+        assert [r[6] for r in rows(app.screen)] == [ANA_PIXEL]
 
 
 async def test_audit_screen_verifies_the_chain(sqlite_journal) -> None:  # type: ignore[no-untyped-def]
@@ -244,3 +245,35 @@ async def test_test_devices_show_live_store_values_escaped(
             assert app.is_running and app._exception is None
     finally:
         repo.close()
+
+
+async def test_audit_screen_shows_each_records_profile(make_database: Callable[[str], URL]) -> None:
+    from dataclasses import replace
+
+    from tests.journal.version1 import append_version1_records, create_version1_journal
+
+    url = make_database("sqlite")
+    create_version1_journal(url)
+    append_version1_records(url, 1)  # written before records named their profile
+    staging = Journal.open(replace(settings_for(url), profile="staging"))
+    qa = Journal.open(replace(settings_for(url), profile="qa"))
+    try:
+        staging.record("export")
+        qa.record("reveal", installation_id=ANA_IPHONE)
+        app = Host(lambda: AuditScreen(staging))
+        async with app.run_test(size=(160, 30)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert str(screen.query_one(DataTable).ordered_columns[3].label) == "profile"
+            assert [(r[0], r[3]) for r in rows(screen)] == [("3", "qa"), ("2", "staging"),
+                                                            ("1", "—")]  # fmt: skip
+            await pilot.press("slash")
+            await pilot.press(*"profile:QA")
+            await pilot.pause()
+            assert [r[0] for r in rows(screen)] == ["3"]
+            screen.query_one(Input).value = "staging"  # a word matches the profile too
+            await pilot.pause()
+            assert [r[0] for r in rows(screen)] == ["2"]
+    finally:
+        staging.close()
+        qa.close()

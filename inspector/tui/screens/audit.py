@@ -27,8 +27,10 @@ from inspector.timefmt import stamp
 if TYPE_CHECKING:
     from inspector.journal import Journal
 
-COLUMNS = ("#", "when (UTC)", "operator", "action", "outcome", "installation", "details")
-FILTER_HELP = "filter: words, or op:NAME  iid:ID  action:NAME  (Esc closes)"
+COLUMNS = (
+    "#", "when (UTC)", "operator", "profile", "action", "outcome", "installation", "details",
+)  # fmt: skip
+FILTER_HELP = "filter: words, or op:NAME  profile:NAME  iid:ID  action:NAME  (Esc closes)"
 
 
 def details_text(details: dict[str, object]) -> str:
@@ -45,6 +47,8 @@ def entry_cells(e: AuditEntry) -> list[Text]:
         Text(str(e.record_id)),
         Text(stamp(e.at).removesuffix(" UTC")),
         Text(escape(e.operator)),
+        # A record from before the journal recorded profiles has none.
+        Text(escape(e.profile or "—")),
         Text(escape(e.action)),
         Text(escape(e.outcome), style=outcome_style),
         Text(escape(e.installation_id or "—")),
@@ -53,15 +57,20 @@ def entry_cells(e: AuditEntry) -> list[Text]:
 
 
 def matches(e: AuditEntry, query: str) -> bool:
-    """op:, iid: and action: match their field (prefix for iid); other words match anywhere."""
+    """op:, profile:, iid: and action: match their field (prefix for iid and action);
+    other words match anywhere."""
     haystack = " ".join(
-        (e.operator, e.action, e.outcome, e.installation_id or "", json.dumps(e.details))
-    ).casefold()
+        (e.operator, e.profile or "", e.action, e.outcome, e.installation_id or "",
+         json.dumps(e.details))
+    ).casefold()  # fmt: skip
     for word in query.split():
         key, sep, value = word.partition(":")
         value_cf = value.casefold()
         if sep and key == "op":
             if e.operator.casefold() != value_cf:
+                return False
+        elif sep and key == "profile":
+            if (e.profile or "").casefold() != value_cf:
                 return False
         elif sep and key == "iid":
             if not (e.installation_id or "").casefold().startswith(value_cf):
@@ -96,7 +105,7 @@ class AuditScreen(Screen[None]):
             "focus_filter",
             "filter",
             id="audit.filter",
-            tooltip="Filter by words, op:NAME, iid:ID, action:NAME",
+            tooltip="Filter by words, op:NAME, profile:NAME, iid:ID, action:NAME",
         ),
         Binding("f5", "reload", "reload", id="audit.reload", tooltip="Read the journal again"),
         Binding(
