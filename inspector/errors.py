@@ -45,6 +45,14 @@ TABLE = (
     ErrorRow("inspector.lookup", "QueryError", EXIT_BAD_INPUT, "{}"),
     ErrorRow("inspector.boundedjson", "JsonBoundError", EXIT_BAD_INPUT, "{}"),
     ErrorRow("inspector.config", "ConfigError", EXIT_BAD_INPUT, "Configuration problem: {}."),
+    # An Installation ID in two regional stores: refused, since it could reach the wrong
+    # device; every store answered, so it is not an outage.
+    ErrorRow("inspector.store.errors", "AmbiguousInstallation", EXIT_BAD_INPUT, "Refused: {}."),
+    # A store name the profile does not have: a mistake to correct, not a server to wait for.
+    ErrorRow("inspector.store.errors", "UnknownStore", EXIT_BAD_INPUT, "{}."),
+    # Regional stores: the answer depends on a store that did not answer (the message
+    # names it and what the others said).
+    ErrorRow("inspector.store.errors", "IncompleteAnswer", EXIT_UNREACHABLE, "{}."),
     ErrorRow(
         "inspector.store.errors",
         "StoreTimeout",

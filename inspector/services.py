@@ -143,12 +143,15 @@ class Services:
         return State.FAILED
 
     def describe(self) -> str:
-        """The store's state in words, for a status line."""
+        """The store's state in words, for a status line; a regional profile's stores
+        are each named (`eu: host/db, us: host/db`)."""
         state = self.state
+        stores = "stores" if self.settings.regional else "store"
         if state is State.OPEN:
-            return f"The store {self.settings.store_label} is open."
+            verb = "are" if self.settings.regional else "is"
+            return f"The {stores} {self.settings.store_label} {verb} open."
         if state is State.OPENING:
-            return f"Opening the store {self.settings.store_label}…"
+            return f"Opening the {stores} {self.settings.store_label}…"
         if state is State.FAILED and self._store_error is not None:
             return describe_error(self._store_error)
         return f"The store is {state.value}."
@@ -163,9 +166,12 @@ class Services:
         store_error: BaseException | None = None
         if self.opening:
             try:
-                self._attempt_store()
+                store = self._attempt_store()
             except Exception as exc:
                 store_error = exc
+            else:
+                # Regional stores: one that could not be opened is said (the others work).
+                warnings.extend(store.open_warnings)
             self._open_journal(warnings)
             self._first_attempt.set()
         if push:

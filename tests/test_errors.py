@@ -42,7 +42,15 @@ from inspector.push.model import (
     PushRefused,
     ValidationRefused,
 )
-from inspector.store.errors import SchemaMismatch, StoreError, StoreTimeout, StoreUnavailable
+from inspector.store.errors import (
+    AmbiguousInstallation,
+    IncompleteAnswer,
+    SchemaMismatch,
+    StoreError,
+    StoreTimeout,
+    StoreUnavailable,
+    UnknownStore,
+)
 from inspector.store.repository import StoreRepository
 from tests import hostile
 
@@ -88,6 +96,27 @@ CASES = [
         "Configuration problem: INSPECTOR_STORE_URL is not a valid database URL.",
         "INSPECTOR_STORE_URL is not a valid database URL",
         EXIT_BAD_INPUT,
+    ),
+    (
+        "AmbiguousInstallation",
+        lambda: AmbiguousInstallation("installation x is in more than one store (eu, us)"),
+        "Refused: installation x is in more than one store (eu, us).",
+        "installation x is in more than one store (eu, us)",
+        EXIT_BAD_INPUT,
+    ),
+    (
+        "UnknownStore",
+        lambda: UnknownStore("this profile has no store named 'ap' (stores: eu, us)"),
+        "this profile has no store named 'ap' (stores: eu, us).",
+        "this profile has no store named 'ap' (stores: eu, us)",
+        EXIT_BAD_INPUT,
+    ),
+    (
+        "IncompleteAnswer",
+        lambda: IncompleteAnswer("installation x is not in eu, and the store us did not answer"),
+        "installation x is not in eu, and the store us did not answer.",
+        "installation x is not in eu, and the store us did not answer",
+        EXIT_UNREACHABLE,
     ),
     (
         "StoreTimeout",

@@ -63,11 +63,13 @@ def _sqlite_engine(url: URL, timeout_s: float) -> Engine:
     path = url.database
     if not path or path == ":memory:":
         raise StoreError("the SQLite store must be a file (an in-memory store is empty)")
-    if not Path(path).is_file():
-        raise StoreUnavailable(f"cannot open the store sqlite:{path}: no such file")
     uri = f"file:{Path(path).resolve().as_posix()}?mode=ro"
 
     def connect() -> sqlite3.Connection:
+        # Checked on each connect, not once: a regional store whose file is missing now
+        # is used once it is there.
+        if not Path(path).is_file():
+            raise StoreUnavailable(f"cannot open the store sqlite:{path}: no such file")
         return sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=timeout_s)
 
     # A local file has no server to drop the connection: a ping per lookup would only

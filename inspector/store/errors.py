@@ -19,3 +19,19 @@ class SchemaMismatch(StoreError):
 
 class StoreReadOnly(StoreError):
     """Something tried to write through the read-only store connection."""
+
+
+class IncompleteAnswer(StoreError):
+    """Some of a profile's stores answered, and the answer depends on one that did not
+    (an Installation ID none of the others holds): never "not found"."""
+
+
+class UnknownStore(StoreError):
+    """A store name the profile does not have (`get(iid, store=...)`): a mistake, not an
+    outage."""
+
+
+class AmbiguousInstallation(Exception):
+    """An Installation ID held by more than one of a profile's stores: refused, since a
+    send or a lookup could reach the wrong device. Not a StoreError: every store
+    answered, so nothing is unreachable (and the push service does not wrap it)."""

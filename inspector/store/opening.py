@@ -22,16 +22,28 @@ def open_configured_store(
 ) -> StoreRepository:
     """The configured store, or the demo store (built on first use, then `on_built` is
     told where), checked against schema.sql. StoreError (ConfigError for a driver that is
-    not installed), never a traceback, when it cannot be opened."""
-    from inspector.store.repository import StoreRepository
+    not installed), never a traceback, when it cannot be opened.
+
+    A regional profile (several stores) gets a RegionalStore: every store opened with
+    its own engine and statement timeout; one that cannot be checked now is kept and
+    named in `open_warnings` (lookups try it again), none answering is an error."""
+    from inspector.dburl import require_driver
 
     if cfg.is_demo:
         _ensure_demo_store(on_built)
     # A driver that is not installed is one line naming the package (ConfigError), before
     # SQLAlchemy's ImportError could surface.
-    from inspector.dburl import require_driver
+    for spec in cfg.stores:
+        require_driver(spec.url, spec.setting)
+    if cfg.regional:
+        from inspector.store.regional import RegionalStore
 
-    require_driver(cfg.store_url, "INSPECTOR_STORE_URL")
+        return RegionalStore.open_all(
+            [(spec.name, spec.url) for spec in cfg.stores],
+            statement_timeout_s=cfg.statement_timeout_s,
+        )
+    from inspector.store.repository import StoreRepository
+
     return StoreRepository.open_checked(cfg.store_url, statement_timeout_s=cfg.statement_timeout_s)
 
 

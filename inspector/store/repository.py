@@ -32,6 +32,7 @@ from inspector.lookup import RESULT_CAP, KeyKind, Lookup, Probe, normalise_uuid
 from inspector.store import values
 from inspector.store.driver import DriverStatement, driver_connection
 from inspector.store.engine import open_readonly_engine, translated
+from inspector.store.errors import UnknownStore
 from inspector.store.records import EVENT_KINDS as EVENT_KINDS  # re-exported
 from inspector.store.records import (
     DayActivity,
@@ -174,9 +175,18 @@ def _find_several(kinds: tuple[KeyKind, ...], wrapped: bool) -> Any:
 class StoreRepository:
     """Reads the installation store. Every method is one or two index probes."""
 
-    def __init__(self, engine: Engine, url: URL, *, result_cap: int = RESULT_CAP) -> None:
+    # What opening found but did not refuse (regional stores: one that could not be
+    # opened); one store opens whole or not at all.
+    open_warnings: tuple[str, ...] = ()
+
+    def __init__(
+        self, engine: Engine, url: URL, *, result_cap: int = RESULT_CAP, name: str = ""
+    ) -> None:
         self._engine = engine
         self.url = url
+        # The store's name in its profile: "" for a profile's one store; `eu`, `us`… for
+        # one of several (store/regional.py), written on every installation it reads.
+        self.name = name
         self.result_cap = result_cap
         self._schema_checked = False
         self._statements: dict[Any, DriverStatement] = {}
@@ -184,8 +194,9 @@ class StoreRepository:
         self._held: PoolProxiedConnection | None = None
 
     @classmethod
-    def open(cls, url: URL, *, statement_timeout_s: float = 5.0) -> StoreRepository:
-        return cls(open_readonly_engine(url, statement_timeout_s=statement_timeout_s), url)
+    def open(cls, url: URL, *, statement_timeout_s: float = 5.0, name: str = "") -> StoreRepository:
+        engine = open_readonly_engine(url, statement_timeout_s=statement_timeout_s)
+        return cls(engine, url, name=name)
 
     @classmethod
     def open_checked(cls, url: URL, *, statement_timeout_s: float = 5.0) -> StoreRepository:
@@ -205,6 +216,16 @@ class StoreRepository:
     @property
     def label(self) -> str:
         return describe_url(self.url)
+
+    def label_of(self, store: str) -> str:
+        """host/database of the store of this name (an installation's `store`)."""
+        self._own(store)
+        return self.label
+
+    def _own(self, store: str | None) -> None:
+        """A store name given to this one store: its own (or "" / None), else refused."""
+        if store and store != self.name:
+            raise UnknownStore(f"this profile has no store named {store!r}")
 
     def close(self) -> None:
         self._engine.dispose()
@@ -290,7 +311,7 @@ class StoreRepository:
                     iid = values.required_text(reader.raw(row, "installation_id"))
                     entry = found.get(iid)
                     if entry is None:
-                        entry = found[iid] = (reader(row), [])
+                        entry = found[iid] = (reader(row, self.name), [])
                     entry[1].append(probe.kind)
         matches = tuple(Match(inst, tuple(kinds)) for inst, kinds in found.values())
         return FindResult(matches, more)
@@ -300,10 +321,7 @@ class StoreRepository:
         then its lower- or upper-case spelling (iOS and Android store either). An id that
         is not a UUID (`Dev-Mixed-1`) is found only as spelled, as the store keys it.
         `store`: the name of the store to ask (regional stores); this one store is ""."""
-        if store:
-            from inspector.store.errors import StoreError
-
-            raise StoreError(f"this profile has no store named {store!r}")
+        self._own(store)
         self.check_schema()
         params = {
             "exact": installation_id,
@@ -318,13 +336,13 @@ class StoreRepository:
         stored = [(values.text(reader.raw(r, "installation_id")), r) for r in rows]
         for iid, row in stored:
             if iid == installation_id:
-                return reader(row)
+                return reader(row, self.name)
         if normalise_uuid(installation_id) is None:
             return None
         wanted = installation_id.lower()
         for iid, row in stored:
             if iid is not None and iid.lower() == wanted:
-                return reader(row)
+                return reader(row, self.name)
         return None
 
     def customer_installations(self, custom_user_id: str) -> FindResult:
@@ -339,8 +357,10 @@ class StoreRepository:
         before: HistoryCursor | None = None,
         kinds: Collection[str] | None = None,
         limit: int = 50,
+        store: str | None = None,
     ) -> HistoryPage:
-        """Events newest first, one keyset page of at most `limit`."""
+        """Events newest first, one keyset page of at most `limit`. `store` as in get()."""
+        self._own(store)
         limit = max(1, min(limit, HISTORY_PAGE_MAX))
         wanted = tuple(sorted(set(kinds))) if kinds else ()
         params: dict[str, Any] = {"iid": installation_id, "limit": limit + 1}
@@ -363,9 +383,16 @@ class StoreRepository:
         return HistoryPage(events, cursor)
 
     def activity(
-        self, installation_id: str, *, days: int = 90, now: datetime | None = None
+        self,
+        installation_id: str,
+        *,
+        days: int = 90,
+        now: datetime | None = None,
+        store: str | None = None,
     ) -> list[DayActivity]:
-        """Sessions and pushes per day over the last `days` days, oldest first, gaps as 0."""
+        """Sessions and pushes per day over the last `days` days, oldest first, gaps as 0.
+        `store` as in get()."""
+        self._own(store)
         now = now or datetime.now(UTC)
         first_day = (now - timedelta(days=days - 1)).date()
         since = datetime.combine(first_day, datetime.min.time())

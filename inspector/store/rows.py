@@ -59,7 +59,8 @@ class InstallationReader:
         """One column as the driver gave it (the lookup re-checks keys on these)."""
         return row[self._at[column]]
 
-    def __call__(self, row: Sequence[Any]) -> Installation:
+    def __call__(self, row: Sequence[Any], store: str = "") -> Installation:
+        """The installation of one row, marked as read from `store` (its name, or "")."""
         text = values.text
         required = values.required_text
         # Text already of its type (nearly every value) skips the call.
@@ -91,6 +92,7 @@ class InstallationReader:
             app=app,
             attributes_text=values.json_text(row[self._attributes]),
             invalid=MappingProxyType(invalid) if invalid else _NO_INVALID,
+            store=store,
             **fields,
         )
 

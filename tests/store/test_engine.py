@@ -113,5 +113,10 @@ def test_unreachable_store_names_host_and_database_never_the_password(url: str) 
 
 
 def test_missing_sqlite_file_is_unavailable(tmp_path: object) -> None:
+    url = URL.create("sqlite", database="/nonexistent/store.db")
     with pytest.raises(StoreUnavailable, match="no such file"):
-        StoreRepository.open(URL.create("sqlite", database="/nonexistent/store.db"))
+        StoreRepository.open_checked(url)
+    store = StoreRepository.open(url)  # opening alone connects to nothing
+    with pytest.raises(StoreUnavailable, match="no such file"):
+        store.find(parse_query(demo.CUSTOMER_ANA))
+    store.close()
