@@ -12,6 +12,7 @@ import getpass
 import math
 import os
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -77,7 +78,7 @@ def demo_store_path() -> Path:
 
 # The grammar of SQLAlchemy's make_url (sqlalchemy.engine.url._parse_url), so a URL is
 # checked and described without importing SQLAlchemy; tests hold the two in step.
-_URL_PATTERN = re.compile(
+URL_PATTERN = re.compile(
     r"""
         (?P<name>[\w\+]+)://
         (?:
@@ -109,7 +110,7 @@ class UrlParts(NamedTuple):
 
 def url_parts(text: str) -> UrlParts:
     """The parts of a URL text, or ValueError where make_url would refuse it."""
-    m = _URL_PATTERN.match(text)
+    m = URL_PATTERN.match(text)
     if m is None:
         raise ValueError("not a database URL")
     port = m["port"]
@@ -303,6 +304,8 @@ class Settings:
     colour: str | None = None
     config_path: Path | None = None
     journal_password: str | None = field(default=None, repr=False)
+    # What configured the journal's URL, as messages name it.
+    journal_setting: str = "INSPECTOR_JOURNAL_URL"
     statement_timeout_s: float = 5.0
     fcm: tuple[FcmCredential, ...] = ()
     fcm_url: str = "https://fcm.googleapis.com"
@@ -340,7 +343,7 @@ class Settings:
 
     @cached_property
     def journal_url(self) -> URL:
-        url = parse_url(self.journal_url_text, "INSPECTOR_JOURNAL_URL")
+        url = parse_url(self.journal_url_text, self.journal_setting)
         return url.set(password=self.journal_password) if self.journal_password else url
 
     @property
@@ -398,6 +401,82 @@ def load_env(
     return merged
 
 
+# Variables a profile decides: beside a profile file (or with `--profile demo`) they are
+# ignored, each named in a warning, so a shell left pointing at one store cannot mix
+# its URL into another profile.
+PROVIDER_KEYS = {
+    "fcm_url": "INSPECTOR_FCM_URL",
+    "apns_url_production": "INSPECTOR_APNS_URL_PRODUCTION",
+    "apns_url_sandbox": "INSPECTOR_APNS_URL_SANDBOX",
+}
+NUMERIC_KEYS = {
+    "statement_timeout": "INSPECTOR_STATEMENT_TIMEOUT",
+    "push_connect_timeout": "INSPECTOR_PUSH_CONNECT_TIMEOUT",
+    "push_read_timeout": "INSPECTOR_PUSH_READ_TIMEOUT",
+    "push_max_per_minute": "INSPECTOR_PUSH_MAX_PER_MINUTE",
+    "push_device_cooldown": "INSPECTOR_PUSH_DEVICE_COOLDOWN",
+}
+PROFILE_VARIABLES = (
+    "INSPECTOR_STORE_URL",
+    "INSPECTOR_ENVIRONMENT",
+    "INSPECTOR_JOURNAL_URL",
+    "INSPECTOR_PUSH_POLICY",
+    "INSPECTOR_FCM_CREDENTIALS",
+    "INSPECTOR_APNS_KEY_FILE",
+    "INSPECTOR_APNS_KEY_ID",
+    "INSPECTOR_APNS_TEAM_ID",
+    *PROVIDER_KEYS.values(),
+    *NUMERIC_KEYS.values(),
+)
+# The name of the built-in demo store's profile: `--profile demo` opens it with or
+# without a profile file, and no profile of a file may take the name.
+DEMO_PROFILE = "demo"
+# The name of the one profile the variables make when there is no profile file.
+IMPLICIT_PROFILE = "default"
+
+
+def user_config_path() -> Path | None:
+    """`inspector/config.toml` in the user config directory (platformdirs' rule). On Linux
+    the rule is computed here: importing platformdirs would cost every command's cold
+    start more than the lookup itself (tests hold the two in step)."""
+    if sys.platform.startswith("linux"):
+        xdg = os.environ.get("XDG_CONFIG_HOME", "")
+        base = xdg if os.path.isabs(xdg) else os.path.expanduser("~/.config")
+        if not os.path.isabs(base):  # no usable home directory: no user config
+            return None
+        return Path(base) / "inspector" / "config.toml"
+    import platformdirs
+
+    try:
+        base = platformdirs.user_config_dir("inspector", appauthor=False)
+    except RuntimeError:  # no home directory to find it in
+        return None
+    return Path(base) / "config.toml"
+
+
+def find_profile_file(
+    explicit: str | os.PathLike[str] | None, env: Mapping[str, str]
+) -> Path | None:
+    """`--config`, else INSPECTOR_CONFIG (each must name a file), else ./inspector.toml,
+    else the user config directory's inspector/config.toml, else None (no profile file:
+    the variables make the implicit profile)."""
+    named = explicit if explicit is not None else (env.get("INSPECTOR_CONFIG", "").strip() or None)
+    if named is not None:
+        what = "--config" if explicit is not None else "INSPECTOR_CONFIG"
+        text = os.fspath(named)
+        if not text.strip():
+            raise ConfigError(f"{what} names no file (it is empty)")
+        path = Path(text).expanduser()
+        if not path.is_file():
+            why = "is a directory" if path.is_dir() else "no such file"
+            raise ConfigError(f"{shown(text, 200)}: {why} (named by {what})")
+        return path
+    for candidate in (Path("inspector.toml"), user_config_path()):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    return None
+
+
 def load_settings(
     env: Mapping[str, str] | None = None,
     *,
@@ -407,38 +486,69 @@ def load_settings(
     """The settings of one profile: `profile` (else INSPECTOR_PROFILE, else the file's
     `default`) of the profile file (`config`, else INSPECTOR_CONFIG, else ./inspector.toml,
     else the user config directory). Without a file, the variables make one implicit
-    profile. ConfigError, one line naming file, profile and key, when anything is wrong."""
+    profile; `demo` is always the built-in demo store. ConfigError, one line naming file,
+    profile and key, when anything is wrong. The whole file is checked whichever profile
+    is chosen: a mistake anywhere in it stops every command."""
     warnings: list[str] = []
     env = load_env(warnings=warnings) if env is None else env
-    from inspector.profiles import find_profile_file
-
     path = find_profile_file(config, env)
-    name = profile if profile is not None else (env.get("INSPECTOR_PROFILE", "").strip() or None)
+    named_by = "--profile" if profile is not None else "INSPECTOR_PROFILE"
+    name = profile if profile is not None else env.get("INSPECTOR_PROFILE")
+    name = name.strip() if name is not None else None
+    if name == "":
+        if profile is not None:
+            raise ConfigError("--profile names no profile (it is empty)")
+        name = None
     if path is not None:
         from inspector.profiles import ProfileFile
 
-        return ProfileFile.load(path).settings(name, env, warnings)
-    if name is not None and name not in ("default", "demo"):
+        profiles = ProfileFile.load(path)
+        if name == DEMO_PROFILE:
+            return demo_settings(env, warnings)
+        return profiles.settings(name, env, warnings, named_by=named_by)
+    if name == DEMO_PROFILE:
+        return demo_settings(env, warnings)
+    if name is not None and name != IMPLICIT_PROFILE:
         raise ConfigError(
-            f"no profile file to find profile {shown(name)} in (looked for --config,"
-            " INSPECTOR_CONFIG, ./inspector.toml and the user config directory)"
+            f"no profile file to find profile {shown(name)} in ({named_by}; looked for"
+            " --config, INSPECTOR_CONFIG, ./inspector.toml and the user config directory)"
         )
     return implicit_settings(env, warnings)
+
+
+def demo_settings(env: Mapping[str, str], warnings: list[str]) -> Settings:
+    """The built-in demo store, whatever the variables say of stores and policies."""
+    ignored = [v for v in PROFILE_VARIABLES if env.get(v, "").strip()]
+    if ignored:
+        warnings.append(f"{', '.join(ignored)} ignored: profile demo is the built-in demo store")
+    return implicit_settings({k: v for k, v in env.items() if k not in PROFILE_VARIABLES}, warnings)
 
 
 def implicit_settings(env: Mapping[str, str], warnings: list[str]) -> Settings:
     """The one profile the variables make when there is no profile file."""
     raw_store = env.get("INSPECTOR_STORE_URL", "").strip()
     is_demo = raw_store == ""
+    raw_environment = env.get("INSPECTOR_ENVIRONMENT", "").strip()
     if is_demo:
+        # The demo store is the demo whatever the variable says.
         store_url = sqlite_url_text(demo_store_path())
         environment = Environment.DEMO
+        if raw_environment and raw_environment.lower() != Environment.DEMO:
+            warnings.append(
+                f"INSPECTOR_ENVIRONMENT={shown(raw_environment)} ignored: without"
+                " INSPECTOR_STORE_URL this is the demo store"
+            )
     else:
         store_url = check_url(raw_store, "INSPECTOR_STORE_URL")
-        environment = Environment.parse(env.get("INSPECTOR_ENVIRONMENT"))
-    if is_demo and env.get("INSPECTOR_ENVIRONMENT"):
-        # The demo store is the demo whatever the variable says.
-        environment = Environment.DEMO
+        environment = Environment.parse(raw_environment)
+        if environment is Environment.DEMO:
+            # `demo` names the built-in demo store only: a real store called demo would
+            # get the demo's blue banner and its `any` policy. Unknown means production.
+            environment = Environment.PRODUCTION
+            warnings.append(
+                "INSPECTOR_ENVIRONMENT=demo names the built-in demo store only: this store"
+                " (INSPECTOR_STORE_URL) is treated as production"
+            )
 
     raw_journal = env.get("INSPECTOR_JOURNAL_URL", "").strip()
     journal_url = (
@@ -478,7 +588,7 @@ def implicit_settings(env: Mapping[str, str], warnings: list[str]) -> Settings:
         operator=text("INSPECTOR_OPERATOR") or _os_user(),
         push_policy=policy,
         is_demo=is_demo,
-        profile="demo" if is_demo else "default",
+        profile=DEMO_PROFILE if is_demo else IMPLICIT_PROFILE,
         statement_timeout_s=number(env, "INSPECTOR_STATEMENT_TIMEOUT"),
         fcm=(FcmCredential(None, fcm_path),) if fcm_path else (),
         fcm_url=provider_url("INSPECTOR_FCM_URL"),

@@ -152,9 +152,13 @@ def run_tui(args: argparse.Namespace) -> int:
     """Open the Textual app; textual is imported there only, so subcommands never load it.
     The app draws its first frame before the store, journal and push service are opened."""
     from inspector.cli.common import settings
+
+    # Every setting is loaded (and a bad one refused, exit 2) before the UI is imported:
+    # it never starts half-configured.
+    cfg = settings(args)
     from inspector.tui.launch import run
 
-    return run(settings(args))
+    return run(cfg)
 
 
 if __name__ == "__main__":
