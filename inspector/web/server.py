@@ -1,0 +1,771 @@
+"""`inspector serve`: textual-serve's server, extended with a login and its limits.
+
+What is added to textual_serve.server.Server (subclassed, not copied):
+
+- Who: built-in accounts (login page, server-side session, cookie HttpOnly,
+  SameSite=Strict, Secure behind https, expiring) or a single-sign-on proxy's header,
+  taken only from the proxy's address. Every page, download and websocket needs one of
+  them; the websocket and every POST also need an Origin of this server.
+- One app process per browser session, started from an argument list (textual-serve
+  starts a shell command line) as `python -m inspector.web.session`, told who logged
+  in by a signed token through an inherited pipe.
+- Limits: sessions per user and in total, an idle timeout that ends the app process,
+  and a stop of every child within a few seconds on SIGTERM (textual-serve's own waits
+  about a minute for open websockets).
+- A session whose app dies says so in the page; the server carries on.
+- Logins, failed logins, logouts, session starts and ends are journal records (the web
+  user in the details; never a password or a cookie).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import json
+import logging
+import os
+import re
+import secrets
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import textual_serve
+from aiohttp import WSMsgType, web
+from aiohttp.web_runner import GracefulExit
+from textual_serve.app_service import AppService
+from textual_serve.server import Server
+
+from inspector.dburl import is_loopback_host
+from inspector.safetext import clip, escape, has_unsafe
+from inspector.web import pages
+from inspector.web.identity import Identity, sign
+from inspector.web.logins import Login, Logins
+from inspector.web.session import EXIT_QUIT, EXIT_REFUSED, describe_exit
+from inspector.web.throttle import Throttle
+
+if TYPE_CHECKING:
+    from inspector.config import Settings
+    from inspector.journal import Journal
+    from inspector.web.accounts import Accounts
+
+log = logging.getLogger("inspector.web")
+
+STATIC_PATH = Path(textual_serve.__file__).parent / "static"
+COOKIE = "inspector_session"
+# Behind https the cookie is bound to this exact origin: no Domain, Path=/, Secure.
+SECURE_COOKIE = "__Host-inspector_session"
+# Every failed login answers no sooner than this: guessing is slow even before a lock.
+FAILED_LOGIN_DELAY_S = 1.0
+MAX_REQUEST_BYTES = 64 * 1024
+MAX_TERMINAL = 1000
+HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,64}")
+HEADER_USER = re.compile(r"[^\s]{1,200}")
+_CSP = (
+    "default-src 'self'; script-src 'self'{nonce}; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
+
+
+class ServeError(Exception):
+    """A refused `serve` option: one line naming it."""
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = None
+    trust_header: str | None = None
+    trusted_proxy: str | None = None
+    max_sessions: int = 20
+    max_sessions_per_user: int = 3
+    idle_timeout_s: float = 30 * 60
+    login_lifetime_s: float = 8 * 3600
+    # After asking an app to quit: how long before it is terminated, then killed.
+    stop_grace_s: float = 1.5
+
+    @property
+    def secure(self) -> bool:
+        return bool(self.public_url and self.public_url.startswith("https://"))
+
+    @property
+    def proxy_network(self) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+        if self.trusted_proxy is None:
+            return None
+        return ipaddress.ip_network(self.trusted_proxy, strict=False)
+
+
+def check_options(options: ServeOptions) -> ServeOptions:
+    """The options once they are coherent, else ServeError naming the one at fault."""
+    if not 0 <= options.port <= 65535:
+        raise ServeError(f"--port must be from 1 to 65535, got {options.port}")
+    public = options.public_url
+    if public is not None:
+        parts = urlsplit(public.strip())
+        try:
+            parts.port  # noqa: B018 - a malformed port raises here
+        except ValueError:
+            parts = urlsplit("")
+        if (
+            parts.scheme != "https"
+            or not parts.hostname
+            or parts.username
+            or parts.password
+            or parts.path not in ("", "/")
+            or parts.query
+            or parts.fragment
+        ):
+            raise ServeError(
+                "--public-url must be the https:// origin the reverse proxy serves, such as"
+                f" https://inspector.example.com, got {escape(clip(public, 80))!r}"
+            )
+        options = _replace(options, public_url=f"https://{parts.netloc.lower()}")
+    if not is_loopback_host(options.host) and options.public_url is None:
+        raise ServeError(
+            f"--host {escape(clip(options.host, 80))} is not a loopback address: serving"
+            " beyond this machine needs --public-url https://… (TLS ends at a reverse proxy)"
+        )
+    if (options.trust_header is None) != (options.trusted_proxy is None):
+        raise ServeError("--trust-header and --trusted-proxy go together")
+    if options.trust_header is not None and not HEADER_NAME.fullmatch(options.trust_header):
+        raise ServeError(
+            f"--trust-header must be a header name, got {escape(clip(options.trust_header, 80))!r}"
+        )
+    if options.trusted_proxy is not None:
+        try:
+            options.proxy_network  # noqa: B018 - parses the address
+        except ValueError:
+            raise ServeError(
+                "--trusted-proxy must be an IP address or network, got"
+                f" {escape(clip(options.trusted_proxy, 80))!r}"
+            ) from None
+    for name, value in (
+        ("--max-sessions", options.max_sessions),
+        ("--max-sessions-per-user", options.max_sessions_per_user),
+        ("--idle-timeout", options.idle_timeout_s),
+        ("--login-hours", options.login_lifetime_s),
+    ):
+        if value <= 0:
+            raise ServeError(f"{name} must be more than 0")
+    return options
+
+
+def _replace(options: ServeOptions, **changes: Any) -> ServeOptions:
+    from dataclasses import replace
+
+    return replace(options, **changes)
+
+
+def terminal_words(text: str) -> bytes:
+    """Words for the browser's terminal: escaped, on their own lines, after a reset."""
+    lines = "\r\n  ".join(escape(line) for line in text.splitlines())
+    return f"\x1b[0m\r\n\r\n  {lines}\r\n".encode()
+
+
+# -- one browser session's app process ------------------------------------------------------
+
+
+class SessionService(AppService):
+    """textual-serve's AppService for one session, started from an argument list with the
+    signed identity in an inherited pipe, and told apart by who ended it."""
+
+    def __init__(
+        self,
+        *,
+        server: InspectorServer,
+        user: str,
+        login: Login | None,
+        websocket: web.WebSocketResponse,
+    ) -> None:
+        super().__init__(
+            "python -m inspector.web.session",  # shown only: _open_app_process runs argv
+            write_bytes=websocket.send_bytes,
+            write_str=websocket.send_str,
+            close=self._close_websocket,
+            download_manager=server.download_manager,
+            debug=server.debug,
+        )
+        self.server = server
+        self.user = user
+        self.login = login
+        self.websocket = websocket
+        self.id = secrets.token_hex(8)
+        self.started = time.monotonic()
+        self.last_input = self.started
+        self.end_reason: str | None = None
+        self.exit_code: int | None = None
+        self.ended = asyncio.Event()
+
+    async def _close_websocket(self) -> None:
+        await self.websocket.close()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def touch(self) -> None:
+        self.last_input = time.monotonic()
+
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
+        environment = self._build_environment(width=width, height=height)
+        # Who acts is the token's user: a variable of the server's must not say otherwise.
+        environment.pop("INSPECTOR_OPERATOR", None)
+        token = self.server.identity_token(self.user, self.id)
+        read_fd, write_fd = os.pipe()
+        try:
+            # Far below a pipe's buffer: written whole before the child starts.
+            os.write(write_fd, token.encode("ascii"))
+            os.close(write_fd)
+            write_fd = -1
+            self._process = process = await asyncio.create_subprocess_exec(
+                *self.server.session_argv(read_fd),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=environment,
+                pass_fds=(read_fd,),
+                # Its own process group: a Ctrl+C at the server's terminal reaches the
+                # server, which stops its children itself.
+                start_new_session=True,
+            )
+        finally:
+            os.close(read_fd)
+            if write_fd >= 0:
+                os.close(write_fd)
+        assert process.stdin is not None
+        self._stdin = process.stdin
+        return process
+
+    async def start(self, width: int, height: int) -> None:
+        await self._open_app_process(width, height)
+        self._task = asyncio.create_task(self._supervise())
+
+    async def on_meta(self, data: bytes) -> None:
+        # The app's "exit" closes the websocket in textual-serve; here the page is told
+        # why once the process has ended (_supervise).
+        with contextlib.suppress(ValueError, TypeError):
+            if json.loads(data).get("type") == "exit":
+                return
+        await super().on_meta(data)
+
+    async def _supervise(self) -> None:
+        try:
+            await self.run()
+            assert self._process is not None
+            self.exit_code = await self._process.wait()
+        finally:
+            if self.end_reason is None:
+                code = self.exit_code
+                self.end_reason = (
+                    "quit" if code == EXIT_QUIT else "refused" if code == EXIT_REFUSED
+                    else "crashed"
+                )  # fmt: skip
+            words = self.server.end_words(self)
+            with contextlib.suppress(Exception):
+                if words and not self.websocket.closed:
+                    await self.websocket.send_bytes(terminal_words(words))
+            with contextlib.suppress(Exception):
+                await self.websocket.close()
+            self.ended.set()
+
+    async def stop(self, reason: str | None = None, grace_s: float | None = None) -> None:
+        """End the app: ask it to quit, then terminate, then kill; bounded in time."""
+        if reason is not None and self.end_reason is None:
+            self.end_reason = reason
+        grace = self.server.options.stop_grace_s if grace_s is None else grace_s
+        await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
+        process = self._process
+        if process is not None and process.returncode is None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.send_meta({"type": "quit"}), 0.5)
+            for step, wait_s in ((process.terminate, grace), (process.kill, 1.0)):
+                try:
+                    await asyncio.wait_for(process.wait(), wait_s)
+                    break
+                except TimeoutError:
+                    with contextlib.suppress(ProcessLookupError):
+                        step()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(process.wait(), 1.0)
+        if self._task is not None:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(self._task), 2.0)
+
+
+# -- the server -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Refused(Exception):
+    """A request refused in words, with its HTTP status."""
+
+    status: int
+    message: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class InspectorServer(Server):
+    def __init__(
+        self,
+        settings: Settings,
+        options: ServeOptions,
+        *,
+        journal: Journal,
+        accounts: Accounts | None,
+        key: bytes,
+    ) -> None:
+        options = check_options(options)
+        super().__init__(
+            "inspector",
+            host=options.host,
+            port=options.port,
+            title=f"inspector · {settings.display_name}",
+            public_url=options.public_url,
+            statics_path=STATIC_PATH,
+            templates_path=STATIC_PATH,
+        )
+        self.settings = settings
+        self.options = options
+        self.journal = journal
+        self.accounts = accounts
+        self._key = key
+        self.sessions: dict[str, SessionService] = {}
+        self.logins = Logins(options.login_lifetime_s)
+        self.throttle = Throttle()
+        self.stopping = False
+        self._watchdog: asyncio.Task[None] | None = None
+        self._stopping_tasks: set[asyncio.Task[None]] = set()
+        self._proxy = options.proxy_network
+
+    # -- the app process ----------------------------------------------------------------------
+
+    def identity_token(self, user: str, session_id: str) -> str:
+        return sign(self._key, Identity(user, session_id, self.settings.profile))
+
+    def session_argv(self, identity_fd: int) -> list[str]:
+        argv = [sys.executable, "-m", "inspector.web.session", "--identity-fd", str(identity_fd)]
+        argv += ["--profile", self.settings.profile]
+        if self.settings.config_path is not None:
+            argv += ["--config", str(self.settings.config_path)]
+        return argv
+
+    def end_words(self, session: SessionService) -> str:
+        reason = session.end_reason
+        if reason == "idle":
+            minutes = self.options.idle_timeout_s / 60
+            return f"This session ended after {minutes:g} minutes without input."
+        if reason == "logout":
+            return "Logged out: this session has ended."
+        if reason == "server stopped":
+            return "The server is stopping: this session has ended."
+        if reason == "closed":
+            return ""
+        return describe_exit(session.exit_code)
+
+    # -- the aiohttp application -------------------------------------------------------------
+
+    async def _make_app(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+        app.add_routes(
+            [
+                web.get("/", self.handle_index, name="index"),
+                web.get("/login", self.handle_login_page, name="login"),
+                web.post("/login", self.handle_login),
+                web.post("/logout", self.handle_logout, name="logout"),
+                web.get("/ws", self.handle_websocket, name="websocket"),
+                web.get("/download/{key}", self.handle_download, name="download"),
+                web.static("/static", self.statics_path, name="static"),
+            ]
+        )
+        app.on_response_prepare.append(self._security_headers)
+        app.on_startup.append(self.on_startup)
+        app.on_shutdown.append(self.on_shutdown)
+        return app
+
+    async def _security_headers(self, request: web.Request, response: web.StreamResponse) -> None:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", _CSP.format(nonce=""))
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if not request.path.startswith("/static/"):
+            headers.setdefault("Cache-Control", "no-store")
+
+    async def on_startup(self, app: web.Application) -> None:
+        self._watchdog = asyncio.create_task(self._idle_watchdog())
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        """Every app process is asked to quit, then terminated, then killed, all at once:
+        a few seconds at most whatever the browsers do."""
+        self.stopping = True
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        sessions = list(self.sessions.values())
+        await asyncio.gather(*(s.stop("server stopped") for s in sessions), return_exceptions=True)
+        for session in sessions:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(session.websocket.close(code=1001), 1.0)
+
+    def serve(self, debug: bool = False) -> None:
+        """Serve until SIGINT or SIGTERM; then stop every session within a few seconds."""
+        self.debug = debug
+        loop = asyncio.new_event_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.request_exit)
+        web.run_app(
+            self._make_app(),
+            host=self.host,
+            port=self.port,
+            handle_signals=False,
+            loop=loop,
+            print=None,
+            shutdown_timeout=2.0,
+            access_log=None,
+        )
+
+    def request_exit(self) -> None:
+        raise GracefulExit()
+
+    # -- who is asking ------------------------------------------------------------------------
+
+    @property
+    def cookie_name(self) -> str:
+        return SECURE_COOKIE if self.options.secure else COOKIE
+
+    def _address(self, request: web.Request) -> str:
+        # The socket's peer, never a forwarded-for header: that is the client's to write.
+        return request.remote or "unknown"
+
+    def _from_proxy(self, request: web.Request) -> bool:
+        if self._proxy is None:
+            return False
+        try:
+            return ipaddress.ip_address(self._address(request)) in self._proxy
+        except ValueError:
+            return False
+
+    def _allowed_origins(self, request: web.Request) -> set[str]:
+        if self.options.public_url is not None:
+            return {self.options.public_url}
+        # Loopback only (check_options): this machine's names for the listening port.
+        sockname = request.transport.get_extra_info("sockname") if request.transport else None
+        port = sockname[1] if sockname else self.port
+        return {f"http://{host}:{port}" for host in ("127.0.0.1", "localhost", "[::1]")}
+
+    def _origin_ok(self, request: web.Request) -> bool:
+        origin = request.headers.get("Origin")
+        return origin is not None and origin.lower() in self._allowed_origins(request)
+
+    async def _identify(self, request: web.Request) -> tuple[str | None, Login | None]:
+        """The user this request comes from, or None; _Refused for a header from outside."""
+        header = self.options.trust_header
+        if header is not None:
+            value = request.headers.get(header)
+            if value is None:
+                return None, None
+            if not self._from_proxy(request):
+                await self._refuse_login(request, value, "the user header came from an address"
+                                         " other than the trusted proxy")  # fmt: skip
+                raise _Refused(403, f"the {header} header is taken only from the trusted proxy")
+            if not HEADER_USER.fullmatch(value) or has_unsafe(value):
+                await self._refuse_login(request, value, "the user header is malformed")
+                raise _Refused(403, f"the {header} header does not hold a user name")
+            return value, None
+        login = self.logins.get(request.cookies.get(self.cookie_name))
+        if login is None:
+            return None, None
+        return login.user, login
+
+    # -- pages --------------------------------------------------------------------------------
+
+    def _page(self, html: str, status: int = 200, nonce: str | None = None) -> web.Response:
+        response = web.Response(text=html, status=status, content_type="text/html")
+        if nonce is not None:
+            response.headers["Content-Security-Policy"] = _CSP.format(nonce=f" 'nonce-{nonce}'")
+        return response
+
+    def _refused(self, refused: _Refused) -> web.Response:
+        response = self._page(pages.message_page("Refused", refused.message), refused.status)
+        response.headers.update(refused.extra)
+        return response
+
+    async def handle_index(self, request: web.Request) -> web.StreamResponse:
+        try:
+            user, login = await self._identify(request)
+        except _Refused as refused:
+            return self._refused(refused)
+        if user is None:
+            if self.options.trust_header is not None:
+                return self._refused(_Refused(403, "sign in through the single-sign-on proxy"))
+            raise web.HTTPSeeOther("/login")
+        nonce = secrets.token_urlsafe(16)
+        font_size = _bounded_int(request.query.get("fontsize"), 16, 8, 40)
+        html = pages.terminal_page(
+            self.settings, user=user, nonce=nonce, can_log_out=login is not None,
+            font_size=font_size,
+        )  # fmt: skip
+        return self._page(html, nonce=nonce)
+
+    async def handle_login_page(self, request: web.Request) -> web.StreamResponse:
+        if self.options.trust_header is not None:
+            return self._refused(_Refused(404, "sign in through the single-sign-on proxy"))
+        _user, login = await self._identify(request)
+        if login is not None:
+            raise web.HTTPSeeOther("/")
+        return self._page(pages.login_page(self.settings))
+
+    async def handle_login(self, request: web.Request) -> web.StreamResponse:
+        if self.options.trust_header is not None or self.accounts is None:
+            return self._refused(_Refused(404, "sign in through the single-sign-on proxy"))
+        if not self._origin_ok(request):
+            return self._refused(_Refused(403, "a login must come from this server's own page"))
+        form = await request.post()
+        name = form.get("name")
+        password = form.get("password")
+        if not isinstance(name, str) or not isinstance(password, str):
+            return self._page(pages.login_page(self.settings, message="Enter a user and a"
+                                               " password."), 400)  # fmt: skip
+        name = name.strip()
+        address = self._address(request)
+        wait_s = self.throttle.wait_s(name, address)
+        if wait_s > 0:
+            log.info("login of %s from %s held back (%.0f s)", _shown(name), address, wait_s)
+            message = f"Too many failed logins: try again in {wait_s:.0f} s."
+            response = self._page(pages.login_page(self.settings, message=message, name=name), 429)
+            response.headers["Retry-After"] = str(max(1, int(wait_s + 0.999)))
+            return response
+        accounts = self.accounts
+        started = time.monotonic()
+        try:
+            matched = await asyncio.to_thread(accounts.verify, name, password)
+        except Exception as exc:
+            log.warning("the accounts could not be read: %s", _shown(str(exc)))
+            return self._refused(_Refused(503, "the accounts cannot be read: try again later"))
+        if not matched:
+            self.throttle.failed(name, address)
+            try:
+                details = {"address": address, "reason": "wrong user or password"}
+                await self._record("web.login_failed", name, "refused", details)
+            except Exception as exc:
+                log.warning("a failed login could not be recorded: %s", _shown(str(exc)))
+            await asyncio.sleep(max(0.0, FAILED_LOGIN_DELAY_S - (time.monotonic() - started)))
+            message = "Wrong user or password."
+            return self._page(pages.login_page(self.settings, message=message, name=name), 401)
+        self.throttle.succeeded(name, address)
+        token, login = self.logins.start(name)
+        try:
+            await self._record("web.login", name, "ok", {"address": address, "login": login.id})
+        except Exception as exc:
+            # Unrecorded is unauthorised: the login is dropped.
+            self.logins.end(token)
+            log.warning("a login could not be recorded: %s", _shown(str(exc)))
+            return self._refused(_Refused(503, "the journal cannot be written: logins are"
+                                          " refused until it can"))  # fmt: skip
+        response = web.HTTPSeeOther("/")
+        response.set_cookie(
+            self.cookie_name,
+            token,
+            max_age=int(self.options.login_lifetime_s),
+            path="/",
+            httponly=True,
+            samesite="Strict",
+            secure=self.options.secure,
+        )
+        return response
+
+    async def handle_logout(self, request: web.Request) -> web.StreamResponse:
+        if not self._origin_ok(request):
+            return self._refused(_Refused(403, "a logout must come from this server's own page"))
+        login = self.logins.end(request.cookies.get(self.cookie_name))
+        if login is not None:
+            mine = [s for s in self.sessions.values() if s.login and s.login.id == login.id]
+            await asyncio.gather(*(s.stop("logout") for s in mine), return_exceptions=True)
+            with contextlib.suppress(Exception):
+                await self._record("web.logout", login.user, "ok", {"login": login.id})
+        response = web.HTTPSeeOther("/login")
+        response.del_cookie(self.cookie_name, path="/")
+        return response
+
+    async def handle_download(self, request: web.Request) -> web.StreamResponse:
+        try:
+            user, _login = await self._identify(request)
+        except _Refused as refused:
+            return self._refused(refused)
+        if user is None:
+            raise web.HTTPForbidden(text="log in first")
+        return await super().handle_download(request)
+
+    # -- the websocket ------------------------------------------------------------------------
+
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        if not self._origin_ok(request):
+            raise web.HTTPForbidden(text="this websocket is for this server's own page")
+        try:
+            user, login = await self._identify(request)
+        except _Refused as refused:
+            raise web.HTTPForbidden(text=refused.message) from None
+        if user is None:
+            raise web.HTTPForbidden(text="log in first")
+        if login is not None and not await self._login_still_valid(login):
+            raise web.HTTPForbidden(text="log in again")
+
+        websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=MAX_REQUEST_BYTES)
+        await websocket.prepare(request)
+        problem = self._limit_problem(user)
+        if problem is not None:
+            log.info("session of %s refused: %s", _shown(user), problem)
+            await websocket.send_bytes(terminal_words(problem))
+            await websocket.close(code=1008)
+            return websocket
+
+        width = _bounded_int(request.query.get("width"), 80, 10, MAX_TERMINAL)
+        height = _bounded_int(request.query.get("height"), 24, 5, MAX_TERMINAL)
+        session = SessionService(server=self, user=user, login=login, websocket=websocket)
+        self.sessions[session.id] = session
+        try:
+            await session.start(width, height)
+            with contextlib.suppress(Exception):
+                await self._record("web.session_start", user, "ok", self._session_details(session))
+            await self._process_messages(websocket, session)
+            await session.stop("closed")
+        except asyncio.CancelledError:
+            await session.stop("closed")
+            raise
+        except Exception as exc:
+            log.warning("session of %s failed: %s", _shown(user), _shown(str(exc)))
+            await session.stop("server error")
+        finally:
+            self.sessions.pop(session.id, None)
+            await self._session_ended(session)
+        return websocket
+
+    async def _process_messages(  # type: ignore[override]
+        self, websocket: web.WebSocketResponse, app_service: SessionService
+    ) -> None:
+        """The browser's messages, as textual-serve reads them, made robust to anything
+        else a client may send, and counting input for the idle timeout."""
+        async for message in websocket:
+            if message.type != WSMsgType.TEXT:
+                continue
+            try:
+                envelope = json.loads(message.data)
+            except ValueError:
+                continue
+            if not isinstance(envelope, list) or not envelope:
+                continue
+            kind, data = envelope[0], envelope[1] if len(envelope) > 1 else None
+            if kind == "stdin" and isinstance(data, str):
+                app_service.touch()
+                await app_service.send_bytes(data.encode("utf-8", "replace"))
+            elif kind == "resize" and isinstance(data, dict):
+                app_service.touch()
+                await app_service.set_terminal_size(
+                    _bounded_int(data.get("width"), 80, 10, MAX_TERMINAL),
+                    _bounded_int(data.get("height"), 24, 5, MAX_TERMINAL),
+                )
+            elif kind == "ping":
+                await websocket.send_json(["pong", clip(str(data), 64)])
+            elif kind == "blur":
+                await app_service.blur()
+            elif kind == "focus":
+                await app_service.focus()
+
+    def _limit_problem(self, user: str) -> str | None:
+        if self.stopping:
+            return "The server is stopping: no new sessions."
+        mine = sum(1 for s in self.sessions.values() if s.user == user)
+        limit = self.options.max_sessions_per_user
+        if mine >= limit:
+            return (
+                f"You have {mine} sessions open already (the limit is {limit}): close one,"
+                " then start a new session."
+            )
+        if len(self.sessions) >= self.options.max_sessions:
+            return (
+                f"The server has {len(self.sessions)} sessions open (its limit): try again later."
+            )
+        return None
+
+    async def _login_still_valid(self, login: Login) -> bool:
+        """The account still exists and its password has not changed since the login."""
+        if self.accounts is None:
+            return True
+        changed = await asyncio.to_thread(self.accounts.changed_at, login.user)
+        login_at = login.expires - self.options.login_lifetime_s
+        if changed is None or changed.replace(tzinfo=UTC).timestamp() > login_at + 1:
+            self.logins.end_user(login.user)
+            return False
+        return True
+
+    async def _idle_watchdog(self) -> None:
+        idle = self.options.idle_timeout_s
+        period = max(0.2, min(15.0, idle / 4))
+        while True:
+            await asyncio.sleep(period)
+            now = time.monotonic()
+            for session in list(self.sessions.values()):
+                if session.end_reason is None and now - session.last_input > idle:
+                    log.info("session of %s ended after %g s idle", _shown(session.user), idle)
+                    task = asyncio.create_task(session.stop("idle"))
+                    self._stopping_tasks.add(task)
+                    task.add_done_callback(self._stopping_tasks.discard)
+
+    # -- the journal --------------------------------------------------------------------------
+
+    async def _record(self, action: str, user: str, outcome: str, details: dict[str, Any]) -> None:
+        """One journal record, off the event loop. JournalError when it cannot be written."""
+        details = {"web_user": clip(user, 200), **details}
+        await asyncio.to_thread(self.journal.record, action, outcome=outcome, details=details)
+
+    async def _refuse_login(self, request: web.Request, user: str, reason: str) -> None:
+        address = self._address(request)
+        if self.throttle.wait_s(user, address) > 0:
+            return  # already held back: not one record per attempt of a flood
+        self.throttle.failed(user, address)
+        try:
+            await self._record("web.login_failed", user, "refused",
+                               {"address": address, "reason": reason})  # fmt: skip
+        except Exception as exc:
+            log.warning("a refused login could not be recorded: %s", _shown(str(exc)))
+
+    def _session_details(self, session: SessionService) -> dict[str, Any]:
+        details: dict[str, Any] = {"session": session.id, "pid": session.pid}
+        if session.login is not None:
+            details["login"] = session.login.id
+        return details
+
+    async def _session_ended(self, session: SessionService) -> None:
+        details = self._session_details(session)
+        details.update(
+            reason=session.end_reason or "closed",
+            exit_code=session.exit_code,
+            seconds=round(time.monotonic() - session.started, 1),
+        )
+        outcome = "crashed" if session.end_reason == "crashed" else "ok"
+        if session.end_reason == "crashed":
+            log.warning("session of %s: the app stopped (exit %s)", _shown(session.user),
+                        session.exit_code)  # fmt: skip
+        try:
+            await self._record("web.session_end", session.user, outcome, details)
+        except Exception as exc:
+            log.warning("a session's end could not be recorded: %s", _shown(str(exc)))
+
+
+def _bounded_int(value: object, default: int, low: int, high: int) -> int:
+    try:
+        number = int(str(value)) if value is not None else default
+    except ValueError:
+        number = default
+    return max(low, min(high, number))
+
+
+def _shown(text: str) -> str:
+    return escape(clip(text, 120))
