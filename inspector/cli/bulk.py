@@ -6,8 +6,14 @@ batch. One store connection serves the whole run; lookups reach the journal in b
 one transaction each. A bad line is answered on its line ("refused") and the run goes on;
 a store that fails stops it ("error", exit 3), since every later line would fail alike.
 
-Exit status: the highest that applies, 3 (the store failed) over 2 (some line refused)
-over 1 (some query found nothing) over 0.
+Regional stores (a profile with several): a line some store did not answer is "partial"
+(the others' installations, and in `error` which store is missing); an Installation ID
+the answering stores do not hold while another did not answer is an "error" line; both
+go on to the next line, since the store may be back for it. Only no store answering stops
+the run. An Installation ID two stores hold is refused as ambiguous.
+
+Exit status: the highest that applies, 3 (the store failed, or some line is partial or
+an error) over 2 (some line refused) over 1 (some query found nothing) over 0.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from inspector.cli.common import (
     settings,
     store_session,
 )
-from inspector.cli.store_commands import cell, find_document, id_lookup, selected
+from inspector.cli.store_commands import cell, find_document, id_lookup, selected, with_store
 from inspector.errors import (
     EXIT_BAD_INPUT,
     EXIT_NOT_FOUND,
@@ -48,7 +54,12 @@ from inspector.lookup import (
     parse_query,
 )
 from inspector.safetext import clip, escape
-from inspector.store.errors import StoreError, StoreTimeout
+from inspector.store.errors import (
+    AmbiguousInstallation,
+    IncompleteAnswer,
+    StoreError,
+    StoreTimeout,
+)
 from inspector.store.records import FindResult, Match
 
 if TYPE_CHECKING:
@@ -64,8 +75,10 @@ BATCH_SIZE = 500
 BATCH_SECONDS = 2.0
 
 FOUND, NOT_FOUND, REFUSED, ERROR = "found", "not found", "refused", "error"
-OUTCOME_EXIT = {FOUND: EXIT_OK, NOT_FOUND: EXIT_NOT_FOUND, REFUSED: EXIT_BAD_INPUT,
-                ERROR: EXIT_UNREACHABLE}  # fmt: skip
+# Regional stores: some store did not answer; what the others found is given.
+PARTIAL = "partial"
+OUTCOME_EXIT = {FOUND: EXIT_OK, NOT_FOUND: EXIT_NOT_FOUND, PARTIAL: EXIT_UNREACHABLE,
+                REFUSED: EXIT_BAD_INPUT, ERROR: EXIT_UNREACHABLE}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +162,8 @@ class LookupJournal:
 
 
 def answer(store: StoreRepository, line: Line, show: bool) -> Answer:
-    """One line's answer. StoreError other than a timeout propagates: it ends the run."""
+    """One line's answer. StoreError other than a timeout (or, with regional stores, an
+    answer that depends on a store that did not give one) propagates: it ends the run."""
     if line.too_long:
         return Answer(line, REFUSED, error=f"the line is over {MAX_LINE_CHARS:,} characters")
     try:
@@ -162,10 +176,12 @@ def answer(store: StoreRepository, line: Line, show: bool) -> Answer:
         else:
             lookup = parse_query(line.text)
             result = store.find(lookup)
-    except QueryError as exc:
+    except (QueryError, AmbiguousInstallation) as exc:
         return Answer(line, REFUSED, error=plain_first_line(exc))
-    except StoreTimeout as exc:  # this query was slow; the next may not be
+    except (StoreTimeout, IncompleteAnswer) as exc:  # this query was slow; the next may not be
         return Answer(line, ERROR, error=plain_first_line(exc))
+    if result.warnings:
+        return Answer(line, PARTIAL, lookup, result, error="; ".join(result.warnings))
     return Answer(line, FOUND if result.matches else NOT_FOUND, lookup, result)
 
 
@@ -183,7 +199,10 @@ class JsonLines:
         if a.result is not None:
             if self.show and self.fields is None:
                 # `show -`: the installation as `show` gives it, without history.
-                rows = [installation_to_dict(m.installation, now=now) for m in a.result.matches]
+                rows = [
+                    with_store(installation_to_dict(m.installation, now=now), m.installation)
+                    for m in a.result.matches
+                ]
             else:
                 rows, extra = find_document(a.result, now, self.fields)
         doc = {
@@ -202,10 +221,12 @@ class PlainTable:
     """A table written row by row: fixed column widths, every cell clipped and escaped, so
     nothing waits for the last row and no Rich is needed."""
 
-    def __init__(self, out: IO[str], fields: Sequence[str] | None) -> None:
+    def __init__(self, out: IO[str], fields: Sequence[str] | None, regional: bool = False) -> None:
         self.out = out
         self.fields = tuple(fields or TABLE_FIELDS)
-        self.columns = ("line", "query", "outcome", *self.fields)
+        # With several stores, each installation's store after the outcome.
+        self.regional = regional
+        self.columns = ("line", "query", "outcome", *(("store",) if regional else ()), *self.fields)
         self.widths = [max(WIDTHS.get(name, 8), len(name)) for name in self.columns]
         self._row(list(self.columns))
 
@@ -216,18 +237,21 @@ class PlainTable:
     def write(self, a: Answer, now: datetime) -> None:
         head = [str(a.line.number), escape(a.line.text), a.outcome]
         matches = a.result.matches if a.result is not None else ()
+        width = len(self.columns) - len(head)
         if not matches:
             tail = [escape(a.error)] if a.error else []
-            self._row(head + tail + [""] * (len(self.fields) - len(tail)))
+            self._row(head + tail + [""] * (width - len(tail)))
         states = device_states([m.installation for m in matches], now)
         for m in matches:
             values = selected(m, states[m.installation.installation_id], self.fields, now)
-            self._row(head + [cell(values[name]) for name in self.fields])
+            store = [escape(m.installation.store)] if self.regional else []
+            self._row(head + store + [cell(values[name]) for name in self.fields])
         self.out.flush()
 
 
 TABLE_FIELDS = ("installation_id", "platform", "device_model", *TOKEN_REPORT_FIELDS[1:])
-WIDTHS = {"line": 5, "query": 24, "outcome": 9, "installation_id": 36, "custom_user_id": 20,
+WIDTHS = {"line": 5, "query": 24, "outcome": 9, "store": 8, "installation_id": 36,
+          "custom_user_id": 20,
           "push_provider": 8, "apns_environment": 10, "push_token_status": 12,
           "token_age_days": 6, "notifications_enabled": 7, "device_model": 16,
           "last_seen_at": 25, "push_token_updated_at": 25, "stale_reason": 30}  # fmt: skip
@@ -243,7 +267,7 @@ def run_bulk(args: argparse.Namespace, *, show: bool) -> int:
             writer: JsonLines | PlainTable = (
                 JsonLines(sys.stdout, args.fields, show)
                 if args.json
-                else PlainTable(sys.stdout, args.fields)
+                else PlainTable(sys.stdout, args.fields, cfg.regional)
             )
             for line in read_lines(stdin_text()):
                 now = datetime.now(UTC)
@@ -259,11 +283,12 @@ def run_bulk(args: argparse.Namespace, *, show: bool) -> int:
                 counts[a.outcome] += 1
                 if a.lookup is not None and a.result is not None:
                     journal.add(a.lookup, len(a.result.matches))
-                if a.outcome in (REFUSED, ERROR):
+                if a.outcome in (REFUSED, ERROR, PARTIAL):
                     say(f"line {line.number}: {escape(a.error or a.outcome)}", escaped=True)
     finally:
         journal.flush()
         journal.close()
     total = sum(counts.values())
-    say(f"{total:,} queries: " + ", ".join(f"{outcome} {n:,}" for outcome, n in counts.items()))
+    shown = [o for o in counts if o != PARTIAL or cfg.regional]
+    say(f"{total:,} queries: " + ", ".join(f"{o} {counts[o]:,}" for o in shown))
     return max((OUTCOME_EXIT[o] for o, n in counts.items() if n), default=EXIT_OK)

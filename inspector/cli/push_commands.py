@@ -29,6 +29,7 @@ from inspector.cli.common import (
 from inspector.config import Environment, Settings
 from inspector.errors import EXIT_BAD_INPUT
 from inspector.journal import Journal
+from inspector.lookup import check_installation_id
 from inspector.push import Compose, PreparedPush, PushResult, PushService
 from inspector.push.payload import parse_data
 from inspector.push.verdict import exit_code, verdict_lines
@@ -98,24 +99,40 @@ def cmd_push(args: argparse.Namespace) -> int:
         deep_link=args.deep_link,
     )
     with push_service(cfg) as service:
+        store = home_store(service, args.installation_id)
         # A dry run is a validation: the off switch refuses it, the send limits do not.
-        prepared = service.prepare(args.installation_id, compose, dry_run=args.dry_run)
+        prepared = service.prepare(args.installation_id, compose, dry_run=args.dry_run, store=store)
         # The summary quotes the store (device, token status) and the user's payload.
         for line in prepared.summary_lines():
             err_console().print(text(line, empty=""), highlight=False)
         if not args.dry_run and not args.yes and not confirm(prepared, cfg, sys.stdin):
             raise CliError("not sent: not confirmed", EXIT_BAD_INPUT)
         result = service.send(prepared, dry_run=args.dry_run)
-    report(result, prepared.installation.installation_id, args.json, prepared)
+    report(result, prepared.installation.installation_id, args.json, prepared, store)
     return exit_code(result)
 
 
 def cmd_check_token(args: argparse.Namespace) -> int:
     cfg = settings(args)
     with push_service(cfg) as service:
-        result = service.check_token(args.installation_id)
-    report(result, args.installation_id.strip(), args.json, None)
+        store = home_store(service, args.installation_id)
+        result = service.check_token(args.installation_id, store=store)
+    report(result, args.installation_id.strip(), args.json, None, store)
     return exit_code(result)
+
+
+def home_store(service: PushService, installation_id: str) -> str:
+    """The name of the store that holds the installation, for the push service to re-read
+    it there: "" for a profile's one store. Regional stores are all asked, and all must
+    answer: an id two of them hold is refused as ambiguous (exit 2); a store that did not
+    answer is an error naming it (exit 3), since it might hold the id too. "" when none
+    holds it: the push service then says it is not found (exit 1)."""
+    from inspector.store.regional import RegionalStore
+
+    if not isinstance(service.store, RegionalStore):
+        return ""
+    found = service.store.sole_holder(check_installation_id(installation_id))
+    return found.store if found is not None else ""
 
 
 def confirm(prepared: PreparedPush, cfg: Settings, stdin: TextIO) -> bool:
@@ -142,12 +159,18 @@ def confirm(prepared: PreparedPush, cfg: Settings, stdin: TextIO) -> bool:
 
 
 def report(
-    result: PushResult, installation_id: str, as_json: bool, prepared: PreparedPush | None
+    result: PushResult,
+    installation_id: str,
+    as_json: bool,
+    prepared: PreparedPush | None,
+    store: str = "",
 ) -> None:
     if as_json:
-        # The same keys for push and check-token: null where there is no payload.
+        # The same keys for push and check-token: null where there is no payload; the
+        # store's name only when the profile has several.
         doc: dict[str, Any] = {
             "installation_id": installation_id,
+            **({"store": store} if store else {}),
             "result": result.to_dict(),
             "payload_bytes": None if prepared is None else prepared.payload_bytes,
             "collapse_id": None if prepared is None else prepared.content.collapse_id,

@@ -23,7 +23,7 @@ from inspector.cli.common import (
     store_session,
     text,
 )
-from inspector.errors import EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK
+from inspector.errors import EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK, EXIT_UNREACHABLE
 from inspector.export import (
     FIELD_NAMES,
     TOKEN_REPORT_FIELDS,
@@ -116,6 +116,22 @@ def selected(
     return {name: values[name] for name in fields}
 
 
+def with_store(doc: dict[str, Any], inst: Installation) -> dict[str, Any]:
+    """An installation's data with `store`, the name of the store it came from, beside
+    its `installation_id` (first with --fields that leave it out): only when the profile
+    has several stores, whose installations alone carry a name."""
+    if not inst.store:
+        return doc
+    if "installation_id" not in doc:
+        return {"store": inst.store, **doc}
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        out[key] = value
+        if key == "installation_id":
+            out["store"] = inst.store
+    return out
+
+
 def find_document(
     result: FindResult, now: datetime, fields: Sequence[str] | None
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -123,9 +139,12 @@ def find_document(
     `more`, the same for `find` and each line of `find -`."""
     states = device_states([m.installation for m in result.matches], now)
     rows = [
-        match_to_dict(m, states[m.installation.installation_id], now=now)
-        if fields is None
-        else selected(m, states[m.installation.installation_id], fields, now)
+        with_store(
+            match_to_dict(m, states[m.installation.installation_id], now=now)
+            if fields is None
+            else selected(m, states[m.installation.installation_id], fields, now),
+            m.installation,
+        )
         for m in result.matches
     ]
     extra = {"truncated": result.truncated, "more": {k.value: n for k, n in result.more.items()}}
@@ -146,28 +165,35 @@ def cmd_find(args: argparse.Namespace) -> int:
     more = result.more_text()
     if args.json:
         rows, extra = find_document(result, now, args.fields)
-        print_json(
-            {
-                "query": lookup.text,
-                "probes": [{"kind": p.kind.value, "value": p.value} for p in lookup.probes],
-                "installations": rows,
-                **extra,
-            }
-        )
+        doc: dict[str, Any] = {
+            "query": lookup.text,
+            "probes": [{"kind": p.kind.value, "value": p.value} for p in lookup.probes],
+            "installations": rows,
+            **extra,
+        }
+        if cfg.regional:
+            doc["warnings"] = list(result.warnings)
+        print_json(doc)
     elif result.matches:
         states = device_states([m.installation for m in result.matches], now)
         title = f"{len(result.matches)} installation(s) for {lookup.description}"
         if args.fields:
-            table = fields_table(result.matches, states, args.fields, title, now)
+            table = fields_table(result.matches, states, args.fields, title, now, cfg.regional)
         else:
-            table = find_table(result.matches, states, title, now)
+            table = find_table(result.matches, states, title, now, cfg.regional)
         out_console().print(table)
     if more:
         say(f"{more} (refine the query)")
+    # A store that did not answer: its installations are missing, and the exit code says
+    # so (3) whatever the others found; "not found" would be a silent gap.
+    for warning in result.warnings:
+        say(f"warning: {warning}")
     if not result.matches:
-        say(f"no installation with {lookup.description}{not_found_hint(lookup)}")
-        return EXIT_NOT_FOUND
-    return EXIT_OK
+        where = " in the stores that answered" if result.warnings else ""
+        say(f"no installation with {lookup.description}{where}{not_found_hint(lookup)}")
+    if result.warnings:
+        return EXIT_UNREACHABLE
+    return EXIT_OK if result.matches else EXIT_NOT_FOUND
 
 
 def not_found_hint(lookup: Lookup) -> str:
@@ -189,36 +215,48 @@ def fields_table(
     fields: Sequence[str],
     title: str,
     now: datetime,
+    regional: bool = False,
 ) -> Table:
-    """The `--fields` (or `--token-report`) of each match as a table."""
+    """The `--fields` (or `--token-report`) of each match as a table; with several
+    stores, the store's name first."""
     from rich.table import Table
     from rich.text import Text
 
     table = Table(title=text(title))
+    if regional:
+        table.add_column("store")
     for name in fields:
         table.add_column(name, no_wrap=name == "installation_id")
     for m in matches:
         values = selected(m, states.get(m.installation.installation_id), fields, now)
-        table.add_row(*(Text(cell(values[name])) for name in fields))
+        store = [text(m.installation.store)] if regional else []
+        table.add_row(*store, *(Text(cell(values[name])) for name in fields))
     return table
 
 
 def find_table(
-    matches: Sequence[Match], states: dict[str, DeviceState], title: str, now: datetime
+    matches: Sequence[Match],
+    states: dict[str, DeviceState],
+    title: str,
+    now: datetime,
+    regional: bool = False,
 ) -> Table:
     """The matches as a table; every cell is literal, terminal-safe text (device facts
-    are already, from `inspector.facts`)."""
+    are already, from `inspector.facts`). With several stores, the store's name first."""
     from rich.table import Table
     from rich.text import Text
 
     table = Table(title=text(title))
-    for col in ("installation id", "customer", "app", "platform", "device", "version",
-                "last seen", "token", "matched by", ""):  # fmt: skip
+    columns = ("installation id", "customer", "app", "platform", "device", "version",
+               "last seen", "token", "matched by", "")  # fmt: skip
+    for col in ("store", *columns) if regional else columns:
         table.add_column(col, no_wrap=col == "installation id")
     for m in matches:
         i = m.installation
         state = states.get(i.installation_id)
+        store = [text(i.store)] if regional else []
         table.add_row(
+            *store,
             text(i.installation_id), text(i.custom_user_id), text(i.app.name),
             Text(facts.platform_name(i.platform)), Text(facts.device_label(i)),
             text(i.app_version), Text(facts.seen(i, now)), Text(facts.token_state(i)),
@@ -237,9 +275,11 @@ def cmd_show(args: argparse.Namespace) -> int:
     cfg = settings(args)
     iid = check_installation_id(args.installation_id)
     with store_session(cfg) as store:
+        # Regional stores: the one store that holds it (AmbiguousInstallation when two
+        # do); its history from that store.
         inst = store.get(iid)
         events = (
-            store.history(inst.installation_id, limit=args.history).events
+            store.history(inst.installation_id, limit=args.history, store=inst.store).events
             if inst and args.history
             else ()
         )
@@ -251,12 +291,12 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.fields:
         match = Match(inst, (KeyKind.INSTALLATION_ID,))
         if args.json:
-            print_json({"installation": selected(match, None, args.fields, now)})
+            print_json({"installation": with_store(selected(match, None, args.fields, now), inst)})
         else:
-            out_console().print(fields_table([match], {}, args.fields, iid, now))
+            out_console().print(fields_table([match], {}, args.fields, iid, now, cfg.regional))
         return EXIT_OK
     if args.json:
-        doc = installation_to_dict(inst, now=now)
+        doc = with_store(installation_to_dict(inst, now=now), inst)
         doc["history"] = [event_to_dict(e) for e in events]
         print_json({"installation": doc})
         return EXIT_OK
@@ -286,6 +326,7 @@ def show_parts(inst: Installation, events: Sequence[Event], now: datetime) -> li
     # str: raw text, escaped by `text`; Text: words from `inspector.facts`, already safe.
     rows: list[tuple[str, str | Text]] = [
         ("Installation ID", inst.installation_id),
+        *((("Store", inst.store),) if inst.store else ()),
         ("Customer ID", inst.custom_user_id or "—"),
         ("Advertising ID", mask_advertising_id(inst.advertising_id)),
         ("App", f"{inst.app.name} ({inst.app.bundle_id})"),

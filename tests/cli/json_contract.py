@@ -1,6 +1,10 @@
 """The JSON shapes the README documents, read from the README itself, and a checker that
 holds real output to them: every documented key present, no key left undocumented, each
-value of its documented type. The README and the output cannot drift apart."""
+value of its documented type. The README and the output cannot drift apart.
+
+A type ending in ", optional" (`string, optional`) is a key that only some outputs carry
+(`store`: only when the profile has several stores); where present, it is of its type.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 _SHAPE = re.compile(r"<!-- json-shape: ([\w-]+) -->\n((?:\|.*\n)+)")
 _EVERY_KEY = re.compile(r"\(every key of ([\w-]+)\)")
 PRIMITIVES = {"string", "integer", "number", "boolean", "object", "timestamp"}
+OPTIONAL = ", optional"
 
 
 @cache
@@ -46,18 +51,19 @@ class ContractError(AssertionError):
 
 def check(value: Any, shape: str, *, subset: bool = False, where: str = "$") -> None:
     """`value` is a document of `shape`: exactly its keys (`subset`: some of them, as
-    --fields gives), each of its type."""
+    --fields gives; optional keys may be absent), each of its type."""
     keys = shapes()[shape]
     if not isinstance(value, dict):
         raise ContractError(f"{where}: expected an object ({shape}), got {value!r:.80}")
     undocumented = set(value) - set(keys)
     if undocumented:
         raise ContractError(f"{where}: keys not in the README's {shape}: {sorted(undocumented)}")
-    missing = set() if subset else set(keys) - set(value)
+    required = {key for key, type_ in keys.items() if not type_.endswith(OPTIONAL)}
+    missing = set() if subset else required - set(value)
     if missing:
         raise ContractError(f"{where}: {shape} keys missing: {sorted(missing)}")
     for key, item in value.items():
-        check_type(item, keys[key], f"{where}.{key}")
+        check_type(item, keys[key].removesuffix(OPTIONAL), f"{where}.{key}")
 
 
 def check_type(value: Any, type_: str, where: str) -> None:
