@@ -12,11 +12,14 @@ import pytest
 from sqlalchemy.engine import URL
 
 from inspector.config import Settings, load_settings
+from inspector.fixtures import demo
 from inspector.journal import Journal
+from inspector.lookup import parse_query
 from inspector.services import Openers, Services, State
 from inspector.store.errors import StoreError
 from inspector.store.repository import StoreRepository
 from tests.gate import Gate
+from tests.store.regional import closed_port, write_profile
 
 
 def settings_for(url: URL) -> Settings:
@@ -170,3 +173,26 @@ def test_push_opens_after_the_store_and_a_failure_is_a_warning(sqlite_demo_url: 
     assert services.open().warnings == ()  # opened once
     services.close()
     store.close()
+
+
+def test_a_regional_profile_opens_its_stores_and_names_each(
+    sqlite_demo_url: URL, tmp_path: Path
+) -> None:
+    stopped = f"postgresql+psycopg://inspector@127.0.0.1:{closed_port()}/installations"
+    path = write_profile(tmp_path, {"eu": sqlite_demo_url, "us": stopped})
+    settings = load_settings({"INSPECTOR_OPERATOR": "ana"}, config=path)
+    services = Services.configured(settings)
+    assert services.describe() == f"Opening the stores {settings.store_label}…"
+    report = services.open(push=False)
+    try:
+        # One store down: the others open, and the one that did not is said.
+        assert report.store_error is None
+        (warning,) = report.warnings
+        assert warning.startswith("the store us could not be opened (lookups will try it again)")
+        assert services.state is State.OPEN
+        assert services.describe() == f"The stores {settings.store_label} are open."
+        assert "eu: sqlite:" in services.describe() and "us: 127.0.0.1:" in services.describe()
+        result = services.store().find(parse_query(demo.CUSTOMER_ANA))
+        assert len(result.matches) == 3 and result.warnings
+    finally:
+        services.close()
