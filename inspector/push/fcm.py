@@ -22,7 +22,8 @@ from pyfcm import FCMNotification
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
 
-from inspector.config import ConfigError, Settings, check_provider_url
+from inspector.config import ConfigError, FcmCredential, Settings, check_provider_url
+from inspector.push.credentials import NoCredential, choose_fcm, fcm_setting, index_of
 from inspector.push.model import Outgoing, ProviderNotConfigured, PushResult
 from inspector.push.results import Facts, accepted, failed, rejected
 from inspector.push.transport import Stopwatch, host_of, retry_after_seconds
@@ -73,21 +74,29 @@ class _OneAttemptTokenRequest:
 
 
 class _OneShotFCM(FCMNotification):
-    """pyfcm's payload building and session, with one bounded POST per send."""
+    """pyfcm's payload building for one service account, with one bounded POST per send
+    on the provider's one session (pyfcm would open a session per thread)."""
 
     def __init__(
         self,
         credentials: service_account.Credentials,
         base_url: str,
         token_request: _OneAttemptTokenRequest,
+        session: requests.Session,
     ) -> None:
         super().__init__(credentials=credentials, adapter=HTTPAdapter(max_retries=0))
         # The class attribute names the host and the "/v1/projects" path.
         self.FCM_END_POINT_BASE = base_url.rstrip("/") + "/v1/projects"
         self._token_request = token_request
         self._token_lock = threading.Lock()
+        self._session = session
+
+    @property
+    def requests_session(self) -> requests.Session:
+        return self._session
 
     def _get_access_token(self) -> str:
+        """This account's OAuth token, fetched again only when it is due (or refused)."""
         with self._token_lock:
             if not self.credentials.valid:
                 self.credentials.refresh(self._token_request)
@@ -105,56 +114,82 @@ class _OneShotFCM(FCMNotification):
         self, project_id: str, body: bytes, timeout: tuple[float, float]
     ) -> requests.Response:
         headers = self.request_headers()  # refreshes the OAuth token only when due
-        return self.requests_session.post(
+        return self._session.post(
             self.endpoint(project_id), data=body, headers=headers, timeout=timeout
         )
 
 
 class FcmProvider:
+    """FCM for every Firebase project of a profile: the service account of the
+    installation's own app (inspector.push.credentials), each loaded on first use with
+    its OAuth token reused until due; one HTTP session for the messages of all of them."""
+
     name = "fcm"
     simulated = False
 
     def __init__(self, settings: Settings) -> None:
-        path = settings.fcm[0].credentials if settings.fcm else None
-        if path is None:
-            raise ProviderNotConfigured(
-                "FCM is not configured: set INSPECTOR_FCM_CREDENTIALS to a service-account JSON"
-            )
-        self.credentials = _load_credentials(path)
-        # The bearer token goes to base_url and the signed assertion to token_uri: both
-        # over TLS (or to this machine), whoever built the settings.
+        self.settings = settings
+        # The bearer token goes to base_url: over TLS (or to this machine), whoever built
+        # the settings. Each account's token_uri is checked when it is loaded.
         try:
             self.base_url = check_provider_url(settings.fcm_url, "INSPECTOR_FCM_URL")
-            self.token_uri = check_provider_url(
-                str(getattr(self.credentials, "_token_uri", "") or ""),
-                f"INSPECTOR_FCM_CREDENTIALS: the token_uri of {path.name}",
-            )
         except ConfigError as exc:
             raise ProviderNotConfigured(str(exc)) from None
         self.timeout = (settings.push_connect_timeout_s, settings.push_read_timeout_s)
         self._token_request = _OneAttemptTokenRequest(self.timeout)
-        self._api = _OneShotFCM(self.credentials, self.base_url, self._token_request)
+        self._session = requests.Session()
+        adapter = HTTPAdapter(max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._accounts: dict[Path, _OneShotFCM] = {}
+        self._lock = threading.Lock()
 
-    def project_for(self, installation: Installation) -> str | None:
-        return installation.app.fcm_project_id or self.credentials.project_id
+    # -- the service accounts ----------------------------------------------------
+
+    def _account(self, credential: FcmCredential) -> _OneShotFCM:
+        """The service account of a credential file, loaded once (one per file)."""
+        with self._lock:
+            api = self._accounts.get(credential.credentials)
+            if api is None:
+                setting = fcm_setting(self.settings, index_of(self.settings.fcm, credential))
+                loaded = _load_credentials(credential.credentials, setting)
+                api = _OneShotFCM(loaded, self.base_url, self._token_request, self._session)
+                self._accounts[credential.credentials] = api
+            return api
+
+    def account_for(self, installation: Installation) -> tuple[str, _OneShotFCM]:
+        """The app's project and the service account that sends for it; NoCredential
+        when the profile has none (or only one of another project)."""
+        credential = choose_fcm(
+            self.settings,
+            installation.app,
+            lambda c: self._account(c).credentials.project_id,
+        )
+        project = installation.app.fcm_project_id
+        assert project  # choose_fcm refuses an app without one
+        return project, self._account(credential)
+
+    @property
+    def accounts_loaded(self) -> int:
+        return len(self._accounts)
 
     def problem(self, installation: Installation) -> str | None:
-        if not self.project_for(installation):
-            return (
-                f"app {installation.app.app_id} has no fcm_project_id and the service account"
-                " names no project"
-            )
+        try:
+            self.account_for(installation)
+        except NoCredential as exc:
+            return str(exc)
         return None
 
     def host_for(self, installation: Installation) -> str | None:
         return host_of(self.base_url)
 
     def wire_body(
-        self, installation: Installation, message: dict[str, Any], *, dry_run: bool
-    ) -> bytes:
+        self, api: _OneShotFCM, installation: Installation, message: dict[str, Any], *,
+        dry_run: bool,
+    ) -> bytes:  # fmt: skip
         """The exact request body, made by pyfcm from our message parts."""
         notification = message.get("notification", {})
-        body: bytes = self._api.parse_payload(
+        body: bytes = api.parse_payload(
             fcm_token=installation.push_token,
             notification_title=notification.get("title"),
             notification_body=notification.get("body"),
@@ -172,19 +207,19 @@ class FcmProvider:
 
     def send(self, push: Outgoing, *, dry_run: bool) -> PushResult:
         installation = push.installation
-        project = self.project_for(installation)
-        assert project is not None  # problem() is checked before any send
-        body = self.wire_body(installation, push.payload, dry_run=dry_run)
+        # problem() was asked before the intent: the same account, already loaded.
+        project, api = self.account_for(installation)
+        body = self.wire_body(api, installation, push.payload, dry_run=dry_run)
         clock = Stopwatch()
         at_fcm = {"host": host_of(self.base_url)}
-        at_oauth = {"host": host_of(self.token_uri)}
+        at_oauth = {"host": host_of(str(getattr(api.credentials, "_token_uri", "")))}
 
         def failure(code: str, facts: Facts, *, ambiguous: bool = False) -> PushResult:
             return failed(self.name, code, latency_ms=clock.ms(), dry_run=dry_run,
                           ambiguous=ambiguous, facts=facts)  # fmt: skip
 
         try:
-            response = self._api.post_once(project, body, self.timeout)
+            response = api.post_once(project, body, self.timeout)
         except google.auth.exceptions.RefreshError as exc:
             detail = str(exc.args[0]) if exc.args else "refused"
             if not isinstance(exc, _TokenEndpointFailed):
@@ -202,13 +237,18 @@ class FcmProvider:
             return failure("CONNECTION_LOST", at_fcm, ambiguous=True)
         except requests.exceptions.RequestException:
             return failure("CONNECTION_LOST", at_fcm, ambiguous=True)
-        return self._result(response, clock, dry_run, project)
+        return self._result(api, response, clock, dry_run, project)
 
     def check_token(self, push: Outgoing) -> PushResult:
         return self.send(push, dry_run=True)
 
     def _result(
-        self, response: requests.Response, clock: Stopwatch, dry_run: bool, project: str
+        self,
+        api: _OneShotFCM,
+        response: requests.Response,
+        clock: Stopwatch,
+        dry_run: bool,
+        project: str,
     ) -> PushResult:
         latency = clock.ms()
         status = response.status_code
@@ -235,7 +275,7 @@ class FcmProvider:
                           dry_run=dry_run)  # fmt: skip
         code = fcm_error_code(doc) if isinstance(doc, dict) else None
         if status == 401 and code != "THIRD_PARTY_AUTH_ERROR":
-            self._api.forget_token()
+            api.forget_token()
         return rejected(
             self.name,
             status,
@@ -248,9 +288,7 @@ class FcmProvider:
 
     def close(self) -> None:
         self._token_request.close()
-        session = getattr(self._api.thread_local, "requests_session", None)
-        if session is not None:
-            session.close()
+        self._session.close()
 
 
 def fcm_error_code(doc: dict[str, Any]) -> str | None:
@@ -279,10 +317,9 @@ def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
     return False
 
 
-def _load_credentials(path: Path) -> service_account.Credentials:
-    setting = "INSPECTOR_FCM_CREDENTIALS"
+def _load_credentials(path: Path, setting: str) -> service_account.Credentials:
     try:
-        return service_account.Credentials.from_service_account_file(str(path), scopes=[SCOPE])
+        loaded = service_account.Credentials.from_service_account_file(str(path), scopes=[SCOPE])
     except OSError as exc:
         raise ProviderNotConfigured.unreadable(setting, path, exc) from None
     except (ValueError, KeyError, TypeError):
@@ -290,3 +327,11 @@ def _load_credentials(path: Path) -> service_account.Credentials:
         raise ProviderNotConfigured(
             f"{setting}: {path.name} is not a service-account JSON with a private key"
         ) from None
+    # The signed assertion that buys a bearer token goes over TLS or to this machine.
+    try:
+        check_provider_url(
+            str(getattr(loaded, "_token_uri", "") or ""), f"{setting}: the token_uri of {path.name}"
+        )
+    except ConfigError as exc:
+        raise ProviderNotConfigured(str(exc)) from None
+    return loaded

@@ -9,6 +9,7 @@ from typing import Any
 from inspector.masking import mask_token
 from inspector.push.model import PAYLOAD_LIMIT, Compose, Content
 from inspector.push.payload import KEY_RECORD, RECORD_ID_WIDTH
+from inspector.safetext import escape
 from inspector.store.records import Installation
 
 
@@ -22,8 +23,13 @@ class PreparedPush:
     content: Content
     payload: dict[str, Any]  # the wire payload without the token
     payload_bytes: int
+    # The profile this push belongs to: it is sent only through that profile's service.
+    # Every confirm screen names it (profile_line) with its environment and store.
+    profile: str
+    profile_label: str  # Settings.display_name: the banner's words for the profile
     environment: str
-    store_label: str
+    store_name: str  # the store the installation came from ("": the profile's one store)
+    store_label: str  # that store's host/database (terminal-safe, never a password)
     operator: str
     provider_host: str | None = None
     warnings: tuple[str, ...] = ()
@@ -60,12 +66,19 @@ class PreparedPush:
             where += " — SIMULATED, nothing leaves this machine"
         return where
 
+    def profile_line(self) -> str:
+        """Profile, environment and store: `Staging (staging) · STAGING · eu: host/db`.
+        Terminal-safe: the profile's words come from the profile file."""
+        name = escape(self.profile_label)
+        if self.profile_label != self.profile:
+            name += f" ({escape(self.profile)})"
+        return f"{name} · {self.environment.upper()} · {self.store_label}"
+
     def summary_lines(self) -> list[str]:
         """What the confirmation screen and the command line show before a send."""
         i = self.installation
         lines = [
-            f"Environment   {self.environment.upper()} · {self.store_label} · operator"
-            f" {self.operator}",
+            f"Profile       {self.profile_line()} · operator {self.operator}",
             f"Device        {self.device_line()}",
             f"Installation  {i.installation_id}",
             f"Route         {self.route_line()}",

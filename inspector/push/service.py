@@ -48,6 +48,7 @@ from inspector.push.policy import (
 )
 from inspector.push.prepared import PreparedPush
 from inspector.push.simulated import SimulatedProvider
+from inspector.safetext import escape
 from inspector.store.errors import StoreError
 from inspector.store.records import Installation
 from inspector.store.repository import StoreRepository
@@ -113,19 +114,23 @@ class PushService:
             payload=build_payload(installation, content),
             payload_bytes=payload_size(installation, content),
             environment=self.settings.environment.value,
-            store_label=self.store.label,
+            store_label=self._store_label(installation),
+            profile=self.settings.profile,
+            profile_label=self.settings.display_name,
+            store_name=installation.store,
             operator=self.settings.operator,
             provider_host=provider.host_for(installation) if provider is not None else None,
             warnings=tuple(device_warnings(installation)),
         )
 
     def prepare(
-        self, installation_id: str, compose: Compose, *, dry_run: bool = False
+        self, installation_id: str, compose: Compose, *, dry_run: bool = False, store: str = ""
     ) -> PreparedPush:
-        """Re-read the installation, apply policy, build the exact payload. A dry run is
+        """Re-read the installation from `store` (the name of the store it was found in,
+        "" for a profile's one store), apply policy, build the exact payload. A dry run is
         a validation: only the off switch and the device's address apply to it, not the
         test-device list nor the rate limits, which are about sends."""
-        installation = self._reread(installation_id)
+        installation = self._reread(installation_id, store)
         if dry_run:
             self._validating_provider(installation)
         else:
@@ -137,7 +142,12 @@ class PushService:
     # -- sending -----------------------------------------------------------------
 
     def send(self, prepared: PreparedPush, *, dry_run: bool = False) -> PushResult:
-        installation = self._reread(prepared.installation.installation_id)
+        """Send what was confirmed: through this service only when it was prepared here
+        (same profile), after a re-read from the store the installation came from."""
+        self._check_profile(prepared)
+        installation = self._reread(
+            prepared.installation.installation_id, prepared.installation.store
+        )
         if _route(installation) != _route(prepared.installation):
             raise PushRefused(
                 "the installation's token, provider or environment changed since the"
@@ -167,9 +177,10 @@ class PushService:
         content = with_record(prepared.content, intent)
         return self._deliver(provider, installation, content, intent, dry_run=False)
 
-    def check_token(self, installation_id: str) -> PushResult:
-        """FCM: a validate_only request (never shown on the device). APNs has no dry run."""
-        installation = self._reread(installation_id)
+    def check_token(self, installation_id: str, *, store: str = "") -> PushResult:
+        """FCM: a validate_only request (never shown on the device). APNs has no dry run.
+        `store`: the store the installation was found in, as for prepare."""
+        installation = self._reread(installation_id, store)
         content = content_for(installation, CHECK_COMPOSE, self.settings.operator)
         return self._dry_run(installation, content, token_check=True)
 
@@ -301,6 +312,9 @@ class PushService:
         self, installation: Installation, content: Content, prepared: PreparedPush | None
     ) -> dict[str, Any]:
         return {
+            # Which profile and which of its stores: read back by `audit list`.
+            "profile": self.settings.profile,
+            "store": installation.store,
             "wire": wire_format(installation),
             "app_id": installation.app.app_id,
             "apns_environment": installation.apns_environment,
@@ -314,18 +328,42 @@ class PushService:
             "payload_bytes": prepared.payload_bytes if prepared else None,
         }
 
-    def _reread(self, installation_id: str) -> Installation:
+    def _reread(self, installation_id: str, store: str) -> Installation:
+        """The installation as its own store holds it now (never another region's). ""
+        asks the profile's one store, or (regional stores) the one that holds it: the
+        prepared push then names that store, and the send re-reads from it alone."""
         try:
             iid = check_installation_id(installation_id or "")
         except QueryError as exc:
             raise PushRefused(str(exc)) from None
+        where = f"the store {escape(store)}" if store else "the store"
         try:
-            installation = self.store.get(iid)
+            installation = self.store.get(iid, store=store)
         except StoreError as exc:
-            raise PushError(f"cannot read the installation from the store: {exc}") from None
+            raise PushError(f"cannot read the installation from {where}: {exc}") from None
         if installation is None:
-            raise InstallationNotFound(f"no installation {iid} in the store")
+            raise InstallationNotFound(f"no installation {iid} in {where}")
+        if store and installation.store != store:
+            # A store that answers for another: never send on the word of the wrong region.
+            raise PushError(f"{where} answered with an installation of another store")
         return installation
+
+    def _store_label(self, installation: Installation) -> str:
+        """host/database of the store the installation came from (never a password)."""
+        for spec in self.settings.stores:
+            if spec.name == installation.store:
+                return f"{spec.name}: {spec.label}" if spec.name else spec.label
+        return self.store.label
+
+    def _check_profile(self, prepared: PreparedPush) -> None:
+        """A send goes through the services of the profile it was confirmed in."""
+        mine = (self.settings.profile, self.settings.environment.value)
+        if (prepared.profile, prepared.environment) != mine:
+            raise PushRefused(
+                f"this push was confirmed in profile {escape(prepared.profile)}"
+                f" ({prepared.environment}), not in profile {escape(self.settings.profile)}"
+                f" ({self.settings.environment.value}): nothing was sent"
+            )
 
     def _provider(self, installation: Installation) -> Provider:
         wire = wire_format(installation)
@@ -359,6 +397,7 @@ def _build_provider(wire: str, settings: Settings) -> Provider:
 
 def _route(installation: Installation) -> tuple[Any, ...]:
     return (
+        installation.store,
         installation.push_token,
         installation.push_provider,
         installation.apns_environment,

@@ -17,12 +17,17 @@ from inspector.config import Settings, load_settings
 from inspector.journal import Journal
 from inspector.push import PushService
 from inspector.store.repository import StoreRepository
-from tests.push.fakes.apns_server import FakeApns
+from tests.push.fakes.apns_server import FakeApns, KnownKey
 from tests.push.fakes.fcm_server import FakeFcm
-from tests.push.fakes.keys import APNS_KEY_ID, APNS_TEAM_ID, ApnsKey, ServiceAccount
+from tests.push.fakes.keys import ApnsKey, ServiceAccount
 
 TOPIC = "com.example.shop"
 OPERATOR = "ana"
+
+
+def known_key(key: ApnsKey, *topics: str) -> KnownKey:
+    """What the fake APNs knows of a key: its public half, id, team and topics."""
+    return KnownKey(key.public_pem, key.key_id, key.team_id, frozenset(topics))
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +42,7 @@ def apns_key() -> ApnsKey:
 
 @pytest.fixture(scope="session")
 def fcm_server(service_account: ServiceAccount) -> Iterator[FakeFcm]:
-    fake = FakeFcm(service_account.public_pem).start()
+    fake = FakeFcm([service_account]).start()
     yield fake
     fake.stop()
 
@@ -45,8 +50,7 @@ def fcm_server(service_account: ServiceAccount) -> Iterator[FakeFcm]:
 @pytest.fixture(scope="session")
 def apns_servers(apns_key: ApnsKey) -> Iterator[dict[str, FakeApns]]:
     fakes = {
-        env: FakeApns(apns_key.public_pem, APNS_KEY_ID, APNS_TEAM_ID, TOPIC).start()
-        for env in ("production", "sandbox")
+        env: FakeApns([known_key(apns_key, TOPIC)]).start() for env in ("production", "sandbox")
     }
     yield fakes
     for fake in fakes.values():
@@ -95,6 +99,7 @@ def make_settings(
     credential_files: dict[str, Path],
     fcm_server: FakeFcm,
     apns_servers: dict[str, FakeApns],
+    apns_key: ApnsKey,
 ) -> Callable[..., Settings]:
     """Settings as the environment would give them; keyword overrides by variable suffix."""
 
@@ -111,8 +116,8 @@ def make_settings(
             "INSPECTOR_FCM_CREDENTIALS": str(credential_files["fcm"]),
             "INSPECTOR_FCM_URL": fcm_server.url,
             "INSPECTOR_APNS_KEY_FILE": str(credential_files["apns"]),
-            "INSPECTOR_APNS_KEY_ID": APNS_KEY_ID,
-            "INSPECTOR_APNS_TEAM_ID": APNS_TEAM_ID,
+            "INSPECTOR_APNS_KEY_ID": apns_key.key_id,
+            "INSPECTOR_APNS_TEAM_ID": apns_key.team_id,
             "INSPECTOR_APNS_URL_PRODUCTION": apns_servers["production"].url,
             "INSPECTOR_APNS_URL_SANDBOX": apns_servers["sandbox"].url,
             "INSPECTOR_PUSH_CONNECT_TIMEOUT": "2",

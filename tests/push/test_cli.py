@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import URL
@@ -18,6 +19,7 @@ from tests import hostile
 from tests.cli.json_contract import check
 from tests.push.fakes.apns_server import FakeApns
 from tests.push.fakes.fcm_server import FakeFcm
+from tests.push.fakes.keys import ServiceAccount
 
 
 class Terminal(io.StringIO):
@@ -169,20 +171,31 @@ def hostile_sqlite_url(make_database: Callable[[str], URL]) -> URL:
 
 
 def test_push_to_a_hostile_device_shows_its_values_as_text(
-    cli, fcm: FakeFcm, hostile_sqlite_url: URL
+    cli, fcm: FakeFcm, hostile_sqlite_url: URL, tmp_path: Path
 ) -> None:
-    """The summary quotes the store and the typed payload; the verdict, the provider."""
+    """The summary quotes the store and the typed payload; the verdict, the provider.
+    The refusal for want of the app's credential names the hostile app as text too."""
     store = hostile_sqlite_url.render_as_string(hide_password=False)
     argv = ("push", hostile.H_ESCAPE, "--title", hostile.MARKUP, "--body", hostile.STYLED)
+    code, out, err = cli(*argv, "--dry-run", store_url=store)
+    assert code == 2 and "SENDER_ID_MISMATCH" in err and "hostile-prod" in err
+    assert len(err.strip().splitlines()) == 1 and "\x1b" not in out + err
+    assert fcm.token_requests == 0 and fcm.requests == []
+    # The hostile app's own Firebase project, with its own service account.
+    account = ServiceAccount.generate("hostile-prod")
+    fcm.add(account)
+    credentials = str(account.write(tmp_path / "hostile-sa.json", fcm.token_uri))
     data = json.dumps({hostile.MARKUP: hostile.BIDI + hostile.C1_CSI})
-    code, out, err = cli(*argv, "--data", data, "--dry-run", "--json", store_url=store)
+    code, out, err = cli(
+        *argv, "--data", data, "--dry-run", "--json", store_url=store, fcm_credentials=credentials
+    )
     assert code == 0, err
     for seq in (*hostile.FORBIDDEN_OUTPUT, "\x1b"):
         assert seq not in out + err
     assert "Pixel\\x1b[2J\\x1b[H" in err  # the device model, visibly escaped
     assert out.isascii()
     assert json.loads(out, strict=True)["installation_id"] == hostile.H_ESCAPE
-    code, out, err = cli(*argv, "--dry-run", store_url=store)
+    code, out, err = cli(*argv, "--dry-run", store_url=store, fcm_credentials=credentials)
     assert code == 0, err
     assert "Validated by FCM" in out
     assert "\x1b" not in out + err

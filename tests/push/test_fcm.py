@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from inspector.config import Settings
+from inspector.config import FcmCredential, Settings
 from inspector.fixtures.demo import ANA_PIXEL, UNICODE_DEVICE, WEB
 from inspector.journal import Journal
 from inspector.push import Compose, PushService
@@ -216,24 +216,38 @@ def test_a_refused_oauth_token_is_replaced_for_the_next_send(
     "token_uri", ["http://oauth.example.com/token", "ftp://127.0.0.1/token", "/token"]
 )
 def test_a_token_uri_in_clear_text_is_refused(
-    token_uri: str, settings: Settings, service_account: ServiceAccount, tmp_path: Path
+    token_uri: str,
+    settings: Settings,
+    service_account: ServiceAccount,
+    tmp_path: Path,
+    store: StoreRepository,
+    fcm: FakeFcm,
 ) -> None:
-    """The signed assertion that buys a bearer token goes over TLS or to this machine."""
+    """The signed assertion that buys a bearer token goes over TLS or to this machine:
+    refused when the account is loaded for its first send, before any request."""
     path = service_account.write(tmp_path / "sa.json", token_uri)
-    with pytest.raises(ProviderNotConfigured) as caught:
-        FcmProvider(replace(settings, fcm_credentials=path))
+    provider = FcmProvider(replace(settings, fcm=(FcmCredential(None, path),)))
+    try:
+        with pytest.raises(ProviderNotConfigured) as caught:
+            provider.problem(store.get(UNICODE_DEVICE))
+    finally:
+        provider.close()
     message = str(caught.value)
     assert message.startswith("INSPECTOR_FCM_CREDENTIALS: the token_uri of sa.json must be")
-    assert "https://" in message and "\n" not in message
+    assert "https://" in message and "\n" not in message and str(tmp_path) not in message
+    assert fcm.token_requests == 0 and fcm.requests == []
 
 
 def test_an_https_token_uri_is_taken(
-    settings: Settings, service_account: ServiceAccount, tmp_path: Path
+    settings: Settings, service_account: ServiceAccount, tmp_path: Path, store: StoreRepository
 ) -> None:
     path = service_account.write(tmp_path / "sa.json", "https://oauth2.googleapis.com/token")
-    provider = FcmProvider(replace(settings, fcm_credentials=path))
-    assert provider.token_uri == "https://oauth2.googleapis.com/token"
-    provider.close()
+    provider = FcmProvider(replace(settings, fcm=(FcmCredential(None, path),)))
+    try:
+        assert provider.problem(store.get(UNICODE_DEVICE)) is None
+        assert provider.accounts_loaded == 1
+    finally:
+        provider.close()
 
 
 def test_a_plain_http_fcm_url_is_refused_whoever_built_the_settings(settings: Settings) -> None:

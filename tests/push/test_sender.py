@@ -264,10 +264,12 @@ def test_missing_provider_configuration_is_one_line(
     make_service: Callable[..., PushService],
     tmp_path,
 ) -> None:
-    service = make_service(make_settings(fcm_credentials="", apns_key_id=""))
-    with pytest.raises(PushError, match="set INSPECTOR_FCM_CREDENTIALS"):
+    service = make_service(
+        make_settings(fcm_credentials="", apns_key_file="", apns_key_id="", apns_team_id="")
+    )
+    with pytest.raises(PushRefused, match="set INSPECTOR_FCM_CREDENTIALS"):
         service.prepare(UNICODE_DEVICE, HELLO)
-    with pytest.raises(PushError, match="set INSPECTOR_APNS_KEY_ID"):
+    with pytest.raises(PushRefused, match="set INSPECTOR_APNS_KEY_FILE, INSPECTOR_APNS_KEY_ID"):
         service.prepare(ANA_IPHONE, HELLO)
     broken = tmp_path / "broken.json"
     broken.write_text('{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----"}')

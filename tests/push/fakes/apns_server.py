@@ -1,9 +1,12 @@
 """A fake APNs provider API: HTTP/2 cleartext with prior knowledge on 127.0.0.1.
 
-It checks what Apple checks: POST /3/device/<hex token>, a bearer ES256 JWT (kid, iss,
-iat; verified with the key's public half, older than an hour is ExpiredProviderToken),
-apns-topic, apns-push-type and the 4096-byte payload limit. It counts connections and the
-distinct JWTs it has seen, so tests can prove both are reused.
+It checks what Apple checks: POST /3/device/<hex token>, a bearer ES256 JWT whose `kid`
+names a key it knows, whose signature verifies with that key's public half and whose
+`iss` is that key's team (older than an hour is ExpiredProviderToken), an apns-topic that
+key may push to (else TopicDisallowed), apns-push-type and the 4096-byte payload limit.
+Each request records the key and team it was verified for, and the connection it came
+on; the fake counts connections and the distinct JWTs it has seen, so tests can prove
+each identity reaches it alone and that connections and JWTs are reused.
 
 `mode` (or `token_modes[token]`) picks the answer: "ok", an APNs reason, or a fault:
 "timeout" (never answers), "reset" (connection reset), "retry_after" (429 with
@@ -20,6 +23,8 @@ import struct
 import threading
 import time
 import uuid
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +41,7 @@ APNS_ERRORS = {
     "DeviceTokenNotForTopic": 400,
     "BadCollapseId": 400,
     "MissingTopic": 400,
+    "TopicDisallowed": 400,
     "InvalidPushType": 400,
     "PayloadTooLarge": 413,
     "InvalidProviderToken": 403,
@@ -63,22 +69,48 @@ _PATH = re.compile(r"^/3/device/(?P<token>[0-9a-fA-F]{64,200})$")
 UNREGISTERED_AT_MS = 1_764_000_000_000  # 2025-11-24: when the fake says a token died
 
 
+@dataclass(frozen=True)
+class KnownKey:
+    """A key Apple holds: its public half, id, team and the topics it may push to."""
+
+    public_pem: bytes
+    key_id: str
+    team_id: str
+    topics: frozenset[str]
+
+
 @dataclass
 class ApnsRequest:
     path: str
     headers: dict[str, str]
     body: bytes
     connection: int
+    # The key id and team of a JWT that verified; None when it did not.
+    key_id: str | None = None
+    team_id: str | None = None
 
 
 @dataclass
 class FakeApns(FakeControl[ApnsRequest]):
-    public_pem: bytes
-    key_id: str
-    team_id: str
-    topic: str
+    """`FakeApns(keys)`: the keys it knows."""
+
+    known: Iterable[KnownKey]
     connections: int = 0
     jwts: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.keys = {k.key_id: k for k in self.known}
+
+    def by_key(self) -> Counter[str | None]:
+        """Requests per key id (None: no JWT that verified)."""
+        return Counter(r.key_id for r in self.requests)
+
+    def keys_per_connection(self) -> dict[int, set[str | None]]:
+        """The key ids each connection carried."""
+        seen: dict[int, set[str | None]] = {}
+        for r in self.requests:
+            seen.setdefault(r.connection, set()).add(r.key_id)
+        return seen
 
     def start(self) -> FakeApns:
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -166,7 +198,11 @@ class FakeApns(FakeControl[ApnsRequest]):
         """Queue the response; False when the connection is to be dropped."""
         headers: dict[str, str] = stream["headers"]
         path = headers.get(":path", "")
-        self.requests.append(ApnsRequest(path, headers, stream["body"], number))
+        problem, key = self._check_jwt(headers.get("authorization"))
+        self.requests.append(
+            ApnsRequest(path, headers, stream["body"], number,
+                        key.key_id if key else None, key.team_id if key else None)
+        )  # fmt: skip
         self.arrived.set()
         apns_id = headers.get("apns-id") or str(uuid.uuid4()).upper()
         match = _PATH.match(path)
@@ -179,7 +215,6 @@ class FakeApns(FakeControl[ApnsRequest]):
                 apns_id,
             )
             return True
-        problem = self._check_jwt(headers.get("authorization"))
         if problem is not None:
             self._respond(conn, stream_id, 403, {"reason": problem}, apns_id)
             return True
@@ -195,8 +230,9 @@ class FakeApns(FakeControl[ApnsRequest]):
         if len(stream["body"]) > 4096:
             self._respond(conn, stream_id, 413, {"reason": "PayloadTooLarge"}, apns_id)
             return True
-        if headers["apns-topic"] != self.topic:
-            self._respond(conn, stream_id, 400, {"reason": "DeviceTokenNotForTopic"}, apns_id)
+        assert key is not None
+        if headers["apns-topic"] not in key.topics:
+            self._respond(conn, stream_id, 400, {"reason": "TopicDisallowed"}, apns_id)
             return True
         mode = self.mode_for(match["token"])
         if mode == "timeout":
@@ -223,25 +259,31 @@ class FakeApns(FakeControl[ApnsRequest]):
         self._respond(conn, stream_id, 200, None, apns_id)
         return True
 
-    def _check_jwt(self, authorization: str | None) -> str | None:
+    def _check_jwt(self, authorization: str | None) -> tuple[str | None, KnownKey | None]:
+        """(reason, None) for a JWT Apple refuses, else (None, the key it verified with)."""
         if not authorization or not authorization.startswith("bearer "):
-            return "MissingProviderToken"
+            return "MissingProviderToken", None
         token = authorization[len("bearer ") :]
         try:
             header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError:
+            return "InvalidProviderToken", None
+        key = self.keys.get(str(header.get("kid")))
+        if header.get("alg") != "ES256" or key is None:
+            return "InvalidProviderToken", None
+        try:
+            # Verified with the public half of the key the JWT names, and no other.
             claims = jwt.decode(
-                token, self.public_pem, algorithms=["ES256"], options={"require": ["iss", "iat"]}
+                token, key.public_pem, algorithms=["ES256"], options={"require": ["iss", "iat"]}
             )
         except jwt.InvalidTokenError:
-            return "InvalidProviderToken"
-        if header.get("alg") != "ES256" or header.get("kid") != self.key_id:
-            return "InvalidProviderToken"
-        if claims.get("iss") != self.team_id:
-            return "InvalidProviderToken"
+            return "InvalidProviderToken", None
+        if claims.get("iss") != key.team_id:
+            return "InvalidProviderToken", None
         if time.time() - float(claims["iat"]) > 3600:
-            return "ExpiredProviderToken"
+            return "ExpiredProviderToken", None
         self.jwts.add(token)
-        return None
+        return None, key
 
     def _respond(
         self,

@@ -1,9 +1,13 @@
 """A fake FCM HTTP v1 endpoint and its OAuth token endpoint, over HTTP/1.1 on 127.0.0.1.
 
 It follows the documented protocol: the token endpoint takes a service-account JWT
-assertion (verified with the account's public key) and issues bearer tokens; messages:send
-takes `{"message": {...}, "validate_only": bool}` with a bearer token and answers with the
-message name or an error body whose details[] hold a FcmError errorCode.
+assertion, whose issuer must be the client_email of an account it knows and whose
+signature must verify with that account's public key, and issues bearer tokens for that
+account; messages:send takes `{"message": {...}, "validate_only": bool}` with a bearer
+token, which must have been issued for an account of the project in the URL (else 403
+PERMISSION_DENIED, as FCM answers a service account of another project), and answers with
+the message name or an error body whose details[] hold a FcmError errorCode. Every request
+records the account it came from, so tests count requests per identity.
 
 `mode` (or `token_modes[token]`) picks the answer: "ok", an FCM error code, or a fault:
 "timeout" (never answers), "reset" (connection reset), "slow_oauth" (the token endpoint
@@ -18,7 +22,8 @@ import secrets
 import socket
 import struct
 import threading
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -27,7 +32,7 @@ from urllib.parse import parse_qs
 import jwt
 
 from tests.push.fakes.control import FakeControl
-from tests.push.fakes.keys import CLIENT_EMAIL
+from tests.push.fakes.keys import ServiceAccount
 
 FCM_ERROR_TYPE = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
 SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
@@ -56,15 +61,34 @@ class FcmRequest:
     project: str
     authorization: str | None
     body: dict[str, Any]
+    # The client_email of the account the bearer token was issued for; None: no such token.
+    account: str | None = None
 
 
 @dataclass
 class FakeFcm(FakeControl[FcmRequest]):
-    public_pem: bytes
+    """`FakeFcm(accounts)`: the service accounts it knows, by client_email."""
+
+    known: Iterable[ServiceAccount]
     token_requests: int = 0
-    issued: set[str] = field(default_factory=set)
+    # Bearer token -> the client_email it was issued for.
+    issued: dict[str, str] = field(default_factory=dict)
+    # Tokens issued per client_email; TCP connections accepted (token and send alike).
+    tokens_by_account: Counter[str] = field(default_factory=Counter)
+    connections: int = 0
     # Called in the server thread when a send request arrives, before the answer.
     on_request: Callable[[], None] | None = None
+
+    def __post_init__(self) -> None:
+        self.accounts = {a.client_email: a for a in self.known}
+        self._count_lock = threading.Lock()
+
+    def add(self, account: ServiceAccount) -> None:
+        self.accounts[account.client_email] = account
+
+    def sends_by_account(self) -> Counter[str | None]:
+        """messages:send requests per identity (None: no token this fake issued)."""
+        return Counter(r.account for r in self.requests)
 
     def start(self) -> FakeFcm:
         fake = self
@@ -90,6 +114,8 @@ class FakeFcm(FakeControl[FcmRequest]):
     def reset(self) -> None:
         super().reset()
         self.token_requests = 0
+        self.tokens_by_account.clear()
+        self.connections = 0
         self.on_request = None
 
     def stop(self) -> None:
@@ -106,6 +132,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        fake = self.server_fake
+        with fake._count_lock:
+            fake.connections += 1
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -138,10 +170,20 @@ class _Handler(BaseHTTPRequestHandler):
         if form.get("grant_type") != JWT_GRANT:
             self._json(400, {"error": "unsupported_grant_type"})
             return
+        assertion = form.get("assertion", "")
         try:
+            issuer = jwt.decode(assertion, options={"verify_signature": False}).get("iss")
+        except jwt.InvalidTokenError:
+            issuer = None
+        account = fake.accounts.get(issuer) if isinstance(issuer, str) else None
+        if account is None:
+            self._json(400, {"error": "invalid_grant", "error_description": "Invalid grant."})
+            return
+        try:
+            # Signed by that account's own key: another account's key fails here.
             claims = jwt.decode(
-                form.get("assertion", ""),
-                fake.public_pem,
+                assertion,
+                account.public_pem,
                 algorithms=["RS256"],
                 audience=[fake.token_uri, GOOGLE_TOKEN_AUDIENCE],
             )
@@ -150,11 +192,12 @@ class _Handler(BaseHTTPRequestHandler):
                 400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
             )
             return
-        if claims.get("iss") != CLIENT_EMAIL or SCOPE not in str(claims.get("scope", "")).split():
+        if SCOPE not in str(claims.get("scope", "")).split():
             self._json(400, {"error": "invalid_scope"})
             return
         token = "ya29.fake-" + secrets.token_urlsafe(24)
-        fake.issued.add(token)
+        fake.issued[token] = account.client_email
+        fake.tokens_by_account[account.client_email] += 1
         self._json(200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"})
 
     # -- messages:send -----------------------------------------------------------------
@@ -166,11 +209,12 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw)
         except ValueError:
             body = {"_unparsed": raw.decode(errors="replace")}
-        fake.requests.append(FcmRequest(project, auth, body))
+        email = fake.issued.get(auth[7:]) if auth and auth.startswith("Bearer ") else None
+        fake.requests.append(FcmRequest(project, auth, body, email))
         fake.arrived.set()
         if fake.on_request is not None:
             fake.on_request()
-        if not auth or not auth.startswith("Bearer ") or auth[7:] not in fake.issued:
+        if email is None:
             self._json(
                 401,
                 {
@@ -178,6 +222,20 @@ class _Handler(BaseHTTPRequestHandler):
                         "code": 401,
                         "status": "UNAUTHENTICATED",
                         "message": "Request had invalid authentication credentials.",
+                    }
+                },
+            )
+            return
+        if fake.accounts[email].project_id != project:
+            # A service account of another project: FCM denies the permission.
+            self._json(
+                403,
+                {
+                    "error": {
+                        "code": 403,
+                        "status": "PERMISSION_DENIED",
+                        "message": "Permission 'cloudmessaging.messages.create' denied on"
+                        f" resource '//cloudresourcemanager.googleapis.com/projects/{project}'",
                     }
                 },
             )
