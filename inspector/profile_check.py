@@ -12,7 +12,8 @@ The apps each credential must serve, by the rules the sender follows:
 - an app with an `apns_topic`, or an iOS app without an `fcm_project_id`, needs an
   APNs key serving its topic (`apns_topic`, else `bundle_id`: `push.payload.apns_topic`).
 
-No request goes to Google or Apple: a credential is checked by what its file holds.
+No request goes to Google or Apple: a credential is checked by what its file holds. The
+demo store's apps need none (the demo sends through the simulated provider).
 """
 
 from __future__ import annotations
@@ -240,7 +241,9 @@ def _collect(report: ProfileReport, cfg: Settings, futures: _Futures) -> None:
                 add(subject, f"its {what} is not ten capital letters and digits", EXIT_BAD_INPUT)
         report.apns += 1
 
-    for (subject, problem), stores in _app_problems(apps, projects, cfg.apns).items():
+    # The demo sends through the simulated provider: its apps need no credential.
+    problems = {} if cfg.is_demo else _app_problems(apps, projects, cfg.apns)
+    for (subject, problem), stores in sorted(problems.items()):
         add(subject, problem + _in_stores(stores, cfg), EXIT_BAD_INPUT)
     report.apps = len({a.app_id for a in apps})
 

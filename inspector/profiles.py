@@ -346,7 +346,7 @@ class ProfileFile:
         journal_setting = f"profile {name} journal"
         if journal is not None:
             journal = _checked_url(r, "journal", journal)
-            journal_password = _secret(r, "journal", env) if read_secrets else None
+            journal_password = _secret(r, "journal", env, read_secrets)
         else:
             for key in ("journal_password_env", "journal_password_file"):
                 if key in r.table:
@@ -487,23 +487,26 @@ def _checked_url(r: _Reader, key: str, url: str) -> str:
     return url
 
 
-def _secret(r: _Reader, owner: str, env: Mapping[str, str]) -> str | None:
-    """The password of the store(s) or the journal, from the variable or the file named;
-    None when neither is (a server may take no password, or libpq's .pgpass)."""
+def _secret(r: _Reader, owner: str, env: Mapping[str, str], read: bool) -> str | None:
+    """The password of the store(s) or the journal, from the variable or the file named
+    (read only when `read`: the keys are checked either way); None when neither is named
+    (a server may take no password, or libpq's .pgpass)."""
     env_key, file_key = f"{owner}_password_env", f"{owner}_password_file"
     variable = r.text(env_key)
     if variable is not None and file_key in r.table:
         raise r.error(file_key, f"give {env_key} or {file_key}, not both")
+    if variable is not None and not VARIABLE.fullmatch(variable):
+        raise r.error(env_key, f"must name an environment variable, got {_q(variable)}")
+    path = r.path(file_key) if file_key in r.table else None
+    if not read:
+        return None
     if variable is not None:
-        if not VARIABLE.fullmatch(variable):
-            raise r.error(env_key, f"must name an environment variable, got {_q(variable)}")
         value = env.get(variable)
         if value is None or value == "":
             raise r.error(env_key, f"names the variable {variable}, which is not set")
         return value
-    if file_key not in r.table:
+    if path is None:
         return None
-    path = r.path(file_key)
     try:
         value = path.read_text(encoding="utf-8").rstrip("\r\n")
     except (OSError, UnicodeDecodeError) as exc:
@@ -522,7 +525,7 @@ def _stores(r: _Reader, env: Mapping[str, str], read_secrets: bool) -> tuple[Sto
         raise r.error("store", "is required (or `stores`, a table of named stores)")
     if several is None:
         url = _checked_url(r, "store", r.text("store", required=True) or "")
-        password = _secret(r, "store", env) if read_secrets else None
+        password = _secret(r, "store", env, read_secrets)
         return (StoreSpec("", url, password, setting=f"profile {r.profile} store"),)
     if not isinstance(several, dict) or not several:
         raise r.error("stores", 'must be a table of store names to URLs, e.g. eu = "…"')
@@ -532,7 +535,7 @@ def _stores(r: _Reader, env: Mapping[str, str], read_secrets: bool) -> tuple[Sto
         if not NAME.fullmatch(store_name):
             raise inner.error(store_name, f"a store name is {NAME_RULE}")
         urls.append((store_name, _checked_url(inner, store_name, inner.text(store_name) or "")))
-    password = _secret(r, "store", env) if read_secrets else None
+    password = _secret(r, "store", env, read_secrets)
     return tuple(
         StoreSpec(n, url, password, setting=f"profile {r.profile} stores.{n}") for n, url in urls
     )

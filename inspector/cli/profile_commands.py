@@ -89,13 +89,13 @@ class _Profiles:
             self.implicit = implicit_settings(self.env, self.warnings)
             self.names = (self.implicit.profile,)
 
-    def chosen(self, name: str | None) -> tuple[str, ...]:
+    def chosen(self, name: str | None, named_by: str) -> tuple[str, ...]:
         if name is None:
             return self.names
         if name == DEMO_PROFILE:
             return (DEMO_PROFILE,)
         if self.file is not None:
-            return (self.file.resolve(name, named_by="NAME"),)
+            return (self.file.resolve(name, named_by=named_by),)
         if name in (IMPLICIT_PROFILE, self.implicit.profile):
             return (self.implicit.profile,)
         raise ConfigError(
@@ -223,7 +223,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     profiles = _Profiles(args)
     name = args.name if args.name is not None else getattr(args, "profile", None)
-    names = profiles.chosen(name)
+    names = profiles.chosen(name, "NAME" if args.name is not None else "--profile")
     reports = check_profiles([(n, profiles.builder(n)) for n in names])
     profiles.say_warnings()
     status = exit_status(reports)
