@@ -21,6 +21,7 @@ class Login:
 
     id: str
     user: str
+    started: float
     expires: float
 
 
@@ -38,7 +39,8 @@ class Logins:
         """A new login for `user`: the cookie's token and the login."""
         self._forget_expired()
         token = secrets.token_urlsafe(32)
-        login = Login(secrets.token_hex(8), user, self._clock() + self.lifetime_s)
+        now = self._clock()
+        login = Login(secrets.token_hex(8), user, now, now + self.lifetime_s)
         self._by_digest[_digest(token)] = login
         return token, login
 

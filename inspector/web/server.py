@@ -30,6 +30,7 @@ import secrets
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
@@ -61,8 +62,6 @@ STATIC_PATH = Path(textual_serve.__file__).parent / "static"
 COOKIE = "inspector_session"
 # Behind https the cookie is bound to this exact origin: no Domain, Path=/, Secure.
 SECURE_COOKIE = "__Host-inspector_session"
-# Every failed login answers no sooner than this: guessing is slow even before a lock.
-FAILED_LOGIN_DELAY_S = 1.0
 MAX_REQUEST_BYTES = 64 * 1024
 MAX_TERMINAL = 1000
 HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,64}")
@@ -91,6 +90,8 @@ class ServeOptions:
     login_lifetime_s: float = 8 * 3600
     # After asking an app to quit: how long before it is terminated, then killed.
     stop_grace_s: float = 1.5
+    # Every failed login answers no sooner than this: guessing is slow even before a lock.
+    failed_login_delay_s: float = 1.0
 
     @property
     def secure(self) -> bool:
@@ -321,7 +322,9 @@ class InspectorServer(Server):
         journal: Journal,
         accounts: Accounts | None,
         key: bytes,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """`clock` (seconds since the epoch) times the logins' expiry."""
         options = check_options(options)
         super().__init__(
             "inspector",
@@ -338,7 +341,7 @@ class InspectorServer(Server):
         self.accounts = accounts
         self._key = key
         self.sessions: dict[str, SessionService] = {}
-        self.logins = Logins(options.login_lifetime_s)
+        self.logins = Logins(options.login_lifetime_s, clock)
         self.throttle = Throttle()
         self.stopping = False
         self._watchdog: asyncio.Task[None] | None = None
@@ -360,8 +363,9 @@ class InspectorServer(Server):
     def end_words(self, session: SessionService) -> str:
         reason = session.end_reason
         if reason == "idle":
-            minutes = self.options.idle_timeout_s / 60
-            return f"This session ended after {minutes:g} minutes without input."
+            idle = self.options.idle_timeout_s
+            span = f"{idle:g} seconds" if idle < 120 else f"{idle / 60:g} minutes"
+            return f"This session ended after {span} without input."
         if reason == "logout":
             return "Logged out: this session has ended."
         if reason == "server stopped":
@@ -556,7 +560,8 @@ class InspectorServer(Server):
                 await self._record("web.login_failed", name, "refused", details)
             except Exception as exc:
                 log.warning("a failed login could not be recorded: %s", _shown(str(exc)))
-            await asyncio.sleep(max(0.0, FAILED_LOGIN_DELAY_S - (time.monotonic() - started)))
+            delay = self.options.failed_login_delay_s - (time.monotonic() - started)
+            await asyncio.sleep(max(0.0, delay))
             message = "Wrong user or password."
             return self._page(pages.login_page(self.settings, message=message, name=name), 401)
         self.throttle.succeeded(name, address)
@@ -569,7 +574,7 @@ class InspectorServer(Server):
             log.warning("a login could not be recorded: %s", _shown(str(exc)))
             return self._refused(_Refused(503, "the journal cannot be written: logins are"
                                           " refused until it can"))  # fmt: skip
-        response = web.HTTPSeeOther("/")
+        response = web.Response(status=303, headers={"Location": "/"})
         response.set_cookie(
             self.cookie_name,
             token,
@@ -590,7 +595,7 @@ class InspectorServer(Server):
             await asyncio.gather(*(s.stop("logout") for s in mine), return_exceptions=True)
             with contextlib.suppress(Exception):
                 await self._record("web.logout", login.user, "ok", {"login": login.id})
-        response = web.HTTPSeeOther("/login")
+        response = web.Response(status=303, headers={"Location": "/login"})
         response.del_cookie(self.cookie_name, path="/")
         return response
 
@@ -699,8 +704,7 @@ class InspectorServer(Server):
         if self.accounts is None:
             return True
         changed = await asyncio.to_thread(self.accounts.changed_at, login.user)
-        login_at = login.expires - self.options.login_lifetime_s
-        if changed is None or changed.replace(tzinfo=UTC).timestamp() > login_at + 1:
+        if changed is None or changed.replace(tzinfo=UTC).timestamp() > login.started + 1:
             self.logins.end_user(login.user)
             return False
         return True
