@@ -32,12 +32,15 @@ from inspector.fixtures.writer import bulk_insert
 from inspector.journal import Journal
 from inspector.push import (
     Compose,
+    InstallationNotFound,
     PushError,
     PushRefused,
     PushService,
     ValidationRefused,
 )
 from inspector.store.engine import open_writable_engine
+from inspector.store.errors import AmbiguousInstallation
+from inspector.store.opening import open_configured_store
 from inspector.store.repository import StoreRepository
 from inspector.store.schema import create_schema
 from tests.conftest import DEMO_NOW
@@ -45,6 +48,7 @@ from tests.push.conftest import known_key
 from tests.push.fakes.apns_server import FakeApns
 from tests.push.fakes.fcm_server import GOOGLE_TOKEN_AUDIENCE, SCOPE, FakeFcm
 from tests.push.fakes.keys import ApnsKey, ServiceAccount
+from tests.store.regional import US_ANA_PHONE, build_us_store
 
 SHOP, NEWS = "shop-prod", "news-prod"
 SHOP_TOPIC, NEWS_TOPIC, ORPHAN_TOPIC = "com.example.shop", "com.example.news", "com.example.orphan"
@@ -157,6 +161,15 @@ def store_url(make_database: Callable[[str], URL]) -> URL:
 
 
 @pytest.fixture(scope="module")
+def us_store_url(make_database: Callable[[str], URL]) -> URL:
+    """The `us` store of tests/store/regional.py: the demo moved to new ids, except the
+    web installation, which both stores hold."""
+    url = make_database("sqlite")
+    build_us_store(url, DEMO_NOW)
+    return url
+
+
+@pytest.fixture(scope="module")
 def store(store_url: URL) -> Iterator[StoreRepository]:
     repo = StoreRepository.open(store_url)
     yield repo
@@ -177,11 +190,13 @@ def profile_file(
     tmp_path: Path,
     identities: Identities,
     store_url: URL,
+    us_store_url: URL,
     fakes: tuple[FakeFcm, dict[str, FakeApns]],
 ) -> Path:
-    """Three profiles over the same store: `staging` with both projects and both keys,
+    """Profiles over the same store: `staging` with both projects and both keys,
     `crossed` with the shop's service account given for the news project and only
-    team A's key, `bare` with no credential at all."""
+    team A's key, `bare` with no credential at all; `regional` is `staging` over two
+    stores, `eu` (this store) and `us`."""
     fcm, apns = fakes
     keys = tmp_path / "keys"
     keys.mkdir()
@@ -190,12 +205,18 @@ def profile_file(
     key_a, key_b = identities.key_a.write(keys), identities.key_b.write(keys)
 
     def profile(name: str, label: str, fcm_entries: list[tuple[str, Path]],
-                apns_entries: list[tuple[Path, str, str, list[str]]]) -> str:  # fmt: skip
+                apns_entries: list[tuple[Path, str, str, list[str]]],
+                stores: dict[str, URL] | None = None) -> str:  # fmt: skip
+        where = f"store = {toml(store_url.render_as_string(hide_password=False))}"
+        if stores is not None:  # an inline table: name = URL
+            pairs = [f"{n} = {toml(u.render_as_string(hide_password=False))}"
+                     for n, u in stores.items()]  # fmt: skip
+            where = f"stores = {{ {', '.join(pairs)} }}"
         lines = [
             f"[profiles.{name}]",
             'environment = "staging"',
             f"label = {toml(label)}",
-            f"store = {toml(store_url.render_as_string(hide_password=False))}",
+            where,
             f"journal = {toml(f'sqlite:///{tmp_path / name}-journal.db')}",
             'push_policy = "any"',
             "push_max_per_minute = 0",
@@ -220,6 +241,9 @@ def profile_file(
         + profile("crossed", "Crossed", [(SHOP, shop), (NEWS, shop)],
                   [(key_a, KEY_A, TEAM_A, [SHOP_TOPIC])])
         + profile("bare", "Bare", [], [])
+        + profile("regional", "Regional", [(SHOP, shop), (NEWS, news)],
+                  [(key_a, KEY_A, TEAM_A, [SHOP_TOPIC]), (key_b, KEY_B, TEAM_B, [NEWS_TOPIC])],
+                  stores={"eu": store_url, "us": us_store_url})
     )  # fmt: skip
     path = tmp_path / "inspector.toml"
     path.write_text(text)
@@ -477,6 +501,53 @@ def test_the_reread_asks_the_store_the_installation_came_from(
         service.check_token(UNICODE_DEVICE, store="us")
     nothing_reached(fcm, apns)
     assert journal.entries(installation_id=UNICODE_DEVICE) == []
+
+
+def test_a_regional_send_rereads_from_the_store_the_installation_came_from(
+    profile_file: Path, fcm: FakeFcm, apns: dict[str, FakeApns]
+) -> None:
+    """The web installation is in both stores under the same id: asked of every store it
+    is ambiguous, so a send that goes through was re-read from `eu` alone, both when
+    prepared and when sent. An installation only `us` holds is named `us` all the way to
+    the journal, and said to be from `eu` it is not found."""
+    settings = load_settings({"INSPECTOR_OPERATOR": "ana"}, profile="regional", config=profile_file)
+    store = open_configured_store(settings)
+    journal = Journal.open(settings)
+    service = PushService(settings, store, journal)
+    try:
+        eu_token = store.get(demo.WEB, store="eu").push_token
+        with pytest.raises(AmbiguousInstallation):
+            service.prepare(demo.WEB, HELLO)  # which device? refused, nothing sent
+        assert fcm.requests == [] and fcm.token_requests == 0
+
+        prepared = service.prepare(demo.WEB, HELLO, store="eu")
+        assert (prepared.store_name, prepared.profile) == ("eu", "regional")
+        assert prepared.store_label.startswith("eu: ")
+        assert service.send(prepared).ok
+        assert [r.body["message"]["token"] for r in fcm.requests] == [eu_token]
+
+        # An installation only `us` holds: found there, re-read there, journaled as `us`.
+        us_only = service.prepare(US_ANA_PHONE, HELLO)
+        assert us_only.store_name == "us"
+        assert service.send(us_only).ok
+        assert [r.path.rsplit("/", 1)[1] for r in apns["production"].requests] == [
+            store.get(US_ANA_PHONE, store="us").push_token
+        ]
+        intents = [e for e in journal.entries() if e.action == "push.intent"]
+        assert sorted((e.installation_id, e.details["store"]) for e in intents) == sorted(
+            [(demo.WEB, "eu"), (US_ANA_PHONE, "us")]
+        )
+        assert {e.details["profile"] for e in intents} == {"regional"}
+
+        # The same id said to be from `eu`, which does not hold it: not found, not sent.
+        moved = replace(us_only, installation=replace(us_only.installation, store="eu"))
+        with pytest.raises(InstallationNotFound, match="in the store eu"):
+            service.send(moved)
+        assert len(apns["production"].requests) == 1
+    finally:
+        service.close()
+        journal.close()
+        store.close()
 
 
 def test_closing_the_service_closes_every_client(

@@ -160,6 +160,7 @@ def test_push_modules_do_not_import_textual() -> None:
     code = (
         "import sys\n"
         "import inspector.push, inspector.push.fcm, inspector.push.apns, inspector.push.verdict\n"
+        "import inspector.push.credentials\n"
         "print(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
