@@ -27,7 +27,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -67,6 +66,51 @@ MAX_OVERDUE = 2
 REMEMBERED = 10_000
 
 
+class _Gather:
+    """The calls of one fan-out: the caller sleeps once, until the last one is done (or
+    given up on), instead of once per store."""
+
+    __slots__ = ("_all", "_left", "_lock")
+
+    def __init__(self, calls: int) -> None:
+        self._lock = threading.Lock()
+        self._left = calls
+        self._all = threading.Lock()
+        if calls:
+            self._all.acquire()
+
+    def one_done(self) -> None:
+        with self._lock:
+            self._left -= 1
+            last = self._left == 0
+        if last:
+            self._all.release()
+
+    def wait(self, timeout: float) -> bool:
+        """True once every call is done; False when `timeout` seconds passed first."""
+        if self._all.acquire(timeout=max(0.0, timeout)):
+            self._all.release()
+            return True
+        return False
+
+
+_QUEUED, _RUNNING, _DONE = range(3)
+
+
+class _Job:
+    """One call to one store: its answer or error, once `state` is done."""
+
+    __slots__ = ("abandoned", "call", "error", "gather", "state", "value")
+
+    def __init__(self, call: Callable[[], Any], gather: _Gather) -> None:
+        self.call = call
+        self.gather = gather
+        self.state = _QUEUED
+        self.abandoned = False
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+
 class _Lane:
     """One store and its workers: daemon threads fed from one queue, as many as calls
     have been in flight at once."""
@@ -76,18 +120,16 @@ class _Lane:
         self.name = repo.name
         self.timeout_s = timeout_s
         self.deadline_s = timeout_s + GRACE_S
-        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]] | None] = (
-            queue.SimpleQueue()
-        )
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._idle = 0  # workers waiting for a job, less the jobs queued for them
         self._threads = 0
-        self._late: set[Future[Any]] = set()  # given up on, still running
+        self._late: set[_Job] = set()  # given up on while running
         self._closed = False
 
-    def submit(self, call: Callable[[], T]) -> Future[T] | None:
-        """The call's future, or None when the store still has MAX_OVERDUE calls running
-        past their deadline."""
+    def submit(self, call: Callable[[], Any], gather: _Gather) -> _Job | None:
+        """The call, queued for a worker; None when the store still has MAX_OVERDUE
+        calls running past their deadline."""
         with self._lock:
             if self._closed:
                 raise StoreError("the inspector is closing")
@@ -98,37 +140,42 @@ class _Lane:
                 self._threads += 1
             else:
                 self._idle -= 1
-        future: Future[T] = Future()
-        self._jobs.put((call, future))
+        job = _Job(call, gather)
+        self._jobs.put(job)
         if spawn:
             name = f"inspector-store-{self.name}"
             threading.Thread(target=self._work, name=name, daemon=True).start()
-        return future
+        return job
 
     def _work(self) -> None:
         while (job := self._jobs.get()) is not None:
-            call, future = job
-            if future.set_running_or_notify_cancel():
-                try:
-                    result = call()
-                except BaseException as exc:  # handed to the caller, who decides
-                    future.set_exception(exc)
-                else:
-                    future.set_result(result)
             with self._lock:
-                self._late.discard(future)
+                run = not job.abandoned
+                job.state = _RUNNING
+            if run:
+                try:
+                    job.value = job.call()
+                except BaseException as exc:  # handed to the caller, who decides
+                    job.error = exc
+            with self._lock:
+                job.state = _DONE
+                self._late.discard(job)
                 self._idle += 1
+                tell = not job.abandoned
+            if tell:
+                job.gather.one_done()
 
-    def give_up(self, future: Future[Any]) -> bool:
-        """Past the deadline: True when the call is abandoned (cancelled before it began,
-        or counted as overdue until it ends), False when it has just finished."""
-        if future.cancel():
-            return True
+    def give_up(self, job: _Job) -> bool:
+        """Past the deadline: True when the call is abandoned (never started, or counted
+        as overdue until it ends), False when it has just finished."""
         with self._lock:
-            if future.done():
+            if job.state == _DONE:
                 return False
-            self._late.add(future)
-            return True
+            job.abandoned = True
+            if job.state == _RUNNING:
+                self._late.add(job)
+        job.gather.one_done()
+        return True
 
     @property
     def busy_text(self) -> str:
@@ -390,22 +437,34 @@ class RegionalStore(StoreRepository):
         missed its deadline, in the order the profile names the stores."""
         lanes = list(self._lanes.values()) if lanes is None else lanes
         started = time.monotonic()
-        asked = [(lane, lane.submit(partial(call, lane.repo))) for lane in lanes]
+        gather = _Gather(len(lanes))
+        jobs: dict[_Lane, _Job | None] = {}
+        for lane in lanes:
+            jobs[lane] = job = lane.submit(partial(call, lane.repo), gather)
+            if job is None:
+                gather.one_done()
+        errors: dict[_Lane, BaseException] = {}
+        waiting = [lane for lane, job in jobs.items() if job is not None]
+        while waiting:
+            first = min(started + lane.deadline_s for lane in waiting)
+            if gather.wait(first - time.monotonic()):
+                break
+            now = time.monotonic()
+            for lane in [ln for ln in waiting if started + ln.deadline_s <= now]:
+                waiting.remove(lane)
+                job = jobs[lane]
+                if job is not None and lane.give_up(job):
+                    errors[lane] = StoreTimeout(
+                        f"the store at {lane.repo.label} did not answer within {lane.timeout_s:g} s"
+                    )
         outcomes: list[_Outcome[T]] = []
-        for lane, future in asked:
-            if future is None:
+        for lane, job in jobs.items():
+            if job is None:
                 outcomes.append(_Outcome(lane, error=StoreUnavailable(lane.busy_text)))
-                continue
-            left = started + lane.deadline_s - time.monotonic()
-            done, _ = wait((future,), timeout=max(0.0, left))
-            if not done and lane.give_up(future):
-                late = StoreTimeout(
-                    f"the store at {lane.repo.label} did not answer within {lane.timeout_s:g} s"
-                )
-                outcomes.append(_Outcome(lane, error=late))
-                continue
-            error = future.exception()
-            outcomes.append(_Outcome(lane, None if error else future.result(), error))
+            elif lane in errors:
+                outcomes.append(_Outcome(lane, error=errors[lane]))
+            else:
+                outcomes.append(_Outcome(lane, job.value, job.error))
         return outcomes
 
     def _one(self, lane: _Lane, call: Callable[[StoreRepository], T]) -> T:
