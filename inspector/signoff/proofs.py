@@ -22,11 +22,14 @@ from __future__ import annotations
 
 import contextlib
 import math
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
+
+from sqlalchemy.pool import SingletonThreadPool
 
 from inspector import facts
 from inspector.config import PushPolicy, Settings
@@ -151,6 +154,8 @@ class ProofService:
         self._store = store
         self._providers = providers
         self._push: PushService | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._executor_lock = threading.Lock()
 
     @property
     def push(self) -> PushService:
@@ -168,9 +173,41 @@ class ProofService:
         return self._push
 
     def close(self) -> None:
-        """Closes the providers it built (never ones it was given)."""
+        """Stops its workers; closes the providers it built (never ones it was given)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
         if self._push is not None and self._providers is None:
             self._push.close()
+
+    def _workers(self) -> ThreadPoolExecutor:
+        """The sending threads, kept for the service's life: the same few threads use
+        the database pools proof after proof."""
+        with self._executor_lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(
+                    self.workers, thread_name_prefix="inspector-proof"
+                )
+            return self._executor
+
+    @property
+    def workers(self) -> int:
+        """Sends in flight at once: `parallel`, within what the database pools take.
+        SQLAlchemy gives a SQLite engine made from a `creator` a SingletonThreadPool,
+        which closes another thread's connection, in use or not, once more threads than
+        its size have connected: those engines get at most size - 1 sending threads (one
+        is the caller's)."""
+        bound = self.parallel
+        engines = [self.db.engine]
+        if self._store is not None:
+            members = getattr(self._store, "members", None)
+            stores = members if members is not None else (self._store,)
+            engines += [m.engine for m in stores]
+        for engine in engines:
+            pool = engine.pool
+            if isinstance(pool, SingletonThreadPool):
+                bound = min(bound, max(1, int(pool.size) - 1))
+        return bound
 
     # -- composing ------------------------------------------------------------------
 
@@ -314,10 +351,9 @@ class ProofService:
             [_target_row(proof_id, t) for t in plan.targets]
             + [_skip_row(proof_id, s) for s in plan.skipped],
         )
-        workers = min(self.parallel, len(plan.targets))
-        with ThreadPoolExecutor(workers, thread_name_prefix="inspector-proof") as pool:
-            futures = [pool.submit(self._send_one, proof_id, t, on_verdict) for t in plan.targets]
-            verdicts = [f.result() for f in futures]
+        pool = self._workers()
+        futures = [pool.submit(self._send_one, proof_id, t, on_verdict) for t in plan.targets]
+        verdicts = [f.result() for f in futures]
         try:
             found = self.db.proof(proof_id)
         except JournalError:

@@ -89,6 +89,10 @@ class SignoffStore:
     def label(self) -> str:
         return describe_url(self._url)
 
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
     def __repr__(self) -> str:
         return f"SignoffStore({self.label})"
 
