@@ -344,4 +344,3 @@ class Clockwork:
 
     def advance(self, **delta: float) -> None:
         self.now = self.now + timedelta(**delta)
-

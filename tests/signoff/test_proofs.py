@@ -228,7 +228,7 @@ def test_no_test_device_of_the_app_is_refused(
     ana.journal.add_test_device(WEB, "Web", "ana")
     plan = ana.proofs.plan(APP, SALE)
     assert plan.targets == () and plan.skipped == ()
-    with pytest.raises(SignoffRefused, match="no test device of app com.example.shop"):
+    with pytest.raises(SignoffRefused, match=r"no test device of app com\.example\.shop"):
         ana.proofs.send(plan)
     assert ana.proofs.proofs() == []
 
