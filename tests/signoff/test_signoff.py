@@ -1,0 +1,236 @@
+"""The sign-off rules, on every journal dialect: the author cannot approve, one sign-off per
+operator, N distinct approvals and no rejection make a proof approved, a rejection after
+approvals makes it rejected, and only an approved proof is exported. Every decision and
+every refusal is a journal record in the hash chain."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import text
+
+from inspector.push import Compose
+from inspector.signoff import Proof, ProofService, SignoffNotFound, SignoffRefused
+from inspector.signoff.storage import SignoffStore
+from tests.push.fakes.apns_server import FakeApns
+from tests.push.fakes.fcm_server import FakeFcm
+from tests.signoff.conftest import APP, TOKENS, Desk, register_team
+
+SALE = Compose(title="Spring sale", body="30% off", mark_as_test=False)
+
+
+@pytest.fixture
+def proof(desks: Callable[..., Desk], fcm: FakeFcm, apns: dict[str, FakeApns]) -> Proof:
+    """A proof by ana that reached the team's three test devices."""
+    ana = desks("ana")
+    register_team(ana.journal)
+    made = ana.proofs.send(ana.proofs.plan(APP, SALE))
+    assert made.accepted == 3
+    return made
+
+
+def refusals(desk: Desk, action: str) -> list[str]:
+    return [
+        e.details["reason"]
+        for e in desk.journal.entries(limit=500)
+        if e.action == action and e.outcome == "refused"
+    ]
+
+
+def test_the_author_cannot_approve_their_own_proof(
+    proof: Proof, desks: Callable[..., Desk]
+) -> None:
+    ana = desks("ana")
+    with pytest.raises(SignoffRefused, match="its author cannot approve it"):
+        ana.proofs.approve(proof.id)
+    assert ana.proofs.proof(proof.id).signoffs == ()
+    assert refusals(ana, "proof.approve") == [
+        f"ana wrote proof {proof.id}: its author cannot approve it; another operator must"
+    ]
+
+
+def test_one_sign_off_per_operator(proof: Proof, desks: Callable[..., Desk]) -> None:
+    bob = desks("bob")
+    bob.proofs.approve(proof.id, "colours right on the iPad")
+    with pytest.raises(SignoffRefused, match="bob already approved"):
+        bob.proofs.approve(proof.id)
+    with pytest.raises(SignoffRefused, match="one sign-off per operator"):
+        bob.proofs.reject(proof.id, "changed my mind")
+    after = bob.proofs.proof(proof.id)
+    assert [(s.operator, s.decision) for s in after.signoffs] == [("bob", "approve")]
+    assert after.status == "pending"
+
+
+def test_the_configured_number_of_distinct_approvals_makes_it_approved(
+    proof: Proof, desks: Callable[..., Desk]
+) -> None:
+    bob, carol = desks("bob"), desks("carol")
+    assert bob.proofs.approve(proof.id).status == "pending"
+    with pytest.raises(SignoffRefused, match="is pending \\(1 of 2 approvals\\)"):
+        bob.proofs.export(proof.id)
+    approved = carol.proofs.approve(proof.id, "ok on Android")
+    assert approved.status == "approved" and approved.approvals == 2
+    assert bob.proofs.proof(proof.id).status == "approved"  # as stored
+
+
+def test_a_threshold_of_three(
+    desks: Callable[..., Desk], fcm: FakeFcm, apns: dict[str, FakeApns]
+) -> None:
+    ana = desks("ana", approvals_required=3)
+    register_team(ana.journal)
+    made = ana.proofs.send(ana.proofs.plan(APP, SALE))
+    assert made.approvals_required == 3
+    for name in ("bob", "carol"):
+        assert desks(name).proofs.approve(made.id).status == "pending"
+    assert desks("dave").proofs.approve(made.id).status == "approved"
+
+
+def test_a_rejection_after_approvals_makes_it_rejected(
+    proof: Proof, desks: Callable[..., Desk]
+) -> None:
+    bob, carol, dave = desks("bob"), desks("carol"), desks("dave")
+    bob.proofs.approve(proof.id)
+    assert carol.proofs.approve(proof.id).status == "approved"
+    rejected = dave.proofs.reject(proof.id, "the deep link opens the wrong screen")
+    assert rejected.status == "rejected"
+    with pytest.raises(SignoffRefused, match="is rejected"):
+        bob.proofs.export(proof.id)
+    with pytest.raises(SignoffRefused, match="was rejected by dave"):
+        desks("erin").proofs.approve(proof.id)
+
+
+def test_a_rejection_needs_a_comment(proof: Proof, desks: Callable[..., Desk]) -> None:
+    bob = desks("bob")
+    with pytest.raises(SignoffRefused, match="needs a comment"):
+        bob.proofs.reject(proof.id, "  ")
+    with pytest.raises(SignoffRefused, match="control or invisible"):
+        bob.proofs.reject(proof.id, "fine\x1b[31m")
+
+
+def test_the_export_is_the_approved_payload_with_its_sign_offs(
+    proof: Proof, desks: Callable[..., Desk]
+) -> None:
+    bob, carol = desks("bob"), desks("carol")
+    bob.proofs.approve(proof.id, "iOS ok")
+    carol.proofs.approve(proof.id)
+    doc = desks("ana").proofs.export(proof.id)
+    assert doc["status"] == "approved" and doc["proof_id"] == proof.id
+    assert doc["payload"] == {
+        "title": "Spring sale", "body": "30% off", "data": {}, "deep_link": None,
+        "mark_as_test": False,
+    }  # fmt: skip
+    assert doc["payload_sha256"] == proof.payload_sha256
+    assert [(s["operator"], s["decision"], s["comment"]) for s in doc["sign_offs"]] == [
+        ("bob", "approve", "iOS ok"),
+        ("carol", "approve", None),
+    ]
+    assert all(s["at"].endswith("+00:00") for s in doc["sign_offs"])
+    assert not any(token in str(doc) for token in TOKENS.values())
+
+
+def test_a_proof_nobody_received_cannot_be_approved(
+    desks: Callable[..., Desk], fcm: FakeFcm, apns: dict[str, FakeApns]
+) -> None:
+    ana = desks("ana")
+    register_team(ana.journal)
+    fcm.mode = "UNAVAILABLE"
+    for fake in apns.values():
+        fake.mode = "ServiceUnavailable"
+    made = ana.proofs.send(ana.proofs.plan(APP, SALE))
+    assert made.accepted == 0
+    with pytest.raises(SignoffRefused, match="no test device accepted"):
+        desks("bob").proofs.approve(made.id)
+    # A rejection is always possible.
+    assert desks("bob").proofs.reject(made.id, "never arrived").status == "rejected"
+
+
+def test_an_altered_payload_cannot_be_signed_off_nor_exported(
+    proof: Proof, desks: Callable[..., Desk]
+) -> None:
+    bob, carol = desks("bob"), desks("carol")
+    bob.proofs.approve(proof.id)
+    carol.proofs.approve(proof.id)
+    with bob.db.engine.begin() as conn:  # behind the inspector's back
+        conn.execute(
+            text("UPDATE signoff_proofs SET payload = :p WHERE id = :i"),
+            {"p": proof.payload_text.replace("30%", "90%"), "i": proof.id},
+        )
+    with pytest.raises(SignoffRefused, match="does not match its hash"):
+        bob.proofs.export(proof.id)
+    with pytest.raises(SignoffRefused, match="does not match its hash"):
+        desks("dave").proofs.approve(proof.id)
+
+
+def test_an_unknown_proof_or_one_of_another_profile_is_not_found(
+    proof: Proof, desks: Callable[..., Desk]
+) -> None:
+    bob = desks("bob")
+    with pytest.raises(SignoffNotFound, match="no proof p-nope"):
+        bob.proofs.approve("p-nope")
+    # Another profile whose journal is the same database.
+    other = ProofService(replace(bob.settings, profile="staging-eu"), None, bob.journal, bob.db)
+    with pytest.raises(SignoffNotFound, match="belongs to profile default, not staging-eu"):
+        other.approve(proof.id)
+    assert other.proofs() == []
+
+
+def test_every_decision_and_refusal_is_in_the_hash_chain(
+    proof: Proof, desks: Callable[..., Desk]
+) -> None:
+    ana, bob, carol = desks("ana"), desks("bob"), desks("carol")
+    with pytest.raises(SignoffRefused):
+        ana.proofs.approve(proof.id)
+    bob.proofs.approve(proof.id, "ok")
+    with pytest.raises(SignoffRefused):
+        bob.proofs.approve(proof.id)
+    carol.proofs.reject(proof.id, "typo in the body")
+    entries = [
+        e
+        for e in reversed(ana.journal.entries(limit=500))
+        if e.action.startswith("proof.") and e.action != "proof.device"
+    ]
+    assert [(e.action, e.operator, e.outcome) for e in entries] == [
+        ("proof.create", "ana", "ok"),
+        ("proof.approve", "ana", "refused"),
+        ("proof.approve", "bob", "ok"),
+        ("proof.approve", "bob", "refused"),
+        ("proof.reject", "carol", "ok"),
+    ]
+    signoffs = {s.operator: s.record_id for s in ana.proofs.proof(proof.id).signoffs}
+    assert signoffs["bob"] == entries[2].record_id
+    assert ana.journal.verify().ok
+
+
+def test_two_operators_approving_at_once_both_count(
+    proof: Proof, desks: Callable[..., Desk]
+) -> None:
+    """The proof's row is locked while a sign-off is added: neither approval can miss
+    the other when the status is worked out."""
+    import threading
+
+    bob, carol = desks("bob"), desks("carol")
+    barrier = threading.Barrier(2)
+    results: dict[str, Proof] = {}
+
+    def approve(desk: Desk) -> None:
+        barrier.wait(timeout=30)
+        results[desk.operator] = desk.proofs.approve(proof.id)
+
+    threads = [threading.Thread(target=approve, args=(d,)) for d in (bob, carol)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(p.approvals for p in results.values()) == [1, 2]
+    assert bob.proofs.proof(proof.id).status == "approved"
+
+
+def test_the_tables_are_created_once_and_reopened(desks: Callable[..., Desk]) -> None:
+    ana = desks("ana")
+    again = SignoffStore.open(ana.settings)
+    try:
+        assert again.proofs(ana.settings.profile) == []
+    finally:
+        again.close()
