@@ -305,20 +305,10 @@ class ApprovalService:
         self, request: PushRequest, installation: Installation, compose: Compose, now: datetime
     ) -> str | None:
         """Why this approval cannot carry this send now, or None."""
+        problem = self.request_problem(request, now)
+        if problem:
+            return problem
         rid = request.id
-        if request.requester != self.operator:
-            return f"request {rid} was asked by {request.requester}; only they can send it"
-        if stored_hash(request) != request.combined_sha256:
-            return f"request {rid} does not match its hash: it was altered; ask again"
-        if sha256_hex(request.payload_text) != request.payload_sha256:
-            return f"request {rid}'s stored payload does not match its hash; ask again"
-        closed = _closed(request, now, approving=False)
-        if closed:
-            return closed
-        if request.approved_by is None:
-            return f"request {rid} has not been approved yet"
-        if request.approved_by == request.requester:
-            return f"request {rid} was approved by its own requester: that is no approval"
         if installation.installation_id != request.installation_id:
             return (
                 f"request {rid} is for installation {request.installation_id},"
@@ -338,6 +328,25 @@ class ApprovalService:
             )
         return None
 
+    def request_problem(self, request: PushRequest, now: datetime) -> str | None:
+        """What refuses using the approval whatever the device and payload: who asks,
+        the request's integrity, its state."""
+        rid = request.id
+        if request.requester != self.operator:
+            return f"request {rid} was asked by {request.requester}; only they can send it"
+        if stored_hash(request) != request.combined_sha256:
+            return f"request {rid} does not match its hash: it was altered; ask again"
+        if sha256_hex(request.payload_text) != request.payload_sha256:
+            return f"request {rid}'s stored payload does not match its hash; ask again"
+        closed = _closed(request, now, approving=False)
+        if closed:
+            return closed
+        if request.approved_by is None:
+            return f"request {rid} has not been approved yet"
+        if request.approved_by == request.requester:
+            return f"request {rid} was approved by its own requester: that is no approval"
+        return None
+
     def _refuse_use(self, request: PushRequest, problem: str, details: dict[str, Any]) -> None:
         record_refusal(
             self.journal, "approval.use", problem,
@@ -353,9 +362,13 @@ class ApprovalService:
         and refuses a token that changed since). `compose`: the payload the command was
         given; None sends the approved one."""
         request = self.get(request_id)
+        problem = self.request_problem(request, self.now())
+        if problem:
+            self._refuse_use(request, problem, _details(request))
         if compose is None:
             compose = compose_of(request.payload_text)
-        # Policy, cooldown and payload first: a refusal there leaves the approval unused.
+        # Policy, cooldown and payload before the claim: a refusal there leaves the
+        # approval unused.
         prepared = push.prepare(request.installation_id, compose, store=request.store)
         claim = self.claim(request.id, installation=prepared.installation, compose=compose)
         return push.send(prepared), claim
