@@ -66,12 +66,21 @@ def test_shared_domain_modules_load_without_rich_or_sqlalchemy() -> None:
 # -- a command imports only what it uses (issue 10) ---------------------------------------
 
 # Never on the lookup path: the UI, Rich (tables only), the ORM and the models on it, the
-# generator, the push clients. Drivers: only the configured URL's.
+# generator, the push clients; the profile file's reader and the user directories when
+# there is no profile file, `.env` parsing when there is no `.env`; the journal's read
+# side (its records are built when read, never for an append). Drivers and SQLAlchemy
+# dialects: only the configured URLs'.
 NOT_ON_THE_LOOKUP_PATH = (
     "textual", "rich", "sqlalchemy.orm", "inspector.store.models", "inspector.fixtures",
     "inspector.push", "inspector.tui", "httpx", "pyfcm", "google.auth", "jwt",
+    "tomllib", "platformdirs", "dotenv", "inspector.journal.records", "sqlalchemy.ext",
 )  # fmt: skip
 DRIVERS = {"sqlite": "sqlite3", "postgresql": "psycopg", "mariadb": "pymysql"}
+DIALECTS = {
+    "sqlite": "sqlalchemy.dialects.sqlite",
+    "postgresql": "sqlalchemy.dialects.postgresql",
+    "mariadb": "sqlalchemy.dialects.mysql",
+}
 
 
 def modules_after(argv: list[str], env: dict[str, str], stdin: str = "") -> set[str]:
@@ -118,6 +127,9 @@ def test_the_json_lookup_path_imports_only_what_it_uses(
     others = [driver for name, driver in DRIVERS.items() if name not in (dialect, "sqlite")]
     assert loaded(modules, others) == []
     assert DRIVERS[dialect] in modules
+    # The journal (SQLite here) loads no server dialect of its own, MariaDB's included.
+    other_dialects = [d for name, d in DIALECTS.items() if name not in (dialect, "sqlite")]
+    assert loaded(modules, other_dialects) == []
 
 
 def test_a_table_loads_rich_but_still_not_the_orm(sqlite_demo_url: URL, tmp_path: Path) -> None:

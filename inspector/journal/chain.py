@@ -15,9 +15,10 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from json.encoder import encode_basestring_ascii
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from inspector.journal.records import VerifyResult
+if TYPE_CHECKING:
+    from inspector.journal.records import VerifyResult
 
 GENESIS = "0" * 64
 # The columns a record's hash covers, in the order they are serialised.
@@ -67,6 +68,8 @@ def record_hash(fields: Sequence[Any], prev_hash: str) -> str:
 
 def walk(rows: Iterable[Sequence[Any]], head_seq: int | None = None) -> VerifyResult:
     """rows: (*HASHED_COLUMNS, prev_hash, hash) in seq order. Names the first bad record."""
+    from inspector.journal.records import VerifyResult
+
     expected_seq = 1
     prev = GENESIS
     checked = 0

@@ -19,14 +19,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, delete, func, insert, select, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from inspector.config import Settings, describe_url
 from inspector.dburl import family, same_database
-from inspector.journal import records, schema
 from inspector.journal.chain import HASHED_COLUMNS, canonical_at, record_hash, walk
 from inspector.journal.engine import WRITE, open_engine, translated
 from inspector.journal.errors import (
@@ -38,25 +37,29 @@ from inspector.journal.errors import (
 )
 from inspector.journal.keyed import KeyedHasher, Scrubber
 from inspector.journal.migrate import ensure_schema
-from inspector.journal.records import OUTCOME_UNKNOWN, AuditEntry, TestDevice, VerifyResult
-from inspector.journal.schema import audit_log, chain_head, test_devices
-from inspector.lookup import Lookup
+from inspector.journal.schema import Timestamp, audit_log, chain_head, test_devices
 from inspector.safetext import clip, field, has_unsafe
+
+if TYPE_CHECKING:
+    from inspector.journal.records import AuditEntry, SendHistory, TestDevice, VerifyResult
+    from inspector.lookup import Lookup
 
 MAX_DETAILS_CHARS = 32_000
 _LOG = audit_log.c
 _DEV = test_devices.c
 
 
-# Built once so SQLAlchemy compiles them once: an append is mostly the commit's fsync.
-_INSERT_RECORD = insert(audit_log)
-_MOVE_HEAD = (
-    update(chain_head)
-    .where(chain_head.c.id == 1)
-    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
-)
-_HEAD = select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
-_HEAD_LOCKED = _HEAD.with_for_update()
+# The append path, written out as SQL text: a lookup's single append is the first and
+# only use of these in a process, and compiling Core constructs for it costs more than
+# the rest of the append bar the commit's fsync. The same SQL on every dialect.
+_COLUMNS = [c.name for c in audit_log.columns]
+_INSERT_RECORD = text(
+    f"INSERT INTO audit_log ({', '.join(_COLUMNS)}) VALUES ({', '.join(':' + c for c in _COLUMNS)})"
+).bindparams(bindparam("at", type_=Timestamp()))  # SQLite keeps SQLAlchemy's text format
+_MOVE_HEAD = text("UPDATE audit_chain_head SET seq = :new_seq, hash = :new_hash WHERE id = 1")
+_HEAD = text("SELECT seq, hash FROM audit_chain_head WHERE id = 1")
+_HEAD_LOCKED = text("SELECT seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE")
+_HASH_KEY = "SELECT value FROM journal_meta WHERE name = 'hash_key'"
 # The operator cap counts intents in this window before now.
 CAP_WINDOW = timedelta(minutes=1)
 
@@ -120,9 +123,7 @@ class Journal:
             with translated(url, "be opened"):
                 ensure_schema(engine, describe_url(url))
                 with engine.connect() as conn:
-                    stored_key = conn.execute(
-                        select(schema.meta.c.value).where(schema.meta.c.name == "hash_key")
-                    ).scalar_one()
+                    stored_key = conn.exec_driver_sql(_HASH_KEY).scalar_one()
         except BaseException:
             engine.dispose()
             raise
@@ -255,7 +256,7 @@ class Journal:
         installation_id: str,
         provider: str,
         details: dict[str, Any],
-        limit: Callable[[records.SendHistory], str | None] | None = None,
+        limit: Callable[[SendHistory], str | None] | None = None,
     ) -> int:
         """Written and committed before any network call; JournalError means do not send.
 
@@ -283,9 +284,7 @@ class Journal:
 
     # -- reading -----------------------------------------------------------------
 
-    def send_history(
-        self, installation_id: str, now: datetime | None = None
-    ) -> records.SendHistory:
+    def send_history(self, installation_id: str, now: datetime | None = None) -> SendHistory:
         """This operator's sends and the device's last send as they stand now, for a check
         ahead of the send (a confirmation screen); the send itself checks again, locked."""
         now = now or datetime.now(UTC)
@@ -294,12 +293,12 @@ class Journal:
         with translated(self._url, "be read"), self._engine.connect() as conn:
             return self._history(conn, installation_id, now)
 
-    def _history(
-        self, conn: Connection, installation_id: str, now: datetime
-    ) -> records.SendHistory:
+    def _history(self, conn: Connection, installation_id: str, now: datetime) -> SendHistory:
+        from inspector.journal.records import SendHistory
+
         sent = conn.execute(_sends_since(self._operator, now - CAP_WINDOW)).scalar_one()
         last = conn.execute(_last_send_to(installation_id)).scalar()
-        return records.SendHistory(now, int(sent), _aware(last) if last is not None else None)
+        return SendHistory(now, int(sent), _aware(last) if last is not None else None)
 
     def sends_since(self, operator: str, since: datetime) -> int:
         with translated(self._url, "be read"), self._engine.connect() as conn:
@@ -368,6 +367,8 @@ class Journal:
     # -- test devices --------------------------------------------------------------
 
     def add_test_device(self, installation_id: str, label: str, owner: str) -> TestDevice:
+        from inspector.journal.records import TestDevice
+
         iid = _checked(installation_id, "Installation ID", 128)
         label = _checked(label, "label", 200)
         owner = _checked(owner, "owner", 200) if owner and owner.strip() else self._operator
@@ -447,6 +448,8 @@ def _journal_setting(settings: Settings) -> str:
 
 
 def _device(row: Any) -> TestDevice:
+    from inspector.journal.records import TestDevice
+
     return TestDevice(row.installation_id, row.label, row.owner, _aware(row.added_at), row.added_by)
 
 
@@ -462,6 +465,8 @@ def _checked(value: str, what: str, limit: int) -> str:
 
 
 def _entry(row: Any, answered: dict[int, str]) -> AuditEntry:
+    from inspector.journal.records import OUTCOME_UNKNOWN, AuditEntry
+
     try:
         details = json.loads(row.details)
         if not isinstance(details, dict):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -27,6 +26,8 @@ _CREDENTIAL_RE = re.compile(
 
 
 def new_key() -> str:
+    import secrets  # (and `random`) only when a journal is created
+
     return secrets.token_hex(KEY_BYTES)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import insert, inspect
 from sqlalchemy.engine import Connection, Engine
 
 from inspector.dburl import family
@@ -26,11 +26,11 @@ from inspector.journal.schema import (
     TRIGGERS,
     audit_log,
     chain_head,
+    for_mariadb,
     meta,
     metadata,
     schema_versions,
     test_devices,
-    with_mariadb_options,
 )
 
 # Tables of the store contract: a database holding them is an installation store.
@@ -71,14 +71,14 @@ SCHEMA_VERSION = UPGRADES[-1][0]
 
 
 def current_version(conn: Connection) -> int:
-    newest = select(schema_versions.c.version).order_by(schema_versions.c.version.desc())
-    return int(conn.execute(newest.limit(1)).scalar() or 0)
+    # SQL text: this runs on every open, and compiling a select for it costs more.
+    return int(conn.exec_driver_sql("SELECT MAX(version) FROM journal_schema").scalar() or 0)
 
 
 def migrate(conn: Connection) -> int:
     """Bring the schema up to SCHEMA_VERSION inside the caller's locked transaction."""
     if family(conn.dialect.name) == "mysql":
-        with_mariadb_options(conn.dialect.name)
+        for_mariadb(conn.dialect.name)
     schema_versions.create(conn, checkfirst=True)
     version = current_version(conn)
     if version > SCHEMA_VERSION:

@@ -3,7 +3,8 @@ table on every dialect. journal/migrate.py creates and upgrades them.
 
 Nothing here imports SQLAlchemy's MySQL dialect: every command that opens a journal
 loads this module, and only a MariaDB journal needs the dialect (it is loaded with the
-engine then). The MariaDB table options are put on the tables when one is created.
+engine then). The MariaDB table options and DATETIME(6) are put on the tables when a
+MariaDB journal is created or upgraded (`for_mariadb`).
 """
 
 from __future__ import annotations
@@ -19,18 +20,11 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import TypeCompiler
 
 
 class Timestamp(DateTime):
-    """A naive UTC timestamp: DATETIME(6) on MariaDB (its DATETIME drops microseconds),
-    the generic type elsewhere."""
-
-
-@compiles(Timestamp, "mysql", "mariadb")
-def _microsecond_datetime(_type: Timestamp, _compiler: TypeCompiler, **_kw: object) -> str:
-    return "DATETIME(6)"
+    """A naive UTC timestamp: DATETIME(6) on MariaDB (its DATETIME drops microseconds,
+    `for_mariadb`), the generic type elsewhere."""
 
 
 metadata = MetaData()
@@ -41,12 +35,20 @@ metadata = MetaData()
 MARIADB_TABLE_OPTIONS = {"charset": "utf8mb4", "collate": "utf8mb4_bin", "engine": "InnoDB"}
 
 
-def with_mariadb_options(dialect_name: str) -> None:
-    """Put the MariaDB table options on every journal table, before they are created on
-    a MariaDB server (this loads the dialect's arguments, which the engine has loaded)."""
+def for_mariadb(dialect_name: str) -> None:
+    """Ready the tables for DDL on a MariaDB server: its table options on every table
+    (this loads the dialect's arguments, which the engine has loaded), and Timestamp
+    compiled as DATETIME(6)."""
+    from sqlalchemy.ext.compiler import compiles
+
+    compiles(Timestamp, "mysql", "mariadb")(_microsecond_datetime)
     for table in metadata.tables.values():
         for key, value in MARIADB_TABLE_OPTIONS.items():
             table.dialect_kwargs[f"{dialect_name}_{key}"] = value
+
+
+def _microsecond_datetime(_type: Timestamp, _compiler: object, **_kw: object) -> str:
+    return "DATETIME(6)"
 
 
 schema_versions = Table(
