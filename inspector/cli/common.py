@@ -114,7 +114,7 @@ def settings(args: argparse.Namespace) -> Settings:
         profile=getattr(args, "profile", None), config=getattr(args, "config", None)
     )
     for warning in cfg.warnings:
-        say(f"warning: {warning}")
+        say(f"warning: {warning}", escaped=True)  # every warning is escaped where made
     return cfg
 
 

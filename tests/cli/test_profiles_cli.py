@@ -664,3 +664,25 @@ def test_check_three_profiles_on_three_dialects(
     assert (code, err) == (0, ""), out
     assert [line.split(":")[0] for line in out.splitlines()] == ["sqlite", "postgresql", "mariadb"]
     assert all(": ok (" in line and "5 apps" in line for line in out.splitlines())
+
+
+def test_a_warning_is_escaped_once(
+    tmp_path: Path,
+    sqlite_demo_url: URL,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    odd = tmp_path / "a\\b\x1b[2J"
+    odd.mkdir()
+    path = profile_file(
+        odd / "p.toml",
+        {"s": {"environment": "staging", "store": url_text(sqlite_demo_url)}},
+        default="s",
+    )
+    monkeypatch.setenv("INSPECTOR_STORE_URL", "sqlite:///elsewhere.db")
+    code, _, err = run(capsys, "find", demo.CUSTOMER_ANA, "--json", "--config", str(path))
+    assert code == 0
+    assert err == (
+        f"inspector: warning: INSPECTOR_STORE_URL ignored: profile s of {tmp_path}/a\\\\b\\x1b[2J"
+        "/p.toml decides\n"
+    )
