@@ -55,8 +55,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         " QUERY '-' reads one query per stdin line ('#' comments and blank lines skipped)"
         " and writes one answer per query (JSON Lines with --json).",
         epilog="exit codes: 0 found (every query ran, with '-'); 1 nothing found (for some"
-        " query); 2 bad input or refused (some query); 3 the store failed. With '-' the"
-        " highest applies.",
+        " query); 2 bad input or refused (some query); 3 the store failed, or (several"
+        " stores) one did not answer: what the others found is given, the missing store"
+        " named on stderr. With '-' the highest applies.",
     )
     find.add_argument("query", help="the query, or '-' for one query per stdin line")
     add_output_options(find)
