@@ -1,8 +1,9 @@
 """Several stores of one profile (regional stores: `eu`, `us`…) behind the interface of one.
 
-A lookup asks every store at once, each on a thread of its own and within its own
-deadline (the statement timeout, plus a moment for the server's own cancellation, which
-says more, to arrive first); a connect that hangs is cut off by the same deadline. What
+A lookup asks every store at once, each within its own deadline (the statement timeout,
+plus a moment for the server's own cancellation, which says more, to arrive first): a
+server on a worker thread of its own, so that a connect that hangs is cut off by the same
+deadline; a SQLite store, which cannot hang past its own timeout, in the caller's. What
 the stores found is merged, each installation marked with its store's name. A store that
 fails or does not answer in time leaves its results out and says so in a warning naming
 it: the caller gets the others' results, never a crash and never a silent gap. Only when
