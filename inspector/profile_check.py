@@ -6,11 +6,15 @@ checked at once, in threads: the wait is the slowest of them, not their sum. Eac
 problem is one Finding: a line that names the profile and what it is about, never a
 secret (no password, key id or credential path), terminal-safe.
 
-The apps each credential must serve, by the rules the sender follows:
+The apps that need a credential (a send picks the provider by the installation, which a
+check of the apps table cannot see, so the app says it):
 - an app with an `fcm_project_id` needs a service account for that project (a service
   account of another project would be SENDER_ID_MISMATCH);
 - an app with an `apns_topic`, or an iOS app without an `fcm_project_id`, needs an
   APNs key serving its topic (`apns_topic`, else `bundle_id`: `push.payload.apns_topic`).
+Which credential serves an app is asked of the sender's own chooser
+(`push.credentials.choose_fcm` / `choose_apns`): a finding is the refusal a send to that
+app would meet, in its words.
 
 No request goes to Google or Apple: a credential is checked by what its file holds. The
 demo store's apps need none (the demo sends through the simulated provider).
@@ -26,7 +30,7 @@ from dataclasses import dataclass, field
 
 from inspector.config import ApnsKey, ConfigError, FcmCredential, Settings, StoreSpec, shown
 from inspector.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNREACHABLE, exit_code, first_line
-from inspector.safetext import clip, escape
+from inspector.safetext import escape
 
 # The apps table is small (one row per app); more than this is read as "too many to check".
 APPS_MAX = 5000
@@ -202,9 +206,10 @@ def _collect(report: ProfileReport, cfg: Settings, futures: _Futures) -> None:
     except Exception as exc:
         failed("journal", exc)
 
-    # The projects the profile has a service account for (by its entry; the implicit
-    # profile's entry names none: the file's own project then).
-    projects: set[str] = set()
+    # The project each service account serves, as the sender's chooser asks it: the
+    # entry's own (a file of another project is the finding above, said once, not again
+    # for each of its apps); the implicit profile's, the one its file names.
+    serves: dict[FcmCredential, str | None] = {}
     for i, cred, project_future in futures.fcm:
         subject = f"fcm[{i}]" + (f" (project {escape(cred.project_id)})" if cred.project_id else "")
         try:
@@ -224,9 +229,9 @@ def _collect(report: ProfileReport, cfg: Settings, futures: _Futures) -> None:
                     f" {shown(cred.project_id)} would fail with SENDER_ID_MISMATCH",
                     EXIT_BAD_INPUT,
                 )
-            projects.add(cred.project_id)
-        elif project is not None:
-            projects.add(project)
+            serves[cred] = cred.project_id
+        else:
+            serves[cred] = project
         report.fcm += 1
     for i, key, key_future in futures.apns:
         subject = f"apns[{i}] (team {escape(key.team_id)})"
@@ -242,32 +247,42 @@ def _collect(report: ProfileReport, cfg: Settings, futures: _Futures) -> None:
         report.apns += 1
 
     # The demo sends through the simulated provider: its apps need no credential.
-    problems = {} if cfg.is_demo else _app_problems(apps, projects, cfg.apns)
+    problems = {} if cfg.is_demo else _app_problems(cfg, apps, serves)
     for (subject, problem), stores in sorted(problems.items()):
         add(subject, problem + _in_stores(stores, cfg), EXIT_BAD_INPUT)
     report.apps = len({a.app_id for a in apps})
 
 
 def _app_problems(
-    apps: Sequence[App], projects: set[str], keys: Sequence[ApnsKey]
+    cfg: Settings, apps: Sequence[App], serves: dict[FcmCredential, str | None]
 ) -> dict[tuple[str, str], list[str]]:
-    """(subject, problem) -> the stores whose apps table says so: an app that regional
-    stores all hold is one finding."""
+    """(subject, problem) -> the stores whose apps table says so (an app that regional
+    stores all hold is one finding). The credential of each app is chosen by the
+    sender's own functions (`push.credentials`), so the check and a send agree."""
+    from inspector.push.credentials import NoCredential, choose_apns, choose_fcm
+    from inspector.store.records import App as StoreApp
+
     found: dict[tuple[str, str], list[str]] = {}
     for app in apps:
-        subject = f"app {shown(app.app_id)} ({escape(clip(app.name, 60))})"
+        subject = f"app {shown(app.app_id)}"
+        record = StoreApp(
+            app.app_id, app.name, app.platform, app.bundle_id, app.fcm_project_id, app.apns_topic
+        )
         problems = []
-        if app.needs_fcm and app.fcm_project_id not in projects:
-            problems.append(
-                f"no service account for its FCM project {shown(app.fcm_project_id or '')}"
-                " in this profile"
-            )
+        if app.needs_fcm:
+            try:
+                choose_fcm(cfg, record, serves.get)
+            except NoCredential as exc:
+                problems.append(str(exc))
         if app.needs_apns:
             topic = app.topic
             if topic is None:
                 problems.append("it has no bundle id or APNs topic: APNs cannot address it")
-            elif not any(k.serves(topic) for k in keys):
-                problems.append(f"no APNs key of this profile serves its topic {shown(topic)}")
+            else:
+                try:
+                    choose_apns(cfg, record, topic)
+                except NoCredential as exc:
+                    problems.append(str(exc))
         for problem in problems:
             found.setdefault((subject, problem), []).append(app.store)
     return found

@@ -519,10 +519,13 @@ def test_check_finds_every_credential_problem(
         "bad: apns[2] (team TEAM000000): the .p8 key file does not load as an unencrypted PEM"
         " private key",
         "bad: apns[2] (team TEAM000000): its key_id is not ten capital letters and digits",
-        "bad: app 'dev-android' (Dev Android): no service account for its FCM project"
-        " 'shop-dev' in this profile",
-        "bad: app 'other-ios' (Other iOS): no APNs key of this profile serves its topic"
-        " 'com.example.other'",
+        # Each app's credential is chosen as a send chooses it, and refused in its words.
+        "bad: app 'dev-android': no FCM service account for Firebase project shop-dev"
+        " (app Dev Android (dev-android)) in profile bad: add a [[profiles.bad.fcm]] with"
+        ' project_id = "shop-dev" to the profile file',
+        "bad: app 'other-ios': the APNs keys of profile bad (team TEAM123456, TEAM654321,"
+        " TEAM000000) do not serve topic com.example.other of app Other iOS (other-ios): APNs"
+        " would refuse it (TopicDisallowed)",
     ]
     for secret in forbidden(key_files):
         assert secret not in out + err
@@ -572,10 +575,7 @@ def test_check_json(
     assert doc["ok"] is False
     (profile,) = doc["profiles"]
     assert (profile["name"], profile["apps"], profile["apns_keys"]) == ("a", 5, 0)
-    assert [f["subject"] for f in profile["findings"]] == [
-        "app 'other-ios' (Other iOS)",
-        "app 'shop-ios' (Shop iOS)",
-    ]
+    assert [f["subject"] for f in profile["findings"]] == ["app 'other-ios'", "app 'shop-ios'"]
     assert {f["exit_code"] for f in profile["findings"]} == {2}
 
 
@@ -595,10 +595,10 @@ def test_check_regional_stores_each_and_together(
     code, out, _ = run(capsys, "profiles", "check")
     assert code == 2
     assert out.splitlines() == [
-        "r: app 'other-ios' (Other iOS): no APNs key of this profile serves its topic"
-        " 'com.example.other' (store us)",
-        "r: app 'shop-ios' (Shop iOS): no APNs key of this profile serves its topic"
-        " 'com.example.shop' (store eu, us)",
+        "r: app 'other-ios': no APNs key for app Other iOS (other-ios) in profile r: add a"
+        " [[profiles.r.apns]] serving com.example.other to the profile file (store us)",
+        "r: app 'shop-ios': no APNs key for app Shop iOS (shop-ios) in profile r: add a"
+        " [[profiles.r.apns]] serving com.example.shop to the profile file (store eu, us)",
     ]
 
 
@@ -632,7 +632,11 @@ def test_check_the_implicit_profile(
     monkeypatch.setenv("INSPECTOR_FCM_CREDENTIALS", str(key_files.staging_sa))
     code, out, _ = run(capsys, "profiles", "check", "default")
     assert code == 2
-    assert "app 'shop-android' (Shop Android): no service account for its FCM project" in out
+    assert (
+        "default: app 'shop-android': the service account of profile default belongs to project"
+        " shop-staging, not to shop-prod: FCM would refuse it for app Shop Android"
+        " (shop-android) (SENDER_ID_MISMATCH)\n"
+    ) in out
     code, _, err = run(capsys, "profiles", "check", "staging")
     assert code == 2 and "no profile file to find profile 'staging' in" in err
 
