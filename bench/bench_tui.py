@@ -13,7 +13,11 @@ Prints:
   the inspector also when its store and journal are open (it opens them after the first
   frame), and the app given a store opened before it starts, for comparison;
 - opening the device with the most events: time to the first history page drawn and the
-  process's resident memory before and after (and after scrolling 10 more pages).
+  process's resident memory before and after (and after scrolling 10 more pages);
+- switching profile (two profiles of a profile file on this store, each with its own
+  journal): Enter on the profile in the switcher -> the new profile's search box focused
+  on screen, p50/p90 over --switches switches; and -> its store and journal open (a
+  search runs at once; one typed earlier waits for them).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from inspector.config import load_settings
+from inspector.config import Settings, load_settings
 from inspector.services import Services
 from inspector.store.repository import StoreRepository
 
@@ -214,6 +218,93 @@ async def measure_heavy(
     return figures
 
 
+PROFILES = """
+[profiles.blue]
+environment = "staging"
+label = "Blue"
+store = "{store}"
+journal = "sqlite:///{dir}/journal-blue.db"
+
+[profiles.green]
+environment = "development"
+label = "Green"
+store = "{store}"
+journal = "sqlite:///{dir}/journal-green.db"
+"""
+
+
+async def measure_switches(store_url: str, switches: int) -> dict[str, list[float]]:
+    """Switch between two profiles of a profile file, both on this store, by the keys."""
+    from textual.widgets import OptionList
+
+    from inspector.tui.app import InspectorApp
+    from inspector.tui.screens.main import MainScreen
+    from inspector.tui.screens.profiles import ProfilesScreen
+
+    figures: dict[str, list[float]] = {"ready": [], "open": []}
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "inspector.toml")
+        with open(path, "w") as f:
+            f.write(PROFILES.format(store=store_url, dir=folder))
+        env = {"INSPECTOR_OPERATOR": "bench"}
+
+        def load(name: str) -> Settings:
+            return load_settings(env, profile=name, config=path)
+
+        settings = load("blue")
+        app = InspectorApp(
+            settings, Services.configured(settings), clock=lambda: NOW, load_profile=load
+        )
+        # Every main screen's frames are timed: each switch brings a new one.
+        drawn: dict[str, Any] = {"condition": None, "at": None}
+        original = MainScreen._compositor_refresh
+
+        def timed(screen: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(screen, *args, **kwargs)
+            condition = drawn["condition"]
+            if condition is not None and drawn["at"] is None and condition():
+                drawn["at"] = time.perf_counter()
+            return result
+
+        MainScreen._compositor_refresh = timed  # type: ignore[method-assign]
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                await until(lambda: not app.services.opening)
+                await app.workers.wait_for_complete()
+                for n in range(switches):
+                    target = "green" if n % 2 == 0 else "blue"
+                    send_key(app, "f2")
+                    await until(lambda: isinstance(app.screen, ProfilesScreen))
+                    await pilot.pause()
+                    options = app.screen.query_one(OptionList)
+                    options.highlighted = options.get_option_index(target)
+                    await pilot.pause()
+
+                    def ready(target: str = target) -> bool:
+                        focused = app.focused
+                        return (
+                            app.settings.profile == target
+                            and app.screen is app.main
+                            and focused is not None
+                            and focused.id == "search"
+                        )
+
+                    drawn["at"], drawn["condition"] = None, ready
+                    started = time.perf_counter()
+                    send_key(app, "enter", "\r")
+                    await until(lambda: drawn["at"] is not None)
+                    drawn["condition"] = None
+                    figures["ready"].append((drawn["at"] - started) * 1000)
+                    await until(lambda: not app.services.opening)
+                    figures["open"].append((time.perf_counter() - started) * 1000)
+                    # The old profile's services close in a worker before the next one.
+                    await app.workers.wait_for_complete()
+                    await pilot.pause()
+        finally:
+            MainScreen._compositor_refresh = original  # type: ignore[method-assign]
+    return figures
+
+
 # Each child writes perf_counter() at the moments measured, straight to fd 1 (the app's
 # print capture would swallow print()). perf_counter is CLOCK_MONOTONIC on Linux: the same
 # clock in the parent and the children, so "ready at" counts from before the spawn.
@@ -314,6 +405,7 @@ def main() -> int:
     parser.add_argument("--heavy-iid", help="the device with the most events")
     parser.add_argument("--seed", type=int, help="generator seed: derives --heavy-iid")
     parser.add_argument("--random-seed", type=int, default=7)
+    parser.add_argument("--switches", type=int, default=20, help="profile switches to time")
     args = parser.parse_args()
 
     url = make_url(args.store_url)
@@ -354,6 +446,16 @@ def main() -> int:
               f"{rows:.0f} events {after:.1f} MiB")  # fmt: skip
     else:
         print("no heavy device given (--heavy-iid or --seed): history figures skipped")
+
+    if args.switches:
+        switched = asyncio.run(measure_switches(args.store_url, args.switches))
+        for what, label in (("ready", "search box focused on screen"),
+                            ("open", "store and journal open")):  # fmt: skip
+            times = switched[what]
+            p90 = statistics.quantiles(times, n=10)[-1] if len(times) >= 10 else max(times)
+            print(f"switch profile (Enter in the switcher) -> {label}, over {len(times)}"
+                  f" switches: p50 {statistics.median(times):.1f} ms, p90 {p90:.1f} ms,"
+                  f" max {max(times):.1f} ms")  # fmt: skip
     return 0
 
 

@@ -42,7 +42,7 @@ class Command:
         return " / ".join(_KEY_NAMES.get(k, k) for k in self.key.split(","))
 
 
-_KEY_NAMES = {"slash": "/", "question_mark": "?", "f1": "F1", "escape": "Esc"}
+_KEY_NAMES = {"slash": "/", "question_mark": "?", "f1": "F1", "f2": "F2", "escape": "Esc"}
 
 TABS_GROUP = Binding.Group("tabs", compact=True)
 TAB_NAMES = ("overview", "push", "attributes", "history", "activity")
@@ -80,6 +80,8 @@ COMMANDS: tuple[Command, ...] = (
             "List the registered test devices with their live token state; Enter opens one."),
     Command("audit", "A", "audit", "Audit journal",
             "Read the audit trail: who looked up, revealed, exported or pushed what, and when."),
+    Command("profiles", "P,f2", "profile", "Switch profile",
+            "List the profiles and switch to another one."),
     Command("help", "f1,question_mark", "help", "Help", "List every key and command.",
             key_display="?"),
     Command("quit", "q", "quit", "Quit", "Leave the inspector (also ctrl+q).", show=False),

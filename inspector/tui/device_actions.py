@@ -138,16 +138,18 @@ class DeviceActions:
     def export(self) -> None:
         match = self.screen.need_device()
         if match is not None and audit_refusal(self.screen, "Not exported"):
-            work = partial(self._export, match.installation.installation_id)
+            inst = match.installation
+            work = partial(self._export, inst.installation_id, inst.store)
             self.screen.run_worker(work, thread=True, group="export", exit_on_error=False)
 
-    def _export(self, installation_id: str) -> None:
+    def _export(self, installation_id: str, store_name: str) -> None:
         screen = self.screen
         journal = screen.services.journal
         assert journal is not None  # checked by audit_refusal
         store = screen.services.store()
         now = screen.clock()
-        inst = store.get(installation_id)
+        # Re-read from the store it came from (a regional store is named).
+        inst = store.get(installation_id, store=store_name or None)
         if inst is None:
             raise QueryError("this installation is no longer in the store")
         page = store.history(installation_id, limit=EXPORT_EVENTS)

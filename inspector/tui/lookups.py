@@ -15,16 +15,22 @@ from textual.worker import Worker
 
 from inspector.health import DeviceState
 from inspector.lookup import KeyKind, Lookup, QueryError, ZeroAdvertisingIdError, parse_query
-from inspector.store.records import FindResult, HistoryPage, Match
+from inspector.store.records import FindResult, HistoryPage, Installation, Match
 from inspector.tui.messages import LookupFinished, StoreOpened
-from inspector.tui.present import not_found_text, result_rows
+from inspector.tui.present import not_found_text, result_rows, row_key
 
 if TYPE_CHECKING:
     from rich.text import Text
 
+    from inspector.store.repository import StoreRepository
     from inspector.tui.screens.main import MainScreen
 
 BACK_LIMIT = 50
+
+
+def history_page(store: StoreRepository, inst: Installation, limit: int) -> HistoryPage:
+    """The first history page of a device, from the store it was read from."""
+    return store.history(inst.installation_id, limit=limit, store=inst.store or None)
 
 
 @dataclass
@@ -38,9 +44,10 @@ class ResultView:
     selected: str | None = None
     states: dict[str, DeviceState] = field(default_factory=dict)
 
-    def match(self, installation_id: str) -> Match | None:
+    def match(self, key: str) -> Match | None:
+        """The match of a row key (present.row_key)."""
         for m in self.result.matches:
-            if m.installation.installation_id == installation_id:
+            if row_key(m.installation) == key:
                 return m
         return None
 
@@ -124,12 +131,14 @@ class Lookups:
             self._audit(lookup, "error", 0)
             raise
         if push_was_waiting and not screen.services.opening:
-            screen.post_message(StoreOpened())  # the app opens the push service now
+            screen.post_message(StoreOpened(screen.services))  # the app opens push now
         first_page = None
         if result.matches and generation == self._generation:
             rows, _ = result_rows(result.matches, screen.clock())
-            first = rows[0].installation_id
-            first_page = (first, store.history(first, limit=screen.history_page_size))
+            inst = next(
+                m.installation for m in result.matches if row_key(m.installation) == rows[0].key
+            )
+            first_page = (rows[0].key, history_page(store, inst, screen.history_page_size))
         kinds = tuple(p.kind for p in lookup.probes)
         screen.post_message(
             LookupFinished(generation, lookup.description, kinds, result, first_page)
@@ -160,10 +169,14 @@ class Lookups:
         if screen.view is not None:
             screen.back_stack.append(screen.view)
             del screen.back_stack[:-BACK_LIMIT]
+        warnings = message.result.warnings
+        for warning in warnings:
+            # Each names the store that did not answer: its devices are missing here.
+            screen.notify(f"Partial results: {warning}", severity="warning", timeout=10)
         if not message.result.matches:
             screen.view = None
             screen.show_results(None)
-            screen.set_status(not_found_text(description, kinds), "info")
+            screen.show_title(not_found_text(description, kinds, warnings), warnings, "info")
             return
         screen.view = ResultView(query, description, kinds, message.result)
         self._finished = message
@@ -172,11 +185,11 @@ class Lookups:
         if search.has_focus and search.value == query:
             screen.query_one("#results", DataTable).focus()
 
-    def first_page(self, installation_id: str) -> HistoryPage | None:
-        """The history page the lookup fetched, once, if it is this device's."""
+    def first_page(self, key: str) -> HistoryPage | None:
+        """The history page the lookup fetched, once, if it is this device's (its row key)."""
         finished, self._finished = self._finished, None
         page = finished.first_page if finished is not None else None
-        return page[1] if page is not None and page[0] == installation_id else None
+        return page[1] if page is not None and page[0] == key else None
 
     def failed(self, worker: Worker[None], text: Text) -> None:
         """The lookup failed: said in the status line, unless a newer one replaced it."""

@@ -6,7 +6,7 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 
 from inspector.lookup import KeyKind
-from inspector.services import OpenReport
+from inspector.services import OpenReport, Services
 from inspector.store.records import DayActivity, Event, FindResult, HistoryPage
 
 
@@ -57,13 +57,28 @@ class TestDeviceLoaded(Message):
 
 
 class VerdictReady(Message):
-    """A provider's answer for one device: a test push or a token check."""
+    """A provider's answer for one device: a test push or a token check. Posted to the
+    app with the services of the profile it was sent on: the app shows it in place only
+    while that profile is on screen, else names the profile in a notification."""
 
-    def __init__(self, installation_id: str, severity: str, text: str) -> None:
+    def __init__(
+        self,
+        installation_id: str,
+        severity: str,
+        text: str,
+        *,
+        services: Services | None = None,
+        profile: str = "",
+        in_place: bool = True,
+    ) -> None:
         super().__init__()
         self.installation_id = installation_id
         self.severity = severity  # "ok" | "warning" | "error"
         self.text = text
+        self.services = services
+        self.profile = profile  # the profile's display name
+        # False: a failure to send, said in a notification and not kept on the Push tab.
+        self.in_place = in_place
 
 
 class JournalHistoryLoaded(Message):
@@ -97,13 +112,35 @@ class StoreOpened(Message):
     """A later attempt (a search) opened the store: the push service may open now.
     It bubbles from the main screen to the app, which opens the services."""
 
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+
+
+class ProfileWorkDone(Message):
+    """A send (or token check) of a profile ended: once its last one has, the services
+    of a profile switched away from may be closed."""
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+
 
 class Notice(Message):
     """A notification from a worker thread: posting never waits for the event loop (a
     worker must not hang on an app that is closing). It bubbles to the app."""
 
-    def __init__(self, text: str, severity: SeverityLevel = "information", timeout: float = 5):
+    def __init__(
+        self,
+        text: str,
+        severity: SeverityLevel = "information",
+        timeout: float = 5,
+        *,
+        origin: Services | None = None,
+    ):
         super().__init__()
         self.text = text
         self.severity: SeverityLevel = severity
         self.timeout = timeout
+        # The services it is about: dropped once another profile is on screen.
+        self.origin = origin

@@ -127,11 +127,16 @@ class ResultRow:
     token: str
     matched: str
     state: str
+    # The regional store it came from ("" for a profile's one store), and the row's key.
+    store: str = ""
+    key: str = ""
 
-    def cells(self) -> tuple[str, ...]:
+    def cells(self, *, with_store: bool = False) -> tuple[str, ...]:
+        store = (self.store,) if with_store else ()
         return (
             self.marker,
             self.state,
+            *store,
             self.customer,
             self.platform,
             self.app,
@@ -155,6 +160,23 @@ RESULT_COLUMNS = (
     "token",
     "matched by",
 )
+
+
+STORE_COLUMN = "store"
+
+
+def result_columns(regional: bool) -> tuple[str, ...]:
+    """The results table's columns: a profile with several stores names each row's."""
+    if not regional:
+        return RESULT_COLUMNS
+    return (*RESULT_COLUMNS[:2], STORE_COLUMN, *RESULT_COLUMNS[2:])
+
+
+def row_key(inst: Installation) -> str:
+    """What identifies a result row: the Installation ID, with its store's name in front
+    for a regional store (store names hold no "/"), so the same id read from two stores
+    is two rows."""
+    return f"{inst.store}/{inst.installation_id}" if inst.store else inst.installation_id
 
 
 def grouped(matches: Sequence[Match]) -> list[Match]:
@@ -205,6 +227,8 @@ def result_rows(
                 token=token_state(inst),
                 matched=", ".join(k.label for k in match.matched_by),
                 state=state.label,
+                store=escape(inst.store) if inst.store else "—",
+                key=row_key(inst),
             )
         )
         previous = customer
@@ -225,12 +249,21 @@ def results_title(result: FindResult, description: str) -> str:
     return f"{title} ({more})" if more else title
 
 
-def not_found_text(description: str, kinds: Iterable[KeyKind]) -> str:
+def not_found_text(description: str, kinds: Iterable[KeyKind], warnings: Sequence[str] = ()) -> str:
     names = " or ".join(k.label for k in kinds)
+    if warnings:
+        # A store did not answer: its devices may hold the key, so no "no installation".
+        return f"Nothing found for {description} in the stores that answered."
     return (
         f"No installation has {description}. Check for a typo, or try another key "
         f"(a {names} is matched exactly)."
     )
+
+
+def partial_text(warnings: Sequence[str]) -> str:
+    """The warnings of a lookup some store did not answer (each names its store): the
+    results shown are partial. A sentence per line: raw, escaped where shown."""
+    return "\n".join(f"⚠ Partial results: {w}" for w in warnings)
 
 
 # -- device details -------------------------------------------------------------------------

@@ -1,23 +1,31 @@
 """Test push, token check and the test-device mark of the selected device. Given the
 main screen they act on; their workers run on it.
 
-The push flow (compose, prepare, confirm, send) runs in an async worker so that it can
-wait for its dialogs; each blocking call runs in a thread, the UI answering keys.
+The push flow (compose, prepare, confirm) runs in an async worker so that it can wait for
+its dialogs; each blocking call runs in a thread, the UI answering keys. It holds the
+services of the profile the device was read on, never the app's later ones: a profile
+switch closes its dialogs (nothing is sent), and a send already confirmed runs on the
+app (app.run_for_profile) against its own profile, whose verdict names that profile
+once another is on screen.
 """
 
 from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
+from inspector.errors import describe_error, row_for
 from inspector.store.records import Installation
 from inspector.tui.messages import Notice, TestDeviceLoaded, VerdictReady
+from inspector.tui.present import SafeLine
 from inspector.tui.screens.dialogs import PickScreen, PromptScreen
 
 if TYPE_CHECKING:
     from inspector.journal.records import TestDevice
-    from inspector.push import PushResult, PushService
+    from inspector.push import PreparedPush, PushResult, PushService
+    from inspector.services import Services
+    from inspector.tui.app import InspectorApp
     from inspector.tui.screens.main import MainScreen
 
 # Severity of a verdict -> severity of its notification.
@@ -31,6 +39,11 @@ def device_words(device: TestDevice) -> str:
 class PushFlow:
     def __init__(self, screen: MainScreen) -> None:
         self.screen = screen
+
+    @property
+    def app(self) -> InspectorApp:
+        """On the event loop only; a worker thread is given it (its screen may be gone)."""
+        return cast("InspectorApp", self.screen.app)
 
     def _push_or_say_why(self, consequence: str) -> PushService | None:
         push = self.screen.services.push
@@ -48,16 +61,19 @@ class PushFlow:
         match = self.screen.need_device()
         if match is None:
             return
+        services = self.screen.services
         service = self._push_or_say_why("no test push can be sent")
         if service is not None:
             self.screen.run_worker(
-                self._flow(service, match.installation),
+                self._flow(services, service, match.installation),
                 group="push-flow",
                 exclusive=True,
                 exit_on_error=False,
             )
 
-    async def _flow(self, service: PushService, installation: Installation) -> None:
+    async def _flow(
+        self, services: Services, service: PushService, installation: Installation
+    ) -> None:
         from inspector.push import PushRefused
         from inspector.tui.screens.push_compose import PushComposeScreen
         from inspector.tui.screens.push_confirm import PushConfirmScreen
@@ -76,12 +92,24 @@ class PushFlow:
         except PushRefused as exc:
             self.screen.notify(f"No test push: {exc}", severity="warning", timeout=8)
             return
-        if not await app.push_screen_wait(PushConfirmScreen(prepared)):
+        if not await app.push_screen_wait(PushConfirmScreen(prepared, settings=service.settings)):
             self.screen.notify("Cancelled: nothing was sent.")
             return
         self.screen.notify("Sending to this one device…")
-        result = await asyncio.to_thread(service.send, prepared)
-        self._post_verdict(iid, "Test push", result)
+        send = partial(self._send, self.app, services, service, prepared)
+        self.app.run_for_profile(services, send, group="push-send")
+
+    def _send(
+        self, app: InspectorApp, services: Services, service: PushService, prepared: PreparedPush
+    ) -> None:
+        """In a thread worker of the app: the send, on the profile it was confirmed on."""
+        iid = prepared.installation.installation_id
+        try:
+            result = service.send(prepared)
+        except Exception as exc:
+            _post_failure(app, services, service, iid, exc)
+            return
+        _post_verdict(app, services, service, iid, "Test push", result)
 
     # -- token check ------------------------------------------------------------------------
 
@@ -89,32 +117,30 @@ class PushFlow:
         match = self.screen.need_device()
         if match is None:
             return
+        services = self.screen.services
         service = self._push_or_say_why("the token cannot be checked")
         if service is None:
             return
         self.screen.notify("Checking the token with the provider…")
         iid = match.installation.installation_id
-        self.screen.run_worker(
-            partial(self._check, service, iid),
-            thread=True,
-            group="token-check",
-            exclusive=True,
-            exit_on_error=False,
-        )
+        check = partial(self._check, self.app, services, service, iid)
+        self.app.run_for_profile(services, check, group="token-check")
 
-    def _check(self, service: PushService, installation_id: str) -> None:
-        self._post_verdict(installation_id, "Token check", service.check_token(installation_id))
-
-    def _post_verdict(self, installation_id: str, label: str, result: PushResult) -> None:
-        from inspector.push.verdict import severity, verdict_text
-
-        text = f"{label}: {verdict_text(result)}"
-        self.screen.post_message(VerdictReady(installation_id, severity(result), text))
+    def _check(
+        self, app: InspectorApp, services: Services, service: PushService, installation_id: str
+    ) -> None:
+        try:
+            result = service.check_token(installation_id)
+        except Exception as exc:
+            _post_failure(app, services, service, installation_id, exc)
+            return
+        _post_verdict(app, services, service, installation_id, "Token check", result)
 
     def verdict_ready(self, message: VerdictReady) -> None:
+        """The verdict of a send on the profile on screen (the app routes the others)."""
         level = NOTIFY_LEVEL.get(message.severity, "error")
         self.screen.notify(message.text, severity=level, timeout=10)  # type: ignore[arg-type]
-        if message.installation_id == self.screen.current_iid:
+        if message.in_place and message.installation_id == self.screen.current_iid:
             self.screen.verdict = message.text
             self.screen.render_device()
             self.screen.journal_views.load_timeline()
@@ -196,3 +222,44 @@ class PushFlow:
         device = journal.add_test_device(installation_id, label, screen.settings.operator)
         screen.post_message(TestDeviceLoaded(installation_id, device_words(device)))
         screen.post_message(Notice(f'Added as test device "{device.label}".'))
+
+
+def _post_verdict(
+    app: InspectorApp,
+    services: Services,
+    service: PushService,
+    installation_id: str,
+    label: str,
+    result: PushResult,
+) -> None:
+    """From the worker thread, to the app: it knows which profile is on screen."""
+    from inspector.push.verdict import severity, verdict_text
+
+    text = f"{label}: {verdict_text(result)}"
+    profile = service.settings.display_name
+    app.post_message(
+        VerdictReady(installation_id, severity(result), text, services=services, profile=profile)
+    )
+
+
+def _post_failure(
+    app: InspectorApp,
+    services: Services,
+    service: PushService,
+    installation_id: str,
+    exc: Exception,
+) -> None:
+    """A send or check that failed before a verdict: said, never kept on the Push tab. A
+    journal failure is a warning (the provider was not asked), as elsewhere."""
+    row = row_for(exc)
+    journal = row is not None and row.module.startswith("inspector.journal")
+    app.post_message(
+        VerdictReady(
+            installation_id,
+            "warning" if journal else "error",
+            SafeLine(describe_error(exc)),  # terminal-safe: inspector.errors made it
+            services=services,
+            profile=service.settings.display_name,
+            in_place=False,
+        )
+    )

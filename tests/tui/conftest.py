@@ -6,6 +6,7 @@ import contextlib
 import io
 import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,10 @@ import pytest
 from rich.console import Console
 from sqlalchemy.engine import URL
 from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Static
 from textual.worker import WorkerFailed
 
-from inspector.config import Settings, load_settings
+from inspector.config import Settings, StoreSpec, load_settings
 from inspector.journal import Journal
 from inspector.services import Services
 from inspector.store.repository import StoreRepository
@@ -25,12 +27,20 @@ from tests.conftest import DEMO_NOW
 AppFactory = Callable[..., InspectorApp]
 
 
-def settings_for(url: URL | str, environment: str = "demo") -> Settings:
+def settings_for(url: URL | str, environment: str = "demo", operator: str = "ana") -> Settings:
+    """Settings as the variables give them. "demo" is the built-in demo profile (only the
+    demo store is the demo: INSPECTOR_ENVIRONMENT=demo on a store URL is production), with
+    its store at `url`, the test's copy of the demo store."""
+    text = url if isinstance(url, str) else url.render_as_string(False)
+    if environment == "demo":
+        demo = load_settings({"INSPECTOR_OPERATOR": operator}, profile="demo")
+        assert demo.is_demo
+        return replace(demo, stores=(StoreSpec("", text),))
     return load_settings(
         {
-            "INSPECTOR_STORE_URL": url if isinstance(url, str) else url.render_as_string(False),
+            "INSPECTOR_STORE_URL": text,
             "INSPECTOR_ENVIRONMENT": environment,
-            "INSPECTOR_OPERATOR": "ana",
+            "INSPECTOR_OPERATOR": operator,
         }
     )
 
@@ -74,7 +84,7 @@ def make_app(sqlite_demo_url: URL, tmp_path: Path) -> Iterator[AppFactory]:
 
 
 # Workers that wait for the user (a dialog) are not waited on.
-_UI_GROUPS = {"test-device-ui", "test-devices-ui", "push-flow"}
+_UI_GROUPS = {"test-device-ui", "test-devices-ui", "push-flow", "profile-ui"}
 
 
 async def settle(pilot: Pilot[Any]) -> None:
@@ -102,29 +112,34 @@ async def settle(pilot: Pilot[Any]) -> None:
 async def search(pilot: Pilot[Any], text: str) -> None:
     app = pilot.app
     await pilot.press("slash")
-    search_input = app.query_one("#search")
+    search_input = app.main.query_one("#search", Input)
     search_input.value = text  # typing 200 characters key by key adds nothing
     await pilot.press("enter")
     await settle(pilot)
 
 
+# The main screen's widgets are looked up on `app.main`: `app.query_one` looks on the
+# first screen the app composed, which a profile switch replaces.
+
+
 def status_text(app: InspectorApp) -> str:
-    return str(app.query_one("#status").content)
+    return str(app.main.query_one("#status", Static).content)
 
 
 def results(app: InspectorApp) -> list[dict[str, str]]:
     """The results table as rows of {column name: text}; the marker column is "marker"."""
-    from inspector.tui.present import RESULT_COLUMNS
-
-    names = ["marker" if c.strip() == "" else c for c in RESULT_COLUMNS]
-    table = app.query_one("#results")
+    table = app.main.query_one("#results", DataTable)
+    labels = [str(c.label) for c in table.ordered_columns]
+    names = ["marker" if c.strip() == "" else c for c in labels]
     rows = (table.get_row_at(i) for i in range(table.row_count))
     return [dict(zip(names, map(str, row), strict=True)) for row in rows]
 
 
 def static_text(app: InspectorApp, selector: str) -> str:
     """The plain text a Static shows (rich renderables rendered without styles)."""
-    widget = app.query_one(selector)
+    # A screen (a dialog) is looked in itself; the app, in its main screen.
+    root = app.main if isinstance(app, InspectorApp) else app
+    widget = root.query_one(selector, Static)
     out = io.StringIO()
     Console(width=200, file=out, color_system=None).print(widget.content)
     return out.getvalue()

@@ -23,7 +23,7 @@ from inspector.push import PushService
 from inspector.safetext import escape, has_unsafe
 from inspector.tui.app import InspectorApp
 from tests import hostile
-from tests.tui.conftest import AppFactory, search, settle, static_text, status_text
+from tests.tui.conftest import AppFactory, search, settings_for, settle, static_text, status_text
 
 SIZE = (160, 50)
 TABS = ("1", "2", "3", "4", "5")
@@ -271,13 +271,8 @@ async def test_markup_typed_in_the_attribute_filter(
 
 
 def hostile_settings(url: URL, operator: str = hostile.MARKUP) -> Any:
-    return load_settings(
-        {
-            "INSPECTOR_STORE_URL": url.render_as_string(False),
-            "INSPECTOR_ENVIRONMENT": "demo",
-            "INSPECTOR_OPERATOR": operator,
-        }
-    )
+    """The demo profile (its simulated provider) on the hostile store."""
+    return settings_for(url, "demo", operator)
 
 
 async def test_operator_name_is_text_in_the_banner_and_the_push_screens(

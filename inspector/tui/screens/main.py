@@ -43,16 +43,18 @@ from inspector.tui.messages import (
     RevealRecorded,
     ServicesOpened,
     TestDeviceLoaded,
-    VerdictReady,
 )
 from inspector.tui.present import (
-    RESULT_COLUMNS,
     SafeLine,
     overview_fields,
+    partial_text,
     push_fields,
+    result_columns,
     result_rows,
     results_title,
+    row_key,
 )
+from inspector.tui.profile_switch import ProfileSwitch
 from inspector.tui.push_flow import PushFlow
 from inspector.tui.screens.help import HelpScreen
 from inspector.tui.widgets.banner import EnvironmentBanner
@@ -101,6 +103,10 @@ class MainScreen(Screen[None]):
         self.device_actions = DeviceActions(self)
         self.push_flow = PushFlow(self)
         self.journal_views = JournalViews(self)
+        self.profile_switch = ProfileSwitch(self)
+        # Set when another profile's screen replaces this one: what its workers still
+        # post (notices) never reaches the new profile's screen.
+        self.retired = False
 
     # -- layout -------------------------------------------------------------------------
 
@@ -109,7 +115,7 @@ class MainScreen(Screen[None]):
         yield Input(placeholder=SEARCH_PLACEHOLDER, id="search", max_length=600)
         yield Static(START_HINT, id="status")
         table: DataTable[Text] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*RESULT_COLUMNS)
+        table.add_columns(*result_columns(self.settings.regional))
         yield table
         yield Static(
             "No device selected. Search for a customer or a device to see its details.",
@@ -143,6 +149,18 @@ class MainScreen(Screen[None]):
         self._start_details_mount()
         assert self._details_ready is not None
         await self._details_ready.wait()
+
+    # -- the profile ----------------------------------------------------------------------
+
+    def retire(self) -> None:
+        """Another profile's screen replaces this one: whatever its workers still say is
+        about the old profile, and is dropped."""
+        self.retired = True
+        self.lookups.cancel(None)
+
+    def on_notice(self, message: Notice) -> None:
+        if self.retired:
+            message.stop()
 
     # -- the services opening ---------------------------------------------------------------
 
@@ -256,24 +274,33 @@ class MainScreen(Screen[None]):
             self.show_device(None)
             return
         rows, view.states = result_rows(view.result.matches, self.clock())
+        regional = self.settings.regional
         for row in rows:
             # Text cells: a str cell would be parsed as markup (present.py escaped them).
-            table.add_row(*map(Text, row.cells()), key=row.installation_id)
+            table.add_row(*map(Text, row.cells(with_store=regional)), key=row.key)
         table.display = True
         # Header, rows, and a line for the horizontal scrollbar of a narrow terminal.
         table.styles.height = min(len(rows), 8) + 2
-        self.set_status(results_title(view.result, view.description), "title")
+        self.show_title(results_title(view.result, view.description), view.result.warnings)
         selected = view.selected
         if selected is None or view.match(selected) is None:
-            selected = rows[0].installation_id
+            selected = rows[0].key
         table.move_cursor(row=table.get_row_index(selected), animate=False)
         self.show_device(selected)
 
+    def show_title(self, title: str, warnings: tuple[str, ...], kind: str = "title") -> None:
+        """The status line over results; a store that did not answer is said under it
+        (the lookup notifies it too): the results are partial."""
+        if warnings:
+            self.set_status(f"{title}\n{partial_text(warnings)}", "refused")
+        else:
+            self.set_status(title, kind)
+
     @on(DataTable.RowHighlighted, "#results")
     def _on_result_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        iid = event.row_key.value
-        if iid and (self.device is None or self.device.installation.installation_id != iid):
-            self.show_device(iid)
+        key = event.row_key.value
+        if key and (self.device is None or row_key(self.device.installation) != key):
+            self.show_device(key)
 
     @on(DataTable.RowSelected, "#results")
     def _on_result_selected(self, event: DataTable.RowSelected) -> None:
@@ -285,8 +312,10 @@ class MainScreen(Screen[None]):
     def current_iid(self) -> str | None:
         return self.device.installation.installation_id if self.device else None
 
-    def show_device(self, installation_id: str | None) -> None:
-        match = self.view.match(installation_id) if self.view and installation_id else None
+    def show_device(self, key: str | None) -> None:
+        """The device of a result row (its row_key: the Installation ID, with its store's
+        name for a regional store), or none."""
+        match = self.view.match(key) if self.view and key else None
         self.device = match
         self.revealed = set()
         self.test_label = None
@@ -300,10 +329,10 @@ class MainScreen(Screen[None]):
             for details in self.query(DeviceDetails):
                 details.show_device(None, None)
             return
-        self.view.selected = installation_id
+        self.view.selected = key
         self.render_device()
         inst = match.installation
-        prefetched = self.lookups.first_page(inst.installation_id)
+        prefetched = self.lookups.first_page(row_key(inst))
         self.query_one(DeviceDetails).show_device(inst, prefetched)
         self.journal_views.load_timeline()
         if self.services.journal is not None:
@@ -353,9 +382,6 @@ class MainScreen(Screen[None]):
     def on_test_device_loaded(self, message: TestDeviceLoaded) -> None:
         self.push_flow.test_device_loaded(message)
 
-    def on_verdict_ready(self, message: VerdictReady) -> None:
-        self.push_flow.verdict_ready(message)
-
     def on_journal_history_loaded(self, message: JournalHistoryLoaded) -> None:
         self.journal_views.timeline_loaded(message)
 
@@ -387,6 +413,9 @@ class MainScreen(Screen[None]):
 
     def action_test_devices(self) -> None:
         self.journal_views.test_devices()
+
+    def action_profiles(self) -> None:
+        self.profile_switch.open()
 
     async def action_back(self) -> None:
         if not self.back_stack:

@@ -115,6 +115,8 @@ class DeviceDetails(Vertical):
         self.clock = clock
         self.page_size = page_size
         self.installation_id: str | None = None
+        # The regional store it was read from: its history and activity are asked there.
+        self.store_name = ""
         self._overview: Sequence[tuple[str, str]] = ()
         self._push: Sequence[tuple[str, str]] = ()
         # A new device or a new kind filter: pages of the earlier ones are dropped.
@@ -168,6 +170,7 @@ class DeviceDetails(Vertical):
         self._history_generation += 1
         self._activity_for = None
         self.installation_id = inst.installation_id if inst is not None else None
+        self.store_name = inst.store if inst is not None else ""
         if inst is None:
             return
         self.query_one(AttributesView).show(inst.attributes)
@@ -202,7 +205,11 @@ class DeviceDetails(Vertical):
         append: bool,
     ) -> None:
         page = self.services.store().history(
-            installation_id, before=cursor, kinds=kinds, limit=self.page_size
+            installation_id,
+            before=cursor,
+            kinds=kinds,
+            limit=self.page_size,
+            store=self.store_name or None,
         )
         self.post_message(HistoryLoaded(installation_id, generation, page, append))
 
@@ -239,7 +246,9 @@ class DeviceDetails(Vertical):
 
     @work(thread=True, exclusive=True, group="activity", exit_on_error=False)
     def run_activity(self, installation_id: str) -> None:
-        days = self.services.store().activity(installation_id, now=self.clock())
+        days = self.services.store().activity(
+            installation_id, now=self.clock(), store=self.store_name or None
+        )
         self.post_message(ActivityLoaded(installation_id, days))
 
     def on_activity_loaded(self, message: ActivityLoaded) -> None:
