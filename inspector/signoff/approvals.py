@@ -17,6 +17,7 @@ sender calls, after its re-read and before its intent, to let an approved send p
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -233,7 +234,7 @@ class ApprovalService:
                 installation_id=request.installation_id, details={**details, "attempt": record_id},
             )  # fmt: skip
             raise SignoffRefused(problem)
-        return self.get(request.id)
+        return replace(request, approved_by=self.operator, approved_at=now, approve_comment=comment)
 
     def approve_problem(self, request: PushRequest, now: datetime) -> str | None:
         """Why this operator may not approve the request now, or None."""
@@ -272,7 +273,7 @@ class ApprovalService:
                 installation_id=request.installation_id, details={**details, "attempt": record_id},
             )  # fmt: skip
             raise SignoffRefused(problem)
-        return self.get(request.id)
+        return replace(request, rejected_by=self.operator, rejected_at=now, reject_comment=comment)
 
     # -- using ----------------------------------------------------------------------
 
@@ -281,7 +282,9 @@ class ApprovalService:
         about to be sent, then use it up. ApprovalRefused, in words, when anything does
         not match or it cannot be used (and then nothing may be sent); JournalError when
         its use cannot be recorded (it is used up, and nothing may be sent)."""
-        request = self.get(request_id)
+        return self._claim(self.get(request_id), installation, compose)
+
+    def _claim(self, request: PushRequest, installation: Installation, compose: Compose) -> Claim:
         now = self.now()
         details = _details(request)
         problem = self.use_problem(request, installation, compose, now)
@@ -370,7 +373,7 @@ class ApprovalService:
         # Policy, cooldown and payload before the claim: a refusal there leaves the
         # approval unused.
         prepared = push.prepare(request.installation_id, compose, store=request.store)
-        claim = self.claim(request.id, installation=prepared.installation, compose=compose)
+        claim = self._claim(request, prepared.installation, compose)
         return push.send(prepared), claim
 
 

@@ -354,6 +354,7 @@ class ProofService:
         pool = self._workers()
         futures = [pool.submit(self._send_one, proof_id, t, on_verdict) for t in plan.targets]
         verdicts = [f.result() for f in futures]
+        self._store_verdicts(proof_id, verdicts)
         try:
             found = self.db.proof(proof_id)
         except JournalError:
@@ -390,35 +391,6 @@ class ProofService:
         except Exception as exc:  # a defect or a driver's error: this device's row only
             status, reason, detail = FAILED, type(exc).__name__, clip(str(exc), 300)
         finished = now_from(self._clock)
-        record_id: int | None
-        try:
-            record_id = self.journal.record(
-                "proof.device",
-                installation_id=target.installation_id,
-                outcome=status,
-                details={
-                    "proof": proof_id,
-                    "label": target.label,
-                    "reason": reason,
-                    "message_id": result.message_id if result else None,
-                },
-            )
-        except JournalError:
-            record_id = None
-        values: dict[str, Any] = {
-            "status": status,
-            "reason": None if reason is None else field(reason, 200),
-            "detail": detail,
-            "message_id": result.message_id if result else None,
-            "latency_ms": result.latency_ms if result else None,
-            "ambiguous": result.ambiguous if result else None,
-            "sent_at": started,
-            "finished_at": finished,
-            "record_id": record_id,
-        }
-        # When the row cannot be written it stays "pending": its outcome shows as unknown.
-        with contextlib.suppress(JournalError):
-            self.db.finish_device(proof_id, target.installation_id, values)
         verdict = DeviceVerdict(
             proof_id=proof_id,
             installation_id=target.installation_id,
@@ -433,18 +405,56 @@ class ProofService:
             status=status,
             reason=reason,
             detail=detail,
-            message_id=values["message_id"],
-            latency_ms=values["latency_ms"],
-            ambiguous=values["ambiguous"],
+            message_id=result.message_id if result else None,
+            latency_ms=result.latency_ms if result else None,
+            ambiguous=result.ambiguous if result else None,
             sent_at=started,
             finished_at=finished,
-            record_id=record_id,
         )
+        # On screen as soon as it is known (the sender has written its outcome already);
+        # the bookkeeping below queues for the journal's lock behind the other devices.
+        # A broken display must not cost the other devices their verdicts.
         if on_verdict is not None:
-            # A broken display must not cost the other devices their verdicts.
             with contextlib.suppress(Exception):
                 on_verdict(verdict)
-        return verdict
+        try:
+            record_id = self.journal.record(
+                "proof.device",
+                installation_id=target.installation_id,
+                outcome=status,
+                details={
+                    "proof": proof_id,
+                    "label": target.label,
+                    "reason": reason,
+                    "message_id": verdict.message_id,
+                },
+            )
+        except JournalError:
+            return verdict
+        return replace(verdict, record_id=record_id)
+
+    def _store_verdicts(self, proof_id: str, verdicts: list[DeviceVerdict]) -> None:
+        """Every device's verdict in the proof's table, in one transaction. When it cannot
+        be written the rows stay "pending" (outcome unknown); the journal has them."""
+        rows = [
+            (
+                v.installation_id,
+                {
+                    "status": v.status,
+                    "reason": None if v.reason is None else field(v.reason, 200),
+                    "detail": v.detail,
+                    "message_id": None if v.message_id is None else field(v.message_id, 200),
+                    "latency_ms": v.latency_ms,
+                    "ambiguous": v.ambiguous,
+                    "sent_at": v.sent_at,
+                    "finished_at": v.finished_at,
+                    "record_id": v.record_id,
+                },
+            )
+            for v in verdicts
+        ]
+        with contextlib.suppress(JournalError):
+            self.db.finish_devices(proof_id, rows)
 
     def _rate_problem(self, now: Any) -> str | None:
         """The operator's per-minute cap, with a proof counted as one action: the

@@ -181,15 +181,16 @@ class SignoffStore:
             if devices:
                 conn.execute(insert(proof_sends), [dict(d) for d in devices])
 
-    def finish_device(self, proof_id: str, installation_id: str, values: dict[str, Any]) -> None:
-        values = {k: naive(v) if isinstance(v, datetime) else v for k, v in values.items()}
-        stmt = (
-            update(proof_sends)
-            .where(_S.proof_id == proof_id, _S.installation_id == installation_id)
-            .values(**values)
-        )
-        with self._writing("store the proof's verdict") as conn:
-            conn.execute(stmt)
+    def finish_devices(self, proof_id: str, verdicts: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Each (installation id, column values) of a proof's devices, in one transaction."""
+        with self._writing("store the proof's verdicts") as conn:
+            for installation_id, values in verdicts:
+                values = {k: naive(v) if isinstance(v, datetime) else v for k, v in values.items()}
+                conn.execute(
+                    update(proof_sends)
+                    .where(_S.proof_id == proof_id, _S.installation_id == installation_id)
+                    .values(**values)
+                )
 
     def proof(self, proof_id: str) -> Proof | None:
         with self._reading() as conn:
