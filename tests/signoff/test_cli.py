@@ -14,6 +14,7 @@ from inspector.cli import main
 from inspector.cli.common import CliError
 from inspector.cli.signoff_commands import cmd_push_approved, cmd_push_request
 from inspector.fixtures.demo import WEB
+from inspector.signoff import os_account
 from tests.push.fakes.apns_server import FakeApns
 from tests.push.fakes.fcm_server import FakeFcm
 from tests.signoff.conftest import IPAD, IPHONE, OTHER_ANDROID, PIXEL, TOKENS, Desk, register_team
@@ -89,6 +90,18 @@ def test_send_asks_on_a_terminal_and_refuses_without_one(
     code, out, err = cli(*SEND, stdin=Terminal("y\n"))
     assert code == 0, err
     assert out.count("✔") == 3 and "· pending (0 of 2 approvals)" in out
+    assert requests_made(fcm, apns) == 3
+
+
+def test_production_asks_for_the_number_of_devices(
+    cli: Run, team: Desk, fcm: FakeFcm, apns: dict[str, FakeApns]
+) -> None:
+    me = os_account() or "unknown"
+    code, _, err = cli(*SEND, operator=me, environment="production", stdin=Terminal("y\n"))
+    assert code == 2 and "PRODUCTION: type 3 (the number of devices)" in err
+    assert requests_made(fcm, apns) == 0
+    code, _, err = cli(*SEND, operator=me, environment="production", stdin=Terminal("3\n"))
+    assert code == 0, err
     assert requests_made(fcm, apns) == 3
 
 

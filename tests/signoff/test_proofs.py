@@ -260,3 +260,16 @@ def test_the_app_id_picks_one_platform(
     plan = ana.proofs.plan("shop-ios", SALE)
     assert {t.installation_id for t in plan.targets} == {IPHONE, IPAD}
     assert {s.installation_id for s in plan.skipped} == {MUTED}
+
+
+def test_a_device_whose_app_has_no_credential_is_skipped_with_the_reason(
+    desks: Callable[..., Desk], fcm: FakeFcm, apns: dict[str, FakeApns]
+) -> None:
+    ana = desks("ana", fcm_credentials="")
+    register_team(ana.journal)
+    plan = ana.proofs.plan(APP, SALE)
+    assert {t.installation_id for t in plan.targets} == {IPHONE, IPAD}
+    (pixel,) = [s for s in plan.skipped if s.installation_id == PIXEL]
+    assert pixel.kind == "no_credential" and "no FCM credential" in pixel.reason
+    ana.proofs.send(plan)
+    assert fcm.requests == [] and fcm.token_requests == 0
