@@ -39,6 +39,7 @@ from inspector.push import (
     Compose,
     InstallationNotFound,
     JournalUnavailable,
+    ProviderNotConfigured,
     PushError,
     PushRefused,
     PushResult,
@@ -292,8 +293,10 @@ class ProofService:
             # Policy and payload passed just above: what is left is the provider's own
             # check, which is a missing credential (or address) for this app.
             return skip(SKIP_NO_CREDENTIAL, str(exc), inst)
-        except PushError as exc:
+        except ProviderNotConfigured as exc:  # a credential file that cannot be used
             return skip(SKIP_NO_CREDENTIAL, str(exc), inst)
+        except PushError as exc:  # the re-read failed
+            return skip(SKIP_STORE_ERROR, str(exc), inst)
         i = prepared.installation
         return ProofTarget(
             installation_id=i.installation_id,
