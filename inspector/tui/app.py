@@ -85,6 +85,8 @@ class InspectorApp(App[None]):
         # Sends running per services, and services switched away from that still have some.
         self._in_flight: dict[Services, int] = {}
         self._retired: list[Services] = []
+        # Every Services not yet closed: closed at the end, whatever is still running.
+        self._unclosed: set[Services] = {services}
         self._modes_made = 0
         self.main = self._main_screen(settings, services)
         self.add_mode(self.DEFAULT_MODE, _given(self.main))
@@ -110,7 +112,7 @@ class InspectorApp(App[None]):
 
     def on_unmount(self) -> None:
         # Wakes any worker still waiting for the store; given services stay open.
-        for services in (self.services, *self._retired):
+        for services in list(self._unclosed):
             services.close()
 
     # -- opening the services -------------------------------------------------------------
@@ -167,12 +169,17 @@ class InspectorApp(App[None]):
         its services open in a worker, the old ones close in another."""
         old_services, old_main, old_mode = self.services, self.main, self.current_mode
         services = self._services_for(settings)
+        self._unclosed.add(services)
         main = self._main_screen(settings, services)
         old_main.retire()
         self.settings, self.services, self.main = settings, services, main
         self._modes_made += 1
         mode = f"profile-{self._modes_made}"
         self.add_mode(mode, _given(main))
+        # A mode's first screen makes Textual reparse the whole stylesheet (twice) unless
+        # it is marked up to date with the app's: it is, being built after the last theme
+        # change. That reparse was most of the time a switch took.
+        main._css_update_count = self._css_update_count
         self.clear_notifications()
         self.switch_mode(mode)
         # Its screens are removed, and their workers cancelled (a dialog of the old
@@ -201,7 +208,11 @@ class InspectorApp(App[None]):
 
     def _close_later(self, services: Services) -> None:
         # Closing disposes of pools and provider clients: never on the event loop.
-        self.run_worker(services.close, thread=True, group="close-services", exit_on_error=False)
+        def close() -> None:
+            services.close()
+            self._unclosed.discard(services)
+
+        self.run_worker(close, thread=True, group="close-services", exit_on_error=False)
 
     # -- sends, which belong to the profile they were started on ------------------------------
 

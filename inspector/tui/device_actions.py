@@ -19,7 +19,7 @@ from inspector.errors import describe_error
 from inspector.export import event_to_dict, installation_to_dict
 from inspector.lookup import KeyKind, Lookup, Probe, QueryError
 from inspector.tui.messages import Notice, RevealRecorded
-from inspector.tui.present import SafeLine
+from inspector.tui.present import SafeLine, profile_words
 from inspector.tui.screens.dialogs import PickScreen
 
 if TYPE_CHECKING:
@@ -71,8 +71,10 @@ class DeviceActions:
         elif len(choices) == 1:
             self._reveal(choices[0][0])
         else:
+            profile = profile_words(self.screen.settings)
             self.screen.app.push_screen(
-                PickScreen("Reveal which value of this device?", choices), self._reveal
+                PickScreen("Reveal which value of this device?", choices, profile=profile),
+                self._reveal,
             )
 
     def _reveal(self, field_name: str | None) -> None:

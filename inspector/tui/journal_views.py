@@ -8,7 +8,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from inspector.tui.messages import JournalHistoryLoaded
-from inspector.tui.present import journal_event, last_verdict
+from inspector.tui.present import journal_event, last_verdict, profile_words
 from inspector.tui.widgets.details import DeviceDetails
 
 if TYPE_CHECKING:
@@ -52,7 +52,9 @@ class JournalViews:
         journal = screen.services.journal
         assert journal is not None  # checked by journal_or_say_why
         chosen = await screen.app.push_screen_wait(
-            TestDevicesScreen(journal, screen.services.store)
+            TestDevicesScreen(
+                journal, screen.services.store, profile=profile_words(screen.settings)
+            )
         )
         if chosen:
             # Opening a test device is a lookup like any other: audited, and `back` works.

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from inspector.config import Settings
 from inspector.facts import (
     apns_environment,
     dash,
@@ -69,6 +70,15 @@ class SafeLine(str):
     it a second time."""
 
     __slots__ = ()
+
+
+def profile_words(settings: Settings) -> str:
+    """What a dialog calls the profile it acts on: `Staging (staging) · STAGING`,
+    terminal-safe (the label and name come from the profile file)."""
+    name = escape(settings.display_name)
+    if settings.display_name != settings.profile:
+        name += f" ({escape(settings.profile)})"
+    return f"{name} · {settings.environment.value.upper()}"
 
 
 def message_lines(text: str) -> str:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, cast
 from inspector.errors import describe_error, row_for
 from inspector.store.records import Installation
 from inspector.tui.messages import Notice, TestDeviceLoaded, VerdictReady
-from inspector.tui.present import SafeLine
+from inspector.tui.present import SafeLine, profile_words
 from inspector.tui.screens.dialogs import PickScreen, PromptScreen
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ class PushFlow:
         except PushRefused as exc:
             self.screen.notify(f"No test push: {exc}", severity="warning", timeout=8)
             return
-        if not await app.push_screen_wait(PushConfirmScreen(prepared, settings=service.settings)):
+        if not await app.push_screen_wait(PushConfirmScreen(prepared)):
             self.screen.notify("Cancelled: nothing was sent.")
             return
         self.screen.notify("Sending to this one device…")
@@ -190,18 +190,22 @@ class PushFlow:
     async def _toggle(self, installation_id: str) -> None:
         app = self.screen.app
         label = self.screen.test_label
+        profile = profile_words(self.screen.settings)
         if label is not None:
             choice = await app.push_screen_wait(
                 PickScreen(
                     f"Remove {label} from the test devices?",
                     [("keep", "keep it"), ("remove", "remove it")],
+                    profile=profile,
                 )
             )
             if choice == "remove":
                 self._write(installation_id, None)
             return
         typed = await app.push_screen_wait(
-            PromptScreen("Label for this test device", placeholder="e.g. Ana's iPhone")
+            PromptScreen(
+                "Label for this test device", placeholder="e.g. Ana's iPhone", profile=profile
+            )
         )
         if typed:
             self._write(installation_id, typed)

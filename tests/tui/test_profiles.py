@@ -36,6 +36,7 @@ from inspector.push.simulated import SimulatedProvider
 from inspector.services import Openers, Services, State
 from inspector.store.repository import StoreRepository
 from inspector.tui.app import InspectorApp
+from inspector.tui.screens.dialogs import PickScreen, PromptScreen
 from inspector.tui.screens.main import START_HINT, MainScreen
 from inspector.tui.screens.profiles import ProfilesScreen, TypeNameScreen
 from inspector.tui.screens.push_compose import PushComposeScreen
@@ -377,6 +378,20 @@ async def test_switching_back_to_staging_asks_nothing(profile_file: Path) -> Non
         assert "STAGING" in static_text(app, "#banner")
         # A profile of one store has no store column.
         assert "store" not in results(app)[0]
+
+
+async def test_dialogs_name_the_profile_they_act_on(profile_file: Path) -> None:
+    app = start_app(profile_file, "production")
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, ANA_IPHONE)
+        await pilot.press("r")  # reveal: the token or the Advertising ID?
+        await until(pilot, lambda: isinstance(app.screen, PickScreen))
+        said = screen_text(app, ".dialog-profile")
+        assert "Profile Production EU (production) · PRODUCTION" in said
+        await pilot.press("escape")
+        await pilot.press("t")  # a label for this test device
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        assert "Production EU (production)" in screen_text(app, ".dialog-profile")
 
 
 async def test_a_profile_that_cannot_be_loaded_is_one_line_and_nothing_changes(

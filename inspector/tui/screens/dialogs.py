@@ -1,5 +1,6 @@
 """The inspector's small dialogs, one of each: pick one of a few choices, type a label,
-confirm an action (Cancel has the focus).
+confirm an action (Cancel has the focus). Given `profile` (present.profile_words), a
+dialog names the profile it acts on above its question.
 
 Titles, choices and questions quote identifiers and test-device labels: they are
 escaped and shown as Text, never markup. The styles live here, so a dialog looks the
@@ -30,7 +31,13 @@ DIALOG_CSS = """
                  padding: 1 2; }}
 {name} .dialog-title {{ text-style: bold; margin-bottom: 1; }}
 {name} .dialog-hint {{ color: $text-muted; margin-top: 1; }}
+{name} .dialog-profile {{ color: $text-muted; }}
 """
+
+
+def profile_line(profile: str | None) -> Static | None:
+    """The profile a dialog acts on (terminal-safe words), or nothing."""
+    return Static(Text(f"Profile {profile}"), classes="dialog-profile") if profile else None
 
 
 class PickScreen(ModalScreen[str | None]):
@@ -43,13 +50,18 @@ class PickScreen(ModalScreen[str | None]):
         "PickScreen .dialog OptionList { height: auto; max-height: 8; }"
     )
 
-    def __init__(self, title: str, choices: Sequence[tuple[str, str]]) -> None:
+    def __init__(
+        self, title: str, choices: Sequence[tuple[str, str]], *, profile: str | None = None
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.choices = list(choices)
+        self.profile = profile
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
+            if line := profile_line(self.profile):
+                yield line
             yield Static(Text(escape(self.title_text)), classes="dialog-title")
             yield OptionList(
                 *(Option(Text(escape(label)), id=value) for value, label in self.choices)
@@ -74,16 +86,25 @@ class PromptScreen(ModalScreen[str | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="PromptScreen")
 
     def __init__(
-        self, title: str, *, placeholder: str = "", value: str = "", accept: str = "accept"
+        self,
+        title: str,
+        *,
+        placeholder: str = "",
+        value: str = "",
+        accept: str = "accept",
+        profile: str | None = None,
     ) -> None:
         super().__init__()
         self.title_text = title
         self.placeholder = placeholder
         self.initial = value
         self.accept = accept
+        self.profile = profile
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
+            if line := profile_line(self.profile):
+                yield line
             yield Static(Text(escape(self.title_text)), classes="dialog-title")
             # An Input draws its value raw: a stored label with control characters (the
             # journal refuses them, another writer may not) starts out escaped.
@@ -115,14 +136,24 @@ class ConfirmScreen(ModalScreen[bool]):
         "ConfirmScreen Button { margin-right: 2; }"
     )
 
-    def __init__(self, question: str, *, confirm: str, confirm_id: str = "confirm") -> None:
+    def __init__(
+        self,
+        question: str,
+        *,
+        confirm: str,
+        confirm_id: str = "confirm",
+        profile: str | None = None,
+    ) -> None:
         super().__init__()
         self.question = question
         self.confirm = confirm
         self.confirm_id = confirm_id
+        self.profile = profile
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
+            if line := profile_line(self.profile):
+                yield line
             yield Static(Text(escape(self.question)))
             with Horizontal():
                 yield Button("Cancel", id="cancel", variant="primary")

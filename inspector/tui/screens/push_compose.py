@@ -4,12 +4,12 @@ Dismisses with the Compose to prepare, or None when cancelled. The size is the e
 payload's (through PushService.preview, no I/O) against the 4096-byte limit; Review is
 disabled while the compose cannot be sent as it stands.
 
-The flow the app runs (in an async worker, blocking calls in threads):
+The flow the main screen runs (tui/push_flow.py; an async worker, blocking calls in
+threads), on the push service of the profile the device was read on:
     compose = await app.push_screen_wait(PushComposeScreen(service, installation))
     prepared = await asyncio.to_thread(service.prepare, iid, compose)   # PushRefused
     if await app.push_screen_wait(PushConfirmScreen(prepared)):
-        result = await asyncio.to_thread(service.send, prepared)
-        ... show verdict_text(result) / PushVerdict
+        app.run_for_profile(services, send)   # service.send(prepared), then its verdict
 """
 
 from __future__ import annotations

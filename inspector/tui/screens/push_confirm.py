@@ -8,7 +8,7 @@ the installation id are typed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,25 +23,6 @@ from inspector.push.model import PAYLOAD_LIMIT
 from inspector.push.verdict import headline, severity
 from inspector.safetext import escape
 from inspector.tui.present import message_lines, visible_json
-
-if TYPE_CHECKING:
-    from inspector.config import Settings
-
-
-def profile_words(prepared: PreparedPush, settings: Settings | None) -> str:
-    """Profile, environment and store of a push, terminal-safe: the PreparedPush's own
-    words when it names its profile, else those of the settings of the service that
-    prepared it (never the profile that happens to be on screen)."""
-    line = getattr(prepared, "profile_line", None)
-    if callable(line):
-        return str(line())
-    where = f"{prepared.environment.upper()} · {prepared.store_label}"
-    if settings is None:
-        return where
-    name = escape(settings.display_name)
-    if settings.display_name != settings.profile:
-        name += f" ({escape(settings.profile)})"
-    return f"{name} · {where}"
 
 
 class PushConfirmScreen(ModalScreen[bool]):
@@ -72,11 +53,9 @@ class PushConfirmScreen(ModalScreen[bool]):
     ]  # fmt: skip
     AUTO_FOCUS = "#cancel"
 
-    def __init__(self, prepared: PreparedPush, *, settings: Settings | None = None) -> None:
-        """`settings`: those of the service that prepared the push (its profile)."""
+    def __init__(self, prepared: PreparedPush) -> None:
         super().__init__()
         self.prepared = prepared
-        self.profile_words = profile_words(prepared, settings)
         self.production = prepared.environment == "production"
         self.expected = prepared.installation.installation_id[-4:].lower()
 
@@ -87,8 +66,9 @@ class PushConfirmScreen(ModalScreen[bool]):
             with Vertical(id="header"):
                 yield Static("Send this test push to ONE device?", classes="dialog-title")
                 yield Static(
-                    # Terminal-safe where made (profile_words, describe_url).
-                    Text(f" {self.profile_words} · operator {escape(p.operator)} "),
+                    # The profile the push was prepared on (never the one on screen
+                    # later), terminal-safe where made (PreparedPush.profile_line).
+                    Text(f" {p.profile_line()} · operator {escape(p.operator)} "),
                     id="environment",
                 )
             with Vertical(id="footer"):

@@ -2,7 +2,8 @@
 
 Standalone: it receives the Journal (the list) and how to reach the store (the live
 state; `Services.store`) in its constructor and calls both in thread workers. `r`
-renames, `d` removes after a confirmation whose focus starts on Cancel.
+renames, `d` removes after a confirmation whose focus starts on Cancel; both dialogs
+name the profile (`profile`, present.profile_words) whose list they change.
 """
 
 from __future__ import annotations
@@ -79,11 +80,18 @@ class TestDevicesScreen(Screen[str | None]):
     TestDevicesScreen DataTable { height: 1fr; }
     """
 
-    def __init__(self, journal: Journal, store: Callable[[], StoreRepository]) -> None:
+    def __init__(
+        self,
+        journal: Journal,
+        store: Callable[[], StoreRepository],
+        *,
+        profile: str | None = None,
+    ) -> None:
         """`store()` is called in a worker thread (it may wait for the store to open)."""
         super().__init__()
         self.journal = journal
         self.store = store
+        self.profile = profile
         self.rows: list[DeviceRow] = []
 
     def compose(self) -> ComposeResult:
@@ -201,7 +209,10 @@ class TestDevicesScreen(Screen[str | None]):
                 self.rename_device(device, label)
 
         prompt = PromptScreen(
-            f"New label for {device.installation_id}", value=device.label, accept="rename"
+            f"New label for {device.installation_id}",
+            value=device.label,
+            accept="rename",
+            profile=self.profile,
         )
         self.app.push_screen(prompt, done)
 
@@ -218,4 +229,7 @@ class TestDevicesScreen(Screen[str | None]):
             f"Remove {device.label} ({device.installation_id}) from the test devices?"
             " Test pushes to it will then follow the push policy."
         )
-        self.app.push_screen(ConfirmScreen(question, confirm="Remove", confirm_id="remove"), done)
+        confirm = ConfirmScreen(
+            question, confirm="Remove", confirm_id="remove", profile=self.profile
+        )
+        self.app.push_screen(confirm, done)
