@@ -17,7 +17,10 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -71,7 +74,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _refuse(str(exc))
     # The profile's own operator (INSPECTOR_OPERATOR, the OS user) is not who acts here.
     settings = replace(settings, operator=identity.user)
+    _end_with_the_server()
     return _run(settings)
+
+
+def _end_with_the_server() -> None:
+    """A server killed outright cannot stop its sessions: each notices it has a new
+    parent and quits as on a stop (SIGTERM), then is gone a few seconds later anyway."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(5.0)
+                os._exit(EXIT_FAILED)
+
+    threading.Thread(target=watch, name="server-watch", daemon=True).start()
 
 
 def _run(settings: Settings) -> int:

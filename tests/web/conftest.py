@@ -73,7 +73,7 @@ class Served:
 
     async def ws(self, origin: str | None = "", **kwargs: Any) -> aiohttp.ClientWebSocketResponse:
         headers = {} if origin is None else {"Origin": origin or self.origin}
-        ws = await self.client.ws_connect("/ws?width=120&height=40", headers=headers, **kwargs)
+        ws = await self.client.ws_connect("/ws?width=200&height=40", headers=headers, **kwargs)
         self.sockets.append(ws)
         return ws
 
@@ -131,6 +131,14 @@ async def make_served(web_settings: Settings) -> AsyncIterator[MakeServed]:
     journal.close()
 
 
+_ENDED = (
+    aiohttp.WSMsgType.CLOSE,
+    aiohttp.WSMsgType.CLOSED,
+    aiohttp.WSMsgType.CLOSING,
+    aiohttp.WSMsgType.ERROR,
+)
+
+
 async def read_until(
     ws: aiohttp.ClientWebSocketResponse, needle: str, timeout: float = 30.0
 ) -> str:
@@ -143,13 +151,15 @@ async def read_until(
         remaining = deadline - loop.time()
         if remaining <= 0:
             raise AssertionError(f"{needle!r} never showed; last: {screen_text(seen)[-600:]!r}")
-        message = await ws.receive(timeout=remaining)
+        try:
+            message = await asyncio.wait_for(ws.receive(), remaining)
+        except TimeoutError:
+            continue
         if message.type == aiohttp.WSMsgType.BINARY:
             seen += message.data
             if needle in screen_text(seen):
                 return screen_text(seen)
-        elif message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
-                              aiohttp.WSMsgType.CLOSING):  # fmt: skip
+        elif message.type in _ENDED:
             raise AssertionError(f"closed before {needle!r}; got {screen_text(seen)[-600:]!r}")
 
 
@@ -162,9 +172,11 @@ async def read_to_close(ws: aiohttp.ClientWebSocketResponse, timeout: float = 30
         remaining = deadline - loop.time()
         if remaining <= 0:
             raise AssertionError(f"never closed; last: {screen_text(seen)[-600:]!r}")
-        message = await ws.receive(timeout=remaining)
+        try:
+            message = await asyncio.wait_for(ws.receive(), remaining)
+        except TimeoutError:
+            continue
         if message.type == aiohttp.WSMsgType.BINARY:
             seen += message.data
-        elif message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
-                              aiohttp.WSMsgType.CLOSING):  # fmt: skip
+        elif message.type in _ENDED:
             return screen_text(seen)
