@@ -89,7 +89,6 @@ class InspectorApp(App[None]):
         self._unclosed: set[Services] = {services}
         self._modes_made = 0
         self.main = self._main_screen(settings, services)
-        self.add_mode(self.DEFAULT_MODE, _given(self.main))
 
     def _main_screen(self, settings: Settings, services: Services) -> MainScreen:
         return MainScreen(
@@ -176,6 +175,10 @@ class InspectorApp(App[None]):
         self._modes_made += 1
         mode = f"profile-{self._modes_made}"
         self.add_mode(mode, _given(main))
+        if old_mode == self.DEFAULT_MODE:
+            # The first profile's mode started as Textual starts an app (with no
+            # stylesheet refresh, unlike an added mode): added now, to be removed.
+            self.add_mode(old_mode, _given(old_main))
         # A mode's first screen makes Textual reparse the whole stylesheet (twice) unless
         # it is marked up to date with the app's: it is, being built after the last theme
         # change. That reparse was most of the time a switch took.
