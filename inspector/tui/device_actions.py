@@ -154,13 +154,21 @@ class DeviceActions:
         inst = store.get(installation_id, store=store_name or None)
         if inst is None:
             raise QueryError("this installation is no longer in the store")
-        page = store.history(installation_id, limit=EXPORT_EVENTS)
+        page = store.history(installation_id, limit=EXPORT_EVENTS, store=store_name or None)
+        settings = screen.settings
+        installation = installation_to_dict(inst, now=now)
+        if settings.regional:
+            installation["store"] = inst.store  # as `--json` names it
         document = {
             "exported_at": now.isoformat(),
-            "exported_by": screen.settings.operator,
-            "environment": screen.settings.environment.value,
-            "store": screen.settings.store_label,
-            "installation": installation_to_dict(inst, now=now),
+            "exported_by": settings.operator,
+            "profile": settings.profile,
+            "environment": settings.environment.value,
+            # The store it was read from (host/database, never a password).
+            "store": next(
+                (s.label for s in settings.stores if s.name == inst.store), settings.store_label
+            ),
+            "installation": installation,
             "history": [event_to_dict(e) for e in page.events],
             "history_complete": page.next_cursor is None,
         }

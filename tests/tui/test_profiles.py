@@ -9,6 +9,7 @@ regional profile shows each result's store and says which store did not answer.
 from __future__ import annotations
 
 import io
+import json
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -535,6 +536,15 @@ async def test_a_regional_profile_shows_each_result_s_store(
         await pilot.press("4")
         await settle(pilot)
         assert app.main.query_one(DeviceDetails).history.events
+        # An export is re-read from that store, and says which.
+        await pilot.press("e")
+        await settle(pilot)
+        (exported,) = tmp_path.glob("inspector-*.json")
+        document = json.loads(exported.read_text("utf-8"))
+        assert document["profile"] == "regional"
+        assert document["store"] == f"127.0.0.1:5432/{production_url.database}"
+        assert document["installation"]["store"] == "us"
+        assert document["installation"]["app_version"] == PROD_VERSION
 
 
 async def test_a_store_that_does_not_answer_gives_partial_results_and_names_it(
