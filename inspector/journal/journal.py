@@ -21,7 +21,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import DateTime, Select, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from inspector.config import Settings, describe_url
@@ -37,7 +37,6 @@ from inspector.journal.errors import (
 )
 from inspector.journal.keyed import KeyedHasher, Scrubber
 from inspector.journal.migrate import ensure_schema
-from inspector.journal.schema import Timestamp, audit_log, chain_head, test_devices
 from inspector.safetext import clip, field, has_unsafe
 
 if TYPE_CHECKING:
@@ -45,17 +44,16 @@ if TYPE_CHECKING:
     from inspector.lookup import Lookup
 
 MAX_DETAILS_CHARS = 32_000
-_LOG = audit_log.c
-_DEV = test_devices.c
 
 
 # The append path, written out as SQL text: a lookup's single append is the first and
 # only use of these in a process, and compiling Core constructs for it costs more than
-# the rest of the append bar the commit's fsync. The same SQL on every dialect.
-_COLUMNS = [c.name for c in audit_log.columns]
+# the rest of the append bar the commit's fsync. The same SQL on every dialect, and no
+# Table needed: journal/schema.py is loaded by the first read, change or upgrade.
+_COLUMNS = (*HASHED_COLUMNS, "prev_hash", "hash")
 _INSERT_RECORD = text(
     f"INSERT INTO audit_log ({', '.join(_COLUMNS)}) VALUES ({', '.join(':' + c for c in _COLUMNS)})"
-).bindparams(bindparam("at", type_=Timestamp()))  # SQLite keeps SQLAlchemy's text format
+).bindparams(bindparam("at", type_=DateTime()))  # SQLite keeps SQLAlchemy's text format
 _MOVE_HEAD = text("UPDATE audit_chain_head SET seq = :new_seq, hash = :new_hash WHERE id = 1")
 _HEAD = text("SELECT seq, hash FROM audit_chain_head WHERE id = 1")
 _HEAD_LOCKED = text("SELECT seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE")
@@ -321,6 +319,9 @@ class Journal:
         """Newest first. An intent with no outcome record shows as "outcome unknown".
         `profile` keeps the records written under that profile (records from before the
         journal recorded profiles have none and never match)."""
+        from inspector.journal.schema import audit_log
+
+        _LOG = audit_log.c
         stmt = select(audit_log).order_by(_LOG.seq.desc()).limit(max(1, min(limit, 10_000)))
         if installation_id is not None:
             stmt = stmt.where(_LOG.installation_id == installation_id)
@@ -344,11 +345,15 @@ class Journal:
         return [_entry(r, answered) for r in rows]
 
     def count(self) -> int:
+        from inspector.journal.schema import audit_log
+
         with translated(self._url, "be read"), self._engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(audit_log)).scalar_one())
 
     def verify(self) -> VerifyResult:
         """Walk the whole chain in record order; names the first record that breaks it."""
+        from inspector.journal.schema import chain_head
+
         columns = ", ".join((*HASHED_COLUMNS, "prev_hash", "hash"))
         with translated(self._url, "be verified"), self._engine.connect() as conn:
             if self._family != "sqlite":
@@ -368,7 +373,9 @@ class Journal:
 
     def add_test_device(self, installation_id: str, label: str, owner: str) -> TestDevice:
         from inspector.journal.records import TestDevice
+        from inspector.journal.schema import test_devices
 
+        _DEV = test_devices.c
         iid = _checked(installation_id, "Installation ID", 128)
         label = _checked(label, "label", 200)
         owner = _checked(owner, "owner", 200) if owner and owner.strip() else self._operator
@@ -389,6 +396,9 @@ class Journal:
         return device
 
     def rename_test_device(self, installation_id: str, label: str) -> TestDevice:
+        from inspector.journal.schema import test_devices
+
+        _DEV = test_devices.c
         iid = installation_id.strip()
         label = _checked(label, "label", 200)
         with self._writing("rename the test device") as conn:
@@ -403,6 +413,9 @@ class Journal:
         return replace(_device(row), label=label)
 
     def remove_test_device(self, installation_id: str) -> None:
+        from inspector.journal.schema import test_devices
+
+        _DEV = test_devices.c
         iid = installation_id.strip()
         with self._writing("remove the test device") as conn:
             row = conn.execute(select(test_devices).where(_DEV.installation_id == iid)).first()
@@ -413,12 +426,17 @@ class Journal:
                                      {"label": row.label, "owner": row.owner}))  # fmt: skip
 
     def test_device(self, installation_id: str) -> TestDevice | None:
+        from inspector.journal.schema import test_devices
+
+        _DEV = test_devices.c
         stmt = select(test_devices).where(_DEV.installation_id == installation_id.strip())
         with translated(self._url, "be read"), self._engine.connect() as conn:
             row = conn.execute(stmt).first()
         return _device(row) if row is not None else None
 
     def test_devices(self) -> list[TestDevice]:
+        from inspector.journal.schema import test_devices
+
         with translated(self._url, "be read"), self._engine.connect() as conn:
             devices = [_device(r) for r in conn.execute(select(test_devices))]
         # Sorted here: collations differ between engines.
@@ -426,12 +444,18 @@ class Journal:
 
 
 def _sends_since(operator: str, since: datetime) -> Select[int]:
+    from inspector.journal.schema import audit_log
+
+    _LOG = audit_log.c
     return select(func.count()).where(
         _LOG.action == "push.intent", _LOG.operator == operator, _LOG.at >= _naive(since)
     )
 
 
 def _last_send_to(installation_id: str) -> Select[datetime]:
+    from inspector.journal.schema import audit_log
+
+    _LOG = audit_log.c
     return (
         select(_LOG.at)
         .where(_LOG.installation_id == installation_id, _LOG.action == "push.intent")

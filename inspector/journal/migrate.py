@@ -22,16 +22,6 @@ from inspector.journal.chain import GENESIS
 from inspector.journal.engine import WRITE
 from inspector.journal.errors import JournalError, JournalRefused
 from inspector.journal.keyed import new_key
-from inspector.journal.schema import (
-    TRIGGERS,
-    audit_log,
-    chain_head,
-    for_mariadb,
-    meta,
-    metadata,
-    schema_versions,
-    test_devices,
-)
 
 # Tables of the store contract: a database holding them is an installation store.
 STORE_TABLES = ("installations", "installation_events")
@@ -49,6 +39,15 @@ _POSTGRES_LOCK = 7235518031
 
 def _create(conn: Connection) -> None:
     """A new journal, created at the newest shape."""
+    from inspector.journal.schema import (
+        TRIGGERS,
+        audit_log,
+        chain_head,
+        meta,
+        metadata,
+        test_devices,
+    )
+
     metadata.create_all(conn, tables=[meta, chain_head, audit_log, test_devices])
     for statement in TRIGGERS[family(conn.dialect.name)]:
         conn.exec_driver_sql(statement)
@@ -60,6 +59,8 @@ def _v2_profile(conn: Connection) -> None:
     """Records name their profile. Nullable: the records already written have none, and
     their hash (journal/chain.py) stays the one they were written with. Adding a column
     is not an UPDATE: the append-only triggers stay as they are."""
+    from inspector.journal.schema import audit_log
+
     conn.exec_driver_sql("ALTER TABLE audit_log ADD COLUMN profile VARCHAR(64)")
     next(i for i in audit_log.indexes if i.name == "ix_audit_profile").create(conn)
 
@@ -76,7 +77,11 @@ def current_version(conn: Connection) -> int:
 
 
 def migrate(conn: Connection) -> int:
-    """Bring the schema up to SCHEMA_VERSION inside the caller's locked transaction."""
+    """Bring the schema up to SCHEMA_VERSION inside the caller's locked transaction.
+    journal/schema.py is loaded here: opening a journal that is up to date never needs
+    its Table objects."""
+    from inspector.journal.schema import for_mariadb, schema_versions
+
     if family(conn.dialect.name) == "mysql":
         for_mariadb(conn.dialect.name)
     schema_versions.create(conn, checkfirst=True)
@@ -103,8 +108,7 @@ def ensure_schema(engine: Engine, label: str) -> None:
     with engine.connect() as conn:
         _refuse_the_store(conn, label)
         current = (
-            inspect(conn).has_table(schema_versions.name)
-            and current_version(conn) == SCHEMA_VERSION
+            inspect(conn).has_table("journal_schema") and current_version(conn) == SCHEMA_VERSION
         )
         conn.rollback()
         if current:
