@@ -100,9 +100,18 @@ def _run(settings: Settings) -> int:
     from inspector.services import Services
     from inspector.tui.app import InspectorApp
 
+    def load_profile(name: str) -> Settings:
+        # A profile switch keeps who logged in as the operator.
+        from inspector.config import load_settings
+
+        loaded = load_settings(profile=name, config=settings.config_path)
+        return replace(loaded, operator=settings.operator)
+
     services = Services.configured(settings)
     try:
-        app = InspectorApp(settings, services, startup_warnings=settings.warnings)
+        app = InspectorApp(
+            settings, services, startup_warnings=settings.warnings, load_profile=load_profile
+        )
         if os.environ.get("INSPECTOR_DEBUG") != "1":
             # A traceback quotes data and locals: the server's log gets one line.
             app.error_console = Console(file=io.StringIO(), markup=False, highlight=False)

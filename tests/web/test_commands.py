@@ -6,8 +6,6 @@ import asyncio
 import io
 import json
 import signal
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,6 +18,7 @@ from inspector.cli import main
 from inspector.config import Settings
 from inspector.journal import Journal
 from tests.web.conftest import read_until
+from tests.web.running import ServeProcess
 from tests.web.test_sessions import alive
 
 
@@ -90,39 +89,13 @@ def test_serve_refuses_unsafe_or_incoherent_options(
     assert message in capsys.readouterr().err
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"serve exited: {process.stderr.read() if process.stderr else ''}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise AssertionError("serve never listened")
-
-
 class Running:
     """`inspector serve` in a process of its own, with one session of ana open."""
 
     def __init__(self, settings: Settings, tmp_path: Path) -> None:
         self.settings = settings
-        self.port = free_port()
-        self.origin = f"http://127.0.0.1:{self.port}"
-        self.err = tmp_path / "serve.err"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "inspector", "serve", "--port", str(self.port)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=self.err.open("wb"),
-        )
-        wait_for_port(self.port, self.process)
+        self.serve = ServeProcess(tmp_path / "serve.err")
+        self.process, self.origin, self.err = self.serve.process, self.serve.origin, self.serve.log
 
     async def open_session(self, client: aiohttp.ClientSession) -> tuple[Any, int]:
         answer = await client.post(
