@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import QueuePool
 
 from inspector.config import ConfigError, describe_url
 from inspector.dburl import require_driver, server_engine
@@ -65,7 +66,11 @@ def _sqlite_engine(url: URL, timeout_s: float) -> Engine:
         _wal(conn, timeout_s)
         return conn
 
-    engine = create_engine("sqlite+pysqlite://", creator=connect, pool_pre_ping=True)
+    # QueuePool named: for a URL without a file SQLAlchemy picks SingletonThreadPool, which
+    # closes other threads' connections, in use or not, once more than five have connected.
+    engine = create_engine(
+        "sqlite+pysqlite://", creator=connect, pool_pre_ping=True, poolclass=QueuePool
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
