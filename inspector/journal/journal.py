@@ -21,7 +21,19 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import DateTime, Select, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import (
+    DateTime,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection, Engine
 
 from inspector.config import Settings, describe_url
@@ -211,12 +223,20 @@ class Journal:
         installation_id: str | None = None,
         outcome: str = "ok",
         details: dict[str, Any] | None = None,
+        limit: Callable[[SendHistory], str | None] | None = None,
     ) -> int:
-        """Append one record; returns its id. JournalError when it cannot be written."""
+        """Append one record; returns its id. JournalError when it cannot be written.
+        `limit` as for push_intent: checked with the chain head locked (a proof checks the
+        operator's cap so), IntentRefused and nothing written when it gives a reason."""
         if not action or not action.strip():
             raise ValueError("an audit record needs an action")
         with self._writing("record the action") as conn:
-            return self._append(conn, Draft(action, installation_id, outcome, details))
+            head = self._head(conn)
+            if limit is not None:
+                problem = limit(self._history(conn, installation_id, datetime.now(UTC)))
+                if problem:
+                    raise IntentRefused(problem)
+            return self._append(conn, Draft(action, installation_id, outcome, details), head=head)
 
     def probe_hash(self, kind: str, value: str) -> str:
         """The keyed hash a lookup of (kind, value) is recorded under."""
@@ -255,13 +275,15 @@ class Journal:
         provider: str,
         details: dict[str, Any],
         limit: Callable[[SendHistory], str | None] | None = None,
+        ref_id: int | None = None,
     ) -> int:
         """Written and committed before any network call; JournalError means do not send.
 
         `limit` reads the send history with the chain head locked, in the transaction
         that writes the intent: a send racing from another process waits for this one,
         then sees it. When `limit` gives a reason, IntentRefused carries it and nothing
-        is written."""
+        is written. `ref_id`: the record of the proof this send belongs to (the proof
+        counts once against the operator's cap, not once per device)."""
         with self._writing("record the push intent") as conn:
             head = self._head(conn)
             if limit is not None:
@@ -269,7 +291,7 @@ class Journal:
                 if problem:
                     raise IntentRefused(problem)
             intent = Draft("push.intent", installation_id, "pending",
-                           {**details, "provider": provider})  # fmt: skip
+                           {**details, "provider": provider}, ref_id=ref_id)  # fmt: skip
             return self._append(conn, intent, head=head)
 
     def push_outcome(
@@ -291,11 +313,15 @@ class Journal:
         with translated(self._url, "be read"), self._engine.connect() as conn:
             return self._history(conn, installation_id, now)
 
-    def _history(self, conn: Connection, installation_id: str, now: datetime) -> SendHistory:
+    def _history(self, conn: Connection, installation_id: str | None, now: datetime) -> SendHistory:
         from inspector.journal.records import SendHistory
 
         sent = conn.execute(_sends_since(self._operator, now - CAP_WINDOW)).scalar_one()
-        last = conn.execute(_last_send_to(installation_id)).scalar()
+        last = (
+            conn.execute(_last_send_to(installation_id)).scalar()
+            if installation_id is not None
+            else None
+        )
         return SendHistory(now, int(sent), _aware(last) if last is not None else None)
 
     def sends_since(self, operator: str, since: datetime) -> int:
@@ -447,9 +473,11 @@ def _sends_since(operator: str, since: datetime) -> Select[int]:
     from inspector.journal.schema import audit_log
 
     _LOG = audit_log.c
-    return select(func.count()).where(
-        _LOG.action == "push.intent", _LOG.operator == operator, _LOG.at >= _naive(since)
+    # One action each: a single send, or a proof (its per-device sends refer to it).
+    actions = or_(
+        and_(_LOG.action == "push.intent", _LOG.ref_id.is_(None)), _LOG.action == "proof.create"
     )
+    return select(func.count()).where(actions, _LOG.operator == operator, _LOG.at >= _naive(since))
 
 
 def _last_send_to(installation_id: str) -> Select[datetime]:

@@ -51,3 +51,31 @@ def test_an_intent_the_limit_refuses_is_not_written(journal: Journal) -> None:
     # The refusal rolled back: the next append extends the chain as usual.
     journal.push_intent(installation_id="iid-2", provider="fcm", details={}, limit=limit)
     assert journal.count() == 2 and journal.verify().ok
+
+
+def test_a_proof_counts_once_against_the_operators_cap(journal: Journal) -> None:
+    """A proof is one action: its record counts, its per-device intents (which refer to
+    it) do not; each device's last send still counts for its cooldown."""
+    proof = journal.record("proof.create", details={"app": "shop"})
+    for iid in ("iid-1", "iid-2", "iid-3"):
+        journal.push_intent(installation_id=iid, provider="fcm", details={}, ref_id=proof)
+    history = journal.send_history("iid-2")
+    assert history.operator_sends == 1
+    assert history.last_to_device is not None
+    journal.push_intent(installation_id="iid-9", provider="fcm", details={})
+    assert journal.send_history("iid-9").operator_sends == 2
+    assert [e.action for e in journal.entries()][-1] == "proof.create"
+    assert journal.verify().ok
+
+
+def test_a_record_with_a_limit_is_refused_under_the_lock_and_not_written(
+    journal: Journal,
+) -> None:
+    journal.push_intent(installation_id="iid-1", provider="fcm", details={})
+
+    def cap_of_one(history: SendHistory) -> str | None:
+        return "1 test push in the last minute" if history.operator_sends >= 1 else None
+
+    with pytest.raises(IntentRefused, match="1 test push"):
+        journal.record("proof.create", details={}, limit=cap_of_one)
+    assert journal.count() == 1 and journal.verify().ok
