@@ -10,10 +10,11 @@ cannot be read, a profile that cannot be loaded (ConfigError), a wrong name type
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from inspector.config import ConfigError, Environment
+from inspector.config import ConfigError, Environment, find_profile_file
 
 if TYPE_CHECKING:
     from inspector.profiles import ProfileSummary
@@ -45,13 +46,17 @@ class ProfileSwitch:
         app = cast("InspectorApp", screen.app)
         current = screen.settings
         profiles: tuple[ProfileSummary, ...] | None = None
-        if current.config_path is not None:
-            try:
-                profiles = await asyncio.to_thread(read_profiles, current.config_path)
-            except ConfigError as exc:
-                screen.notify(f"The profiles cannot be listed: {exc}", severity="error", timeout=10)
-                return
-        chosen = await app.push_screen_wait(ProfilesScreen(current, profiles))
+        try:
+            path = current.config_path
+            if path is None and current.is_demo:
+                # `--profile demo` beside a profile file: its profiles are the others.
+                path = await asyncio.to_thread(find_profile_file, None, os.environ)
+            if path is not None:
+                profiles = await asyncio.to_thread(read_profiles, path)
+        except ConfigError as exc:
+            screen.notify(f"The profiles cannot be listed: {exc}", severity="error", timeout=10)
+            return
+        chosen = await app.push_screen_wait(ProfilesScreen(current, profiles, path))
         if chosen is None or profiles is None:
             return
         if chosen == current.profile:

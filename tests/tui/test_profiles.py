@@ -294,6 +294,28 @@ async def test_without_a_profile_file_there_is_one_profile(
         store.close()
 
 
+async def test_from_the_demo_the_switcher_lists_the_profile_file_s_profiles(
+    profile_file: Path, sqlite_demo_url: URL
+) -> None:
+    from tests.tui.conftest import settings_for
+
+    # `inspector --profile demo` where ./inspector.toml is (the test's directory).
+    assert Path("inspector.toml").resolve() == profile_file.resolve()
+    demo = settings_for(sqlite_demo_url, "demo")
+    assert demo.is_demo and demo.config_path is None
+    store = StoreRepository.open(demo.store_url)
+    app = InspectorApp(demo, Services(demo, store=store), clock=lambda: DEMO_NOW)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await choose(pilot, "staging")
+            main = await switched(pilot, "staging")
+            assert "STAGING" in static_text(app, "#banner")
+            assert main.services.state is State.OPEN
+    finally:
+        store.close()
+
+
 # -- switching -----------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ never markup. Nothing here is a secret (ProfileSummary holds none).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
@@ -81,11 +82,18 @@ class ProfilesScreen(ModalScreen[str | None]):
         "ProfilesScreen .dialog OptionList { height: auto; max-height: 16; }"
     )
 
-    def __init__(self, current: Settings, profiles: Sequence[ProfileSummary] | None) -> None:
-        """`profiles` None: there is no profile file, only the current profile."""
+    def __init__(
+        self,
+        current: Settings,
+        profiles: Sequence[ProfileSummary] | None,
+        path: Path | None = None,
+    ) -> None:
+        """`profiles` of the profile file at `path`; None: there is no profile file, only
+        the current profile."""
         super().__init__()
         self.current = current
         self.profiles = profiles
+        self.path = path
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -94,7 +102,7 @@ class ProfilesScreen(ModalScreen[str | None]):
                 yield Static(no_file_text(self.current), id="no-profile-file")
                 yield Static("Esc close", classes="dialog-hint")
                 return
-            path = escape(str(self.current.config_path))
+            path = escape(str(self.path or self.current.config_path))
             yield Static(Text(f"Switch profile  ·  {path}"), classes="dialog-title")
             width = max(len(escape(p.name)) for p in self.profiles)
             yield OptionList(
