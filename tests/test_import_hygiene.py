@@ -30,6 +30,12 @@ DOMAIN = [
     "inspector.journal",
     "inspector.push",
     "inspector.fixtures.generator",
+    "inspector.profiles",
+    "inspector.profile_check",
+    "inspector.signoff",
+    "inspector.signoff.proofs",
+    "inspector.signoff.approvals",
+    "inspector.store.regional",
 ]
 
 
