@@ -43,6 +43,8 @@ from inspector.services import Services
 from inspector.store.repository import StoreRepository
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+# The store as a staging one: a production profile's operator is the OS account.
+STAGING = {"INSPECTOR_ENVIRONMENT": "staging", "INSPECTOR_OPERATOR": "bench"}
 SIZE = (140, 45)
 
 
@@ -131,7 +133,7 @@ def heaviest_device(store: StoreRepository, seed: int | None) -> str | None:
 async def measure_lookups(store_url: str, queries: list[str]) -> list[float]:
     from inspector.tui.app import InspectorApp
 
-    settings = load_settings({"INSPECTOR_STORE_URL": store_url, "INSPECTOR_OPERATOR": "bench"})
+    settings = load_settings(STAGING | {"INSPECTOR_STORE_URL": store_url})
     store = StoreRepository.open(settings.store_url)
     app = InspectorApp(settings, Services(settings, store=store), clock=lambda: NOW)
     times: list[float] = []
@@ -162,7 +164,7 @@ async def measure_heavy(
 ) -> dict[str, float]:
     from inspector.tui.app import InspectorApp
 
-    settings = load_settings({"INSPECTOR_STORE_URL": store_url, "INSPECTOR_OPERATOR": "bench"})
+    settings = load_settings(STAGING | {"INSPECTOR_STORE_URL": store_url})
     store = StoreRepository.open(settings.store_url)
     raw_started = time.perf_counter()
     store.history(iid, limit=50)
@@ -246,7 +248,7 @@ async def measure_switches(store_url: str, switches: int) -> dict[str, list[floa
         path = os.path.join(folder, "inspector.toml")
         with open(path, "w") as f:
             f.write(PROFILES.format(store=store_url, dir=folder))
-        env = {"INSPECTOR_OPERATOR": "bench"}
+        env = STAGING
 
         def load(name: str) -> Settings:
             return load_settings(env, profile=name, config=path)
@@ -383,7 +385,7 @@ Minimal().run(headless=True, size=(140, 45))
 
 def cold_start(code: str, store_url: str, runs: int = 5) -> dict[str, float]:
     """Median over fresh processes of each moment the child marks, in ms from the spawn."""
-    env = dict(os.environ, INSPECTOR_STORE_URL=store_url, INSPECTOR_OPERATOR="bench")
+    env = dict(os.environ, INSPECTOR_STORE_URL=store_url, **STAGING)
     moments: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as home:
         env["XDG_DATA_HOME"] = home  # the journal in a scratch data dir

@@ -71,10 +71,7 @@ def url_text(url: URL) -> str:
 
 
 @pytest.fixture
-def profile_file(
-    tmp_path: Path, sqlite_demo_url: URL, production_url: URL, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    monkeypatch.setenv("INSPECTOR_OPERATOR", "ana")
+def profile_file(tmp_path: Path, sqlite_demo_url: URL, production_url: URL) -> Path:
     path = tmp_path / "inspector.toml"
     path.write_text(
         f"""
@@ -523,7 +520,7 @@ eu = "{eu}"
 us = "{us}"
 """
     )
-    settings = load_settings({"INSPECTOR_OPERATOR": "ana"}, profile="regional", config=path)
+    settings = load_settings({}, profile="regional", config=path)
     assert settings.regional
     return settings
 
