@@ -140,6 +140,8 @@ def terminal_page(
       if (value && value.options && typeof value.open === "function") {{
         delete Object.prototype.terminal;
         value.options.screenReaderMode = true;
+        // For what reads the screen from the page (tests, benchmarks, extensions).
+        window.inspectorTerminal = value;
       }}
     }},
   }});

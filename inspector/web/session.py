@@ -137,5 +137,21 @@ def describe_exit(code: int | None) -> str:
     return f"The inspector stopped unexpectedly (exit code {code}). The server is still up."
 
 
+def entry() -> int:
+    """main(), with a defect said in one line (its traceback quotes data and settings):
+    in the page and in the server's log; the traceback only with INSPECTOR_DEBUG=1."""
+    try:
+        return main()
+    except Exception as exc:
+        if os.environ.get("INSPECTOR_DEBUG") == "1":
+            raise
+        from inspector.errors import first_line
+
+        # first_line is terminal-safe already.
+        line = f"internal error: {type(exc).__name__}: {first_line(exc, 200)}"
+        sys.stderr.write(f"inspector session: {line}\n")
+        return EXIT_FAILED
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

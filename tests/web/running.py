@@ -93,6 +93,7 @@ def start_chromium(profile_dir: Path, *, width: int = 1400, height: int = 900) -
         "--disable-component-update",
         "--disable-sync",
         "--disable-dev-shm-usage",
+        "--disable-3d-apis",
         f"--user-data-dir={profile_dir}",
         f"--window-size={width},{height}",
     ):
@@ -101,11 +102,20 @@ def start_chromium(profile_dir: Path, *, width: int = 1400, height: int = 900) -
     return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
 
 
-class Page:
-    """One browser on the server: log in, type, and read the terminal's text (xterm.js's
-    screen-reader tree holds each row's text)."""
+SCREEN_SCRIPT = """
+var t = window.inspectorTerminal;
+if (!t) { return ''; }
+var b = t.buffer.active, rows = [];
+for (var y = 0; y < t.rows; y++) {
+  var line = b.getLine(b.viewportY + y);
+  rows.push(line ? line.translateToString(true) : '');
+}
+return rows.join('\\n');
+"""
 
-    TREE = ".xterm-accessibility-tree"
+
+class Page:
+    """One browser on the server: log in, type, and read the terminal's text."""
 
     def __init__(self, driver: WebDriver, origin: str) -> None:
         self.driver = driver
@@ -120,9 +130,9 @@ class Page:
         self.driver.find_element(By.ID, "login").click()
 
     def screen(self) -> str:
-        text = self.driver.execute_script(
-            f"var t = document.querySelector({self.TREE!r}); return t ? t.innerText : '';"
-        )
+        """The terminal's rows as the page holds them (the terminal the page exposes;
+        xterm.js's screen-reader tree lags its paint by a refresh or two)."""
+        text = self.driver.execute_script(SCREEN_SCRIPT)
         return str(text or "").replace("\xa0", " ")
 
     def wait_for(self, *needles: str, timeout: float = 30.0) -> str:
