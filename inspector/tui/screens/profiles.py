@@ -42,20 +42,21 @@ def swatch_style(summary: ProfileSummary) -> Style:
 
 
 def profile_line(summary: ProfileSummary, current: str, width: int) -> Text:
-    """One profile: colour, name, environment, label, stores; which is current."""
+    """One profile: colour, name, environment, label and which is current; its stores on
+    a second line."""
     env = summary.environment.value.upper()
-    text = Text(no_wrap=True, overflow="ellipsis")
+    text = Text()
     text.append("■ ", style=swatch_style(summary))
     text.append(escape(summary.name).ljust(width), style="bold")
     production = summary.environment is Environment.PRODUCTION
-    text.append(f"  {env:<11}", style="bold red" if production else "")
-    text.append(escape(summary.label)[:40].ljust(24))
-    stores = ", ".join(f"{name}: {label}" if name else label for name, label in summary.stores)
-    text.append(f"  {stores}", style="dim")
+    text.append(f"  {env:<12}", style="bold red" if production else "")
+    text.append(escape(summary.label))
     if summary.name == current:
         text.append("  (current)", style="bold")
     elif summary.is_default:
         text.append("  (default)", style="dim")
+    stores = ", ".join(f"{name}: {label}" if name else label for name, label in summary.stores)
+    text.append(f"\n  {stores}", style="dim")
     return text
 
 
