@@ -402,6 +402,8 @@ class InspectorServer(Server):
         headers.setdefault("X-Frame-Options", "DENY")
         if not request.path.startswith("/static/"):
             headers.setdefault("Cache-Control", "no-store")
+        if self.options.secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
 
     async def on_startup(self, app: web.Application) -> None:
         self._watchdog = asyncio.create_task(self._idle_watchdog())
