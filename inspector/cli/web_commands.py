@@ -210,7 +210,8 @@ def _minute(value: object) -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     cfg = settings(args)
     try:
-        from inspector.web.server import InspectorServer, ServeError, ServeOptions, check_options
+        from inspector.web.options import ServeError, ServeOptions, check_options
+        from inspector.web.server import InspectorServer
     except ImportError as exc:  # textual-serve or aiohttp missing from this install
         raise CliError(f"serving needs textual-serve: {exc}", EXIT_BAD_INPUT) from None
     from inspector.web.identity import IdentityError, load_or_create_key

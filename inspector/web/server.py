@@ -24,7 +24,6 @@ import contextlib
 import ipaddress
 import json
 import logging
-import os
 import re
 import secrets
 import signal
@@ -35,20 +34,19 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import textual_serve
 from aiohttp import WSMsgType, web
 from aiohttp.web_runner import GracefulExit
-from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
-from inspector.dburl import is_loopback_host
 from inspector.safetext import clip, escape, has_unsafe
 from inspector.web import pages
 from inspector.web.identity import Identity, sign
 from inspector.web.logins import Login, Logins
-from inspector.web.session import EXIT_QUIT, EXIT_REFUSED, describe_exit
+from inspector.web.options import ServeOptions, check_options
+from inspector.web.processes import SessionService, terminal_words
+from inspector.web.session import describe_exit
 from inspector.web.throttle import Throttle
 
 if TYPE_CHECKING:
@@ -64,241 +62,12 @@ COOKIE = "inspector_session"
 SECURE_COOKIE = "__Host-inspector_session"
 MAX_REQUEST_BYTES = 64 * 1024
 MAX_TERMINAL = 1000
-HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,64}")
 HEADER_USER = re.compile(r"[^\s]{1,200}")
 _CSP = (
     "default-src 'self'; script-src 'self'{nonce}; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'self'"
 )
-
-
-class ServeError(Exception):
-    """A refused `serve` option: one line naming it."""
-
-
-@dataclass(frozen=True)
-class ServeOptions:
-    host: str = "127.0.0.1"
-    port: int = 8000
-    public_url: str | None = None
-    trust_header: str | None = None
-    trusted_proxy: str | None = None
-    max_sessions: int = 20
-    max_sessions_per_user: int = 3
-    idle_timeout_s: float = 30 * 60
-    login_lifetime_s: float = 8 * 3600
-    # After asking an app to quit: how long before it is terminated, then killed.
-    stop_grace_s: float = 1.5
-    # Every failed login answers no sooner than this: guessing is slow even before a lock.
-    failed_login_delay_s: float = 1.0
-
-    @property
-    def secure(self) -> bool:
-        return bool(self.public_url and self.public_url.startswith("https://"))
-
-    @property
-    def proxy_network(self) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
-        if self.trusted_proxy is None:
-            return None
-        return ipaddress.ip_network(self.trusted_proxy, strict=False)
-
-
-def check_options(options: ServeOptions) -> ServeOptions:
-    """The options once they are coherent, else ServeError naming the one at fault."""
-    if not 0 <= options.port <= 65535:
-        raise ServeError(f"--port must be from 1 to 65535, got {options.port}")
-    public = options.public_url
-    if public is not None:
-        parts = urlsplit(public.strip())
-        try:
-            parts.port  # noqa: B018 - a malformed port raises here
-        except ValueError:
-            parts = urlsplit("")
-        if (
-            parts.scheme != "https"
-            or not parts.hostname
-            or parts.username
-            or parts.password
-            or parts.path not in ("", "/")
-            or parts.query
-            or parts.fragment
-        ):
-            raise ServeError(
-                "--public-url must be the https:// origin the reverse proxy serves, such as"
-                f" https://inspector.example.com, got {escape(clip(public, 80))!r}"
-            )
-        options = _replace(options, public_url=f"https://{parts.netloc.lower()}")
-    if not is_loopback_host(options.host) and options.public_url is None:
-        raise ServeError(
-            f"--host {escape(clip(options.host, 80))} is not a loopback address: serving"
-            " beyond this machine needs --public-url https://… (TLS ends at a reverse proxy)"
-        )
-    if (options.trust_header is None) != (options.trusted_proxy is None):
-        raise ServeError("--trust-header and --trusted-proxy go together")
-    if options.trust_header is not None and not HEADER_NAME.fullmatch(options.trust_header):
-        raise ServeError(
-            f"--trust-header must be a header name, got {escape(clip(options.trust_header, 80))!r}"
-        )
-    if options.trusted_proxy is not None:
-        try:
-            options.proxy_network  # noqa: B018 - parses the address
-        except ValueError:
-            raise ServeError(
-                "--trusted-proxy must be an IP address or network, got"
-                f" {escape(clip(options.trusted_proxy, 80))!r}"
-            ) from None
-    for name, value in (
-        ("--max-sessions", options.max_sessions),
-        ("--max-sessions-per-user", options.max_sessions_per_user),
-        ("--idle-timeout", options.idle_timeout_s),
-        ("--login-hours", options.login_lifetime_s),
-    ):
-        if value <= 0:
-            raise ServeError(f"{name} must be more than 0")
-    return options
-
-
-def _replace(options: ServeOptions, **changes: Any) -> ServeOptions:
-    from dataclasses import replace
-
-    return replace(options, **changes)
-
-
-def terminal_words(text: str) -> bytes:
-    """Words for the browser's terminal: escaped, on their own lines, after a reset."""
-    lines = "\r\n  ".join(escape(line) for line in text.splitlines())
-    return f"\x1b[0m\r\n\r\n  {lines}\r\n".encode()
-
-
-# -- one browser session's app process ------------------------------------------------------
-
-
-class SessionService(AppService):
-    """textual-serve's AppService for one session, started from an argument list with the
-    signed identity in an inherited pipe, and told apart by who ended it."""
-
-    def __init__(
-        self,
-        *,
-        server: InspectorServer,
-        user: str,
-        login: Login | None,
-        websocket: web.WebSocketResponse,
-    ) -> None:
-        super().__init__(
-            "python -m inspector.web.session",  # shown only: _open_app_process runs argv
-            write_bytes=websocket.send_bytes,
-            write_str=websocket.send_str,
-            close=self._close_websocket,
-            download_manager=server.download_manager,
-            debug=server.debug,
-        )
-        self.server = server
-        self.user = user
-        self.login = login
-        self.websocket = websocket
-        self.id = secrets.token_hex(8)
-        self.started = time.monotonic()
-        self.last_input = self.started
-        self.end_reason: str | None = None
-        self.exit_code: int | None = None
-        self.ended = asyncio.Event()
-
-    async def _close_websocket(self) -> None:
-        await self.websocket.close()
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
-
-    def touch(self) -> None:
-        self.last_input = time.monotonic()
-
-    async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
-        environment = self._build_environment(width=width, height=height)
-        # Who acts is the token's user: a variable of the server's must not say otherwise.
-        environment.pop("INSPECTOR_OPERATOR", None)
-        token = self.server.identity_token(self.user, self.id)
-        read_fd, write_fd = os.pipe()
-        try:
-            # Far below a pipe's buffer: written whole before the child starts.
-            os.write(write_fd, token.encode("ascii"))
-            os.close(write_fd)
-            write_fd = -1
-            self._process = process = await asyncio.create_subprocess_exec(
-                *self.server.session_argv(read_fd),
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                env=environment,
-                pass_fds=(read_fd,),
-                # Its own process group: a Ctrl+C at the server's terminal reaches the
-                # server, which stops its children itself.
-                start_new_session=True,
-            )
-        finally:
-            os.close(read_fd)
-            if write_fd >= 0:
-                os.close(write_fd)
-        assert process.stdin is not None
-        self._stdin = process.stdin
-        return process
-
-    async def start(self, width: int, height: int) -> None:
-        await self._open_app_process(width, height)
-        self._task = asyncio.create_task(self._supervise())
-
-    async def on_meta(self, data: bytes) -> None:
-        # The app's "exit" closes the websocket in textual-serve; here the page is told
-        # why once the process has ended (_supervise).
-        with contextlib.suppress(ValueError, TypeError):
-            if json.loads(data).get("type") == "exit":
-                return
-        await super().on_meta(data)
-
-    async def _supervise(self) -> None:
-        try:
-            await self.run()
-            assert self._process is not None
-            self.exit_code = await self._process.wait()
-        finally:
-            if self.end_reason is None:
-                code = self.exit_code
-                self.end_reason = (
-                    "quit" if code == EXIT_QUIT else "refused" if code == EXIT_REFUSED
-                    else "crashed"
-                )  # fmt: skip
-            words = self.server.end_words(self)
-            with contextlib.suppress(Exception):
-                if words and not self.websocket.closed:
-                    await self.websocket.send_bytes(terminal_words(words))
-            with contextlib.suppress(Exception):
-                await self.websocket.close()
-            self.ended.set()
-
-    async def stop(self, reason: str | None = None, grace_s: float | None = None) -> None:
-        """End the app: ask it to quit, then terminate, then kill; bounded in time."""
-        if reason is not None and self.end_reason is None:
-            self.end_reason = reason
-        grace = self.server.options.stop_grace_s if grace_s is None else grace_s
-        await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
-        process = self._process
-        if process is not None and process.returncode is None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.send_meta({"type": "quit"}), 0.5)
-            for step, wait_s in ((process.terminate, grace), (process.kill, 1.0)):
-                try:
-                    await asyncio.wait_for(process.wait(), wait_s)
-                    break
-                except TimeoutError:
-                    with contextlib.suppress(ProcessLookupError):
-                        step()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(process.wait(), 1.0)
-        if self._task is not None:
-            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(asyncio.shield(self._task), 2.0)
 
 
 # -- the server -------------------------------------------------------------------------------
@@ -349,6 +118,10 @@ class InspectorServer(Server):
         self._proxy = options.proxy_network
 
     # -- the app process ----------------------------------------------------------------------
+
+    @property
+    def stop_grace_s(self) -> float:
+        return self.options.stop_grace_s
 
     def identity_token(self, user: str, session_id: str) -> str:
         return sign(self._key, Identity(user, session_id, self.settings.profile))

@@ -18,7 +18,8 @@ from inspector.config import Settings, load_settings
 from inspector.journal import AuditEntry, Journal
 from inspector.web.accounts import Accounts
 from inspector.web.identity import load_or_create_key
-from inspector.web.server import InspectorServer, ServeOptions
+from inspector.web.options import ServeOptions
+from inspector.web.server import InspectorServer
 
 PASSWORDS = {"ana": "ana's long passphrase", "bob": "bob's other passphrase"}
 # Terminal output: escape sequences between the words a test looks for.
