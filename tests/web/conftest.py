@@ -106,11 +106,15 @@ async def make_served(web_settings: Settings) -> AsyncIterator[MakeServed]:
         accounts.add(name, password)
     key = load_or_create_key()
 
-    async def make(*, header_mode: bool = False, **options: Any) -> Served:
+    async def make(
+        *, header_mode: bool = False, settings: Settings | None = None, **options: Any
+    ) -> Served:
+        """`settings`: another profile (its journal must be the default one, where the
+        accounts are)."""
         options.setdefault("failed_login_delay_s", 0.0)
         clock = Clock()
         server = InspectorServer(
-            web_settings,
+            settings or web_settings,
             ServeOptions(**options),
             journal=journal,
             accounts=None if header_mode else accounts,

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import URL
 
 from inspector.config import Settings
 from inspector.web.identity import Identity, load_or_create_key, sign
@@ -166,3 +168,34 @@ def test_the_session_key_must_be_the_servers_alone(web_settings: Settings) -> No
     done = run_session(sign(key, Identity("ana", "s1", web_settings.profile)))
     assert done.returncode == 2
     assert "readable by it alone" in done.stderr.decode()
+
+
+async def test_a_profile_switch_keeps_the_logged_in_user_as_operator(
+    make_served: MakeServed, sqlite_demo_url: URL, tmp_path: Path
+) -> None:
+    from inspector.config import data_dir, load_settings, sqlite_url_text
+
+    for name in ("one", "two"):
+        shutil.copy(sqlite_demo_url.database or "", tmp_path / f"store-{name}.db")
+    journal = sqlite_url_text(data_dir() / "journal.db")
+    config = tmp_path / "inspector.toml"
+    config.write_text(
+        "".join(
+            f'[profiles.{name}]\nenvironment = "staging"\nlabel = "{name.title()}"\n'
+            f'store = "{sqlite_url_text(tmp_path / f"store-{name}.db")}"\n'
+            f'journal = "{journal}"\n\n'
+            for name in ("one", "two")
+        )
+    )
+    settings = load_settings(profile="one", config=config)
+    served = await make_served(settings=settings)
+    await served.login("ana")
+    ws = await served.ws()
+    await read_until(ws, "store-one.db · operator ana")
+    await asyncio.sleep(1.0)  # the store opens after the first frame
+    await ws.send_json(["stdin", "\x1bOQ"])  # F2: the profiles
+    await read_until(ws, "Switch profile")
+    await ws.send_json(["stdin", "\x1b[B"])
+    await asyncio.sleep(0.3)
+    await ws.send_json(["stdin", "\r"])
+    await read_until(ws, "store-two.db · operator ana")
