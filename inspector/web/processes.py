@@ -44,10 +44,16 @@ class SessionHost(Protocol):
     def end_words(self, session: SessionService) -> str: ...
 
 
-def terminal_words(text: str) -> bytes:
-    """Words for the browser's terminal: escaped, on their own lines, after a reset."""
+# Leave the app's screen (a killed app leaves it up), reset colours, clear, go home.
+_CLEAN_SCREEN = "\x1b[?1049l\x1b[0m\x1b[2J\x1b[H"
+
+
+def terminal_words(text: str, *, clear: bool = True) -> bytes:
+    """Words for the browser's terminal, escaped, one per line: on a clean screen, or
+    (`clear` False) under what is there (the app process's own words on a refusal)."""
     lines = "\r\n  ".join(escape(line) for line in text.splitlines())
-    return f"\x1b[0m\r\n\r\n  {lines}\r\n".encode()
+    start = _CLEAN_SCREEN if clear else "\x1b[0m\r\n"
+    return f"{start}\r\n  {lines}\r\n".encode()
 
 
 class SessionService(AppService):
@@ -148,7 +154,8 @@ class SessionService(AppService):
             words = self.server.end_words(self)
             with contextlib.suppress(Exception):
                 if words and not self.websocket.closed:
-                    await self.websocket.send_bytes(terminal_words(words))
+                    clear = self.end_reason != "refused"
+                    await self.websocket.send_bytes(terminal_words(words, clear=clear))
             with contextlib.suppress(Exception):
                 await self.websocket.close()
             self.ended.set()

@@ -199,3 +199,16 @@ async def test_a_profile_switch_keeps_the_logged_in_user_as_operator(
     await asyncio.sleep(0.3)
     await ws.send_json(["stdin", "\r"])
     await read_until(ws, "store-two.db · operator ana")
+
+
+async def test_a_session_that_cannot_start_says_why_in_the_page(make_served: MakeServed) -> None:
+    from inspector.web.identity import key_path
+
+    served = await make_served()
+    await served.login("ana")
+    key_path().chmod(0o640)  # the app process refuses a key others may read
+    words = await read_to_close(await served.ws())
+    assert "This session could not start: the session key" in words
+    assert "The session could not start (see above). The server is still up." in words
+    (end,) = await served.wait_records("web.session_end")
+    assert end.details["reason"] == "refused" and end.details["exit_code"] == 2
