@@ -44,6 +44,7 @@ from inspector.tui.screens.push_compose import PushComposeScreen
 from inspector.tui.screens.push_confirm import PushConfirmScreen
 from inspector.tui.widgets.details import DeviceDetails
 from tests.conftest import DEMO_NOW
+from tests.gate import Gate
 from tests.tui.conftest import results, search, settle, static_text, status_text
 
 SIZE = (140, 45)
@@ -382,6 +383,39 @@ async def test_switching_to_production_asks_for_its_name_and_clears_the_screen(
         # The staging services are closed (in a worker), the production ones open.
         await until(pilot, lambda: staging_services.state is State.CLOSED)
         assert app.services is made[-1] and app.services.state is State.OPEN
+
+
+async def test_the_new_profile_s_search_box_is_ready_while_its_store_opens(
+    profile_file: Path,
+) -> None:
+    gates: list[Gate] = []
+
+    def gated(settings: Settings) -> Services:
+        """Production's store opens when the test lets it."""
+        configured = Openers.configured(settings)
+        if settings.profile != "production":
+            return Services(settings, configured)
+        assert configured.store is not None
+        gates.append(Gate(configured.store))
+        return Services(settings, Openers(gates[-1], configured.journal, configured.push))
+
+    app = start_app(profile_file, open_services=gated)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await choose(pilot, "production")
+        await type_name(pilot, "production")
+        main = await switched(pilot, "production", wait=False)
+        await until(pilot, gates[0].entered.is_set)
+        # The store is still opening: the screen answers and takes a search.
+        assert app.services.opening
+        assert "Opening the store" in status_text(app)
+        main.query_one("#search", Input).value = ANA_IPHONE
+        await pilot.press("enter")
+        assert "once the store is open" in status_text(app)
+        assert isinstance(app.screen, MainScreen) and app.screen is main
+        gates[0].release.set()
+        await settle(pilot)
+        assert [row["version"] for row in results(app)] == [PROD_VERSION]
 
 
 async def test_switching_back_to_staging_asks_nothing(profile_file: Path) -> None:
