@@ -323,13 +323,15 @@ class InspectorServer(Server):
             return response
         accounts = self.accounts
         started = time.monotonic()
+        # Counted before the check, cleared by a success: guesses sent all at once wait
+        # like guesses sent one after another.
+        self.throttle.failed(name, address)
         try:
             matched = await asyncio.to_thread(accounts.verify, name, password)
         except Exception as exc:
             log.warning("the accounts could not be read: %s", _shown(str(exc)))
             return self._refused(_Refused(503, "the accounts cannot be read: try again later"))
         if not matched:
-            self.throttle.failed(name, address)
             try:
                 details = {"address": address, "reason": "wrong user or password"}
                 await self._record("web.login_failed", name, "refused", details)
@@ -519,6 +521,9 @@ class InspectorServer(Server):
         details: dict[str, Any] = {"session": session.id, "pid": session.pid}
         if session.login is not None:
             details["login"] = session.login.id
+        else:
+            # No login of ours: the proxy's header said who.
+            details["via"] = self.options.trust_header
         return details
 
     async def _session_ended(self, session: SessionService) -> None:

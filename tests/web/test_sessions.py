@@ -212,3 +212,20 @@ async def test_a_session_that_cannot_start_says_why_in_the_page(make_served: Mak
     assert "The session could not start (see above). The server is still up." in words
     (end,) = await served.wait_records("web.session_end")
     assert end.details["reason"] == "refused" and end.details["exit_code"] == 2
+
+
+async def test_behind_a_single_sign_on_proxy_the_header_names_the_operator(
+    make_served: MakeServed,
+) -> None:
+    served = await make_served(
+        header_mode=True, trust_header="X-Forwarded-User", trusted_proxy="127.0.0.0/8"
+    )
+    ws = await served.client.ws_connect(
+        "/ws?width=200&height=40",
+        headers={"Origin": served.origin, "X-Forwarded-User": "carol@example.com"},
+    )
+    served.sockets.append(ws)
+    await read_until(ws, "operator carol@example.com")
+    (start,) = served.records("web.session_start")
+    assert start.details["web_user"] == "carol@example.com"
+    assert start.details["via"] == "X-Forwarded-User"
