@@ -5,6 +5,7 @@ with the proxy's address; limits above zero."""
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
@@ -96,6 +97,6 @@ def check_options(options: ServeOptions) -> ServeOptions:
         ("--idle-timeout", options.idle_timeout_s),
         ("--login-hours", options.login_lifetime_s),
     ):
-        if value <= 0:
-            raise ServeError(f"{name} must be more than 0")
+        if not math.isfinite(value) or value <= 0:
+            raise ServeError(f"{name} must be a number more than 0")
     return options

@@ -78,7 +78,8 @@ def test_a_password_is_never_an_argument(
         (["--trust-header", "X-Forwarded-User"], "go together"),
         (["--trust-header", "X Bad", "--trusted-proxy", "10.0.0.1"], "must be a header name"),
         (["--trust-header", "X-User", "--trusted-proxy", "proxy.example"], "IP address"),
-        (["--max-sessions", "0"], "--max-sessions must be more than 0"),
+        (["--max-sessions", "0"], "--max-sessions must be a number more than 0"),
+        (["--idle-timeout", "nan"], "--idle-timeout must be a number more than 0"),
         ([], "no accounts to log in with"),
     ],
 )
