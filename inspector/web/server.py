@@ -42,6 +42,7 @@ from textual_serve.server import Server
 
 from inspector.safetext import clip, escape, has_unsafe
 from inspector.web import pages
+from inspector.web.accounts import MAX_NAME, NAME_PATTERN
 from inspector.web.identity import Identity, sign
 from inspector.web.logins import Login, Logins
 from inspector.web.options import ServeOptions, check_options
@@ -334,7 +335,10 @@ class InspectorServer(Server):
         if not matched:
             try:
                 details = {"address": address, "reason": "wrong user or password"}
-                await self._record("web.login_failed", name, "refused", details)
+                # Something typed in the name box that is no user name (a password typed
+                # one box too early) stays out of the journal.
+                shown = name if NAME_PATTERN.fullmatch(name) and len(name) <= MAX_NAME else "?"
+                await self._record("web.login_failed", shown, "refused", details)
             except Exception as exc:
                 log.warning("a failed login could not be recorded: %s", _shown(str(exc)))
             delay = self.options.failed_login_delay_s - (time.monotonic() - started)

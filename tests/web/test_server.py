@@ -227,3 +227,20 @@ async def test_every_answer_forbids_framing_and_caching(make_served: MakeServed)
         assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
         assert answer.headers["X-Frame-Options"] == "DENY"
         assert answer.headers["Cache-Control"] == "no-store"
+
+
+async def test_a_password_typed_as_the_user_name_stays_out_of_the_journal(
+    make_served: MakeServed,
+) -> None:
+    served = await make_served()
+    assert (await served.login("ana", "")).status in (400, 401)
+    answer = await served.client.post(
+        "/login",
+        data={"name": "my secret phrase!", "password": "x"},
+        headers={"Origin": served.origin},
+        allow_redirects=False,
+    )
+    assert answer.status == 401
+    everything = json.dumps([e.details for e in served.journal.entries(limit=1000)])
+    assert "my secret phrase" not in everything
+    assert served.records("web.login_failed")[0].details["web_user"] == "?"
