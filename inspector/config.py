@@ -8,13 +8,13 @@ or send the OAuth bearer token to another host.
 
 from __future__ import annotations
 
-import getpass
 import math
 import os
 import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names the setting, never a secret."""
+
+
+class OperatorIdentityError(ConfigError):
+    """The operator cannot be who the variables say (production: the OS account only)."""
 
 
 class Environment(StrEnum):
@@ -53,6 +57,9 @@ class PushPolicy(StrEnum):
     OFF = "off"
     TEST_DEVICES = "test-devices"
     ANY = "any"
+    # Test devices directly; any other installation through a request a second
+    # operator approved (inspector.signoff.approvals).
+    APPROVAL = "approval"
 
 
 # The banner colour of each environment when a profile names none: red for production.
@@ -165,12 +172,25 @@ def sqlite_url_text(path: Path) -> str:
 
 
 class Bound(NamedTuple):
-    """The accepted range of a numeric setting, and what its unit is called."""
+    """The accepted range of a numeric setting, what its unit is called, and whether it
+    counts things (a whole number)."""
 
     default: float
     low: float
     high: float
     unit: str = "seconds"
+    whole: bool = False
+
+    def words(self) -> str:
+        """ "a number from 1 to 10 approvals", as a message says what is accepted."""
+        kind = "a whole number" if self.whole else "a number"
+        return f"{kind} from {self.low:g} to {self.high:g} {self.unit}"
+
+    def accepts(self, value: float) -> bool:
+        """Finite, within the range, and whole where it counts things."""
+        if not math.isfinite(value) or not self.low <= value <= self.high:
+            return False
+        return not self.whole or float(value).is_integer()
 
 
 # Every numeric setting and its range. 0 is accepted only where it means "off", and it
@@ -181,6 +201,12 @@ NUMBERS: dict[str, Bound] = {
     "INSPECTOR_PUSH_READ_TIMEOUT": Bound(5.0, 0.1, 300.0),
     "INSPECTOR_PUSH_MAX_PER_MINUTE": Bound(10.0, 0.0, 10_000.0, "sends (0: no limit)"),
     "INSPECTOR_PUSH_DEVICE_COOLDOWN": Bound(10.0, 0.0, 86_400.0, "seconds (0: none)"),
+    # Proofs to the test devices: distinct approvals a proof needs, devices it reaches.
+    "INSPECTOR_PROOF_APPROVALS": Bound(2, 1, 10, "approvals", whole=True),
+    "INSPECTOR_PROOF_CAP": Bound(20, 1, 100, "devices", whole=True),
+    # How long a one-off send's approval may wait to be used (policy `approval`): long
+    # enough for a colleague to look, short enough that the token is still the one seen.
+    "INSPECTOR_APPROVAL_LIFETIME": Bound(30, 1, 1440, "minutes"),
 }
 
 
@@ -199,11 +225,8 @@ def number(env: Mapping[str, str], name: str) -> float:
         value = float(raw.strip().replace("_", ""))
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or not bound.low <= value <= bound.high:
-        raise ConfigError(
-            f"{name} must be a number from {bound.low:g} to {bound.high:g} {bound.unit},"
-            f" got {shown(raw)}"
-        )
+    if not bound.accepts(value):
+        raise ConfigError(f"{name} must be {bound.words()}, got {shown(raw)}")
     return value
 
 
@@ -316,6 +339,10 @@ class Settings:
     push_read_timeout_s: float = 5.0
     push_max_per_minute: float = 10.0
     push_device_cooldown_s: float = 10.0
+    # Proofs and one-off approvals (inspector.signoff).
+    proof_approvals: int = 2
+    proof_cap: int = 20
+    approval_lifetime_min: float = 30.0
     # Key for the keyed hash of looked-up identifiers in the journal.
     journal_hash_key: str | None = field(default=None, repr=False)
     # Said once at start: settings that were ignored, and why.
@@ -352,6 +379,10 @@ class Settings:
         if not self.regional:
             return self.stores[0].label
         return ", ".join(f"{s.name}: {s.label}" for s in self.stores)
+
+    @property
+    def approval_lifetime(self) -> timedelta:
+        return timedelta(minutes=self.approval_lifetime_min)
 
     @property
     def journal_label(self) -> str:
@@ -415,6 +446,9 @@ NUMERIC_KEYS = {
     "push_read_timeout": "INSPECTOR_PUSH_READ_TIMEOUT",
     "push_max_per_minute": "INSPECTOR_PUSH_MAX_PER_MINUTE",
     "push_device_cooldown": "INSPECTOR_PUSH_DEVICE_COOLDOWN",
+    "proof_approvals": "INSPECTOR_PROOF_APPROVALS",
+    "proof_cap": "INSPECTOR_PROOF_CAP",
+    "approval_lifetime": "INSPECTOR_APPROVAL_LIFETIME",
 }
 PROFILE_VARIABLES = (
     "INSPECTOR_STORE_URL",
@@ -585,7 +619,7 @@ def implicit_settings(env: Mapping[str, str], warnings: list[str]) -> Settings:
         stores=(StoreSpec("", store_url),),
         environment=environment,
         journal_url_text=journal_url,
-        operator=text("INSPECTOR_OPERATOR") or _os_user(),
+        operator=operator_for(environment, env),
         push_policy=policy,
         is_demo=is_demo,
         profile=DEMO_PROFILE if is_demo else IMPLICIT_PROFILE,
@@ -599,6 +633,9 @@ def implicit_settings(env: Mapping[str, str], warnings: list[str]) -> Settings:
         push_read_timeout_s=number(env, "INSPECTOR_PUSH_READ_TIMEOUT"),
         push_max_per_minute=number(env, "INSPECTOR_PUSH_MAX_PER_MINUTE"),
         push_device_cooldown_s=number(env, "INSPECTOR_PUSH_DEVICE_COOLDOWN"),
+        proof_approvals=int(number(env, "INSPECTOR_PROOF_APPROVALS")),
+        proof_cap=int(number(env, "INSPECTOR_PROOF_CAP")),
+        approval_lifetime_min=number(env, "INSPECTOR_APPROVAL_LIFETIME"),
         journal_hash_key=text("INSPECTOR_JOURNAL_HASH_KEY"),
         warnings=tuple(warnings),
     )
@@ -621,8 +658,58 @@ def _implicit_apns(key_file: Path | None, text: Callable[[str], str | None]) -> 
     return (ApnsKey(key_file, key_id, team_id),)
 
 
-def _os_user() -> str:
+# -- who is acting ----------------------------------------------------------------------
+
+OPERATOR_VARIABLE = "INSPECTOR_OPERATOR"
+
+
+def os_account() -> str | None:
+    """The name of the account the process runs as, from its uid (never LOGNAME or USER,
+    which anyone sets), or None when it cannot be told (a uid with no passwd entry)."""
     try:
-        return getpass.getuser()
+        import pwd
+    except ImportError:  # Windows: the login name is all there is
+        import getpass
+
+        try:
+            return getpass.getuser() or None
+        except (KeyError, OSError):
+            return None
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name or None
     except (KeyError, OSError):
-        return "unknown"
+        return None
+
+
+def operator_for(
+    environment: Environment,
+    env: Mapping[str, str],
+    *,
+    profile: str = "",
+    authenticated: str | None = None,
+    account: Callable[[], str | None] = os_account,
+) -> str:
+    """Who is acting in a profile of this environment: the identity two-person rules
+    (proof sign-offs, approvals) compare.
+
+    Production: the signed-in user when the caller authenticated one (the browser mode),
+    else the OS account; INSPECTOR_OPERATOR naming anyone else is an error
+    (OperatorIdentityError, a ConfigError: one line, exit 2). Elsewhere the variable may
+    label the operator, else the OS account."""
+    claimed = (env.get(OPERATOR_VARIABLE) or "").strip()
+    if environment is not Environment.PRODUCTION:
+        return authenticated or claimed or account() or "unknown"
+    where = f"profile {shown(profile)}" if profile else "a production profile"
+    actual = authenticated or account()
+    if not actual:
+        raise OperatorIdentityError(
+            f"in {where} the operator is the operating-system account, and it cannot be"
+            " told (no account for this uid): two-person rules need to know who is acting"
+        )
+    if claimed and claimed != actual:
+        who = "signed-in user" if authenticated else "operating-system account"
+        raise OperatorIdentityError(
+            f"in {where} the operator is the {who} {shown(actual)};"
+            f" {OPERATOR_VARIABLE}={shown(claimed)} cannot change it (unset it)"
+        )
+    return actual

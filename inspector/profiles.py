@@ -39,9 +39,9 @@ from inspector.config import (
     PushPolicy,
     Settings,
     StoreSpec,
-    _os_user,
     check_provider_url,
     data_dir,
+    operator_for,
     sqlite_url_text,
 )
 from inspector.safetext import clip, escape, has_unsafe
@@ -162,10 +162,9 @@ class _Reader:
         bound = NUMBERS[NUMERIC_KEYS[key]]
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.error(key, f"must be a number, got {_kind(value)}")
-        if not bound.low <= value <= bound.high:  # NaN and infinities fail this too
-            raise self.error(
-                key, f"must be from {bound.low:g} to {bound.high:g} {bound.unit}, got {value!r}"
-            )
+        if not bound.accepts(value):  # NaN and infinities fail this too
+            words = bound.words().removeprefix("a number ")
+            raise self.error(key, f"must be {words}, got {value!r}")
         return float(value)
 
     def path(self, key: str) -> Path:
@@ -381,9 +380,9 @@ class ProfileFile:
             journal_url_text=journal,
             journal_password=journal_password,
             journal_setting=journal_setting,
-            operator=(env.get("INSPECTOR_OPERATOR", "").strip() or _os_user())
-            if read_secrets
-            else "",
+            # Who is acting is a person's, not the file's: decided when the profile is
+            # chosen (the check of every profile on load names nobody).
+            operator=operator_for(environment, env, profile=name) if read_secrets else "",
             # Unsaid, a profile may send to the test devices only (as production does).
             push_policy=PushPolicy(policy) if policy else PushPolicy.TEST_DEVICES,
             profile=name,
@@ -400,6 +399,9 @@ class ProfileFile:
             push_read_timeout_s=num("push_read_timeout"),
             push_max_per_minute=num("push_max_per_minute"),
             push_device_cooldown_s=num("push_device_cooldown"),
+            proof_approvals=int(num("proof_approvals")),
+            proof_cap=int(num("proof_cap")),
+            approval_lifetime_min=num("approval_lifetime"),
             journal_hash_key=(env.get("INSPECTOR_JOURNAL_HASH_KEY", "").strip() or None)
             if read_secrets
             else None,

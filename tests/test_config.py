@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from inspector.config import (
     Environment,
     PushPolicy,
     describe_url,
+    load_env,
     load_settings,
 )
 from inspector.safetext import has_unsafe
@@ -50,10 +52,27 @@ def test_production_defaults_to_test_devices_only() -> None:
 
 def test_policy_is_validated() -> None:
     env = {"INSPECTOR_STORE_URL": "sqlite:///x.db", "INSPECTOR_PUSH_POLICY": "everyone"}
-    with pytest.raises(ConfigError, match="off, test-devices, any"):
+    with pytest.raises(ConfigError, match="off, test-devices, any, approval, got 'everyone'"):
         load_settings(env)
     env["INSPECTOR_PUSH_POLICY"] = "OFF"
     assert load_settings(env).push_policy is PushPolicy.OFF
+
+
+def test_the_approval_policy() -> None:
+    env = {"INSPECTOR_STORE_URL": "sqlite:///x.db", "INSPECTOR_PUSH_POLICY": " Approval "}
+    assert load_settings(env).push_policy is PushPolicy.APPROVAL
+
+
+def test_a_dotenv_cannot_choose_the_approval_policy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("INSPECTOR_PUSH_POLICY", raising=False)
+    (tmp_path / ".env").write_text("INSPECTOR_PUSH_POLICY=approval\n")
+    warnings: list[str] = []
+    env = load_env(warnings=warnings)
+    assert "INSPECTOR_PUSH_POLICY" not in env
+    assert any("INSPECTOR_PUSH_POLICY" in w for w in warnings)
 
 
 def test_numbers_are_validated() -> None:
@@ -101,6 +120,47 @@ def test_statement_timeout_has_one_range_on_every_dialect() -> None:
     assert load_settings({"INSPECTOR_STATEMENT_TIMEOUT": "0.1"}).statement_timeout_s == 0.1
     assert load_settings({"INSPECTOR_STATEMENT_TIMEOUT": " 3600 "}).statement_timeout_s == 3600
     assert load_settings({}).statement_timeout_s == 5.0
+
+
+def test_proofs_and_approvals_have_defaults() -> None:
+    cfg = load_settings({})
+    assert (cfg.proof_approvals, cfg.proof_cap, cfg.approval_lifetime_min) == (2, 20, 30.0)
+    assert cfg.approval_lifetime == timedelta(minutes=30)
+
+
+def test_proofs_and_approvals_are_configured_by_variables() -> None:
+    cfg = load_settings(
+        {
+            "INSPECTOR_PROOF_APPROVALS": "3",
+            "INSPECTOR_PROOF_CAP": " 100 ",
+            "INSPECTOR_APPROVAL_LIFETIME": "7.5",
+        }
+    )
+    assert (cfg.proof_approvals, cfg.proof_cap) == (3, 100)
+    assert isinstance(cfg.proof_approvals, int) and isinstance(cfg.proof_cap, int)
+    assert cfg.approval_lifetime == timedelta(minutes=7, seconds=30)
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "words"),
+    [
+        ("INSPECTOR_PROOF_APPROVALS", "0", "a whole number from 1 to 10 approvals, got '0'"),
+        ("INSPECTOR_PROOF_APPROVALS", "11", "a whole number from 1 to 10 approvals, got '11'"),
+        ("INSPECTOR_PROOF_APPROVALS", "2.5", "a whole number from 1 to 10 approvals, got '2.5'"),
+        ("INSPECTOR_PROOF_CAP", "101", "a whole number from 1 to 100 devices, got '101'"),
+        ("INSPECTOR_PROOF_CAP", "twenty", "a whole number from 1 to 100 devices, got 'twenty'"),
+        ("INSPECTOR_PROOF_CAP", "nan", "a whole number from 1 to 100 devices, got 'nan'"),
+        ("INSPECTOR_APPROVAL_LIFETIME", "0.5", "a number from 1 to 1440 minutes, got '0.5'"),
+        ("INSPECTOR_APPROVAL_LIFETIME", "1441", "a number from 1 to 1440 minutes, got '1441'"),
+        ("INSPECTOR_APPROVAL_LIFETIME", "inf", "a number from 1 to 1440 minutes, got 'inf'"),
+    ],
+)
+def test_proof_and_approval_numbers_are_one_line_naming_the_variable(
+    name: str, raw: str, words: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({name: raw})
+    assert str(caught.value) == f"{name} must be {words}"
 
 
 def test_rate_limits_take_zero_as_off() -> None:
@@ -167,6 +227,7 @@ def test_dotenv_cannot_set_the_push_policy_or_provider_urls(
     # The autouse fixture runs every test in tmp_path: this is `.env` of the working directory.
     (tmp_path / ".env").write_text(
         "INSPECTOR_STORE_URL=postgresql+psycopg://db/installations\n"
+        "INSPECTOR_ENVIRONMENT=staging\n"  # production's operator is the OS account
         "INSPECTOR_OPERATOR=from-dotenv\n"
         "INSPECTOR_PUSH_POLICY=any\n"
         "INSPECTOR_FCM_URL=http://attacker.example\n"

@@ -133,6 +133,29 @@ def test_the_extra_keys(tmp_path: Path) -> None:
     assert cfg.banner_colour == "green" and cfg.display_name == "dev"
 
 
+def test_the_proof_and_approval_keys(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        P.replace("[profiles.p]", "[profiles.prod]")
+        + 'push_policy = "approval"\nproof_approvals = 3\nproof_cap = 5\n'
+        "approval_lifetime = 10\n" + A,
+    )
+    prod = load_settings({}, config=path, profile="prod")
+    assert prod.push_policy is PushPolicy.APPROVAL
+    assert (prod.proof_approvals, prod.proof_cap, prod.approval_lifetime_min) == (3, 5, 10.0)
+    assert isinstance(prod.proof_cap, int) and isinstance(prod.proof_approvals, int)
+    # Unsaid: the defaults, whatever the variables say beside a file.
+    env = {"INSPECTOR_PROOF_CAP": "7", "INSPECTOR_PROOF_APPROVALS": "1",
+           "INSPECTOR_APPROVAL_LIFETIME": "5"}  # fmt: skip
+    other = load_settings(env, config=path, profile="a")
+    assert (other.proof_approvals, other.proof_cap, other.approval_lifetime_min) == (2, 20, 30.0)
+    (warning,) = other.warnings
+    assert warning.startswith(
+        "INSPECTOR_PROOF_APPROVALS, INSPECTOR_PROOF_CAP, INSPECTOR_APPROVAL_LIFETIME ignored:"
+        " profile a"
+    )
+
+
 def test_relative_credential_paths_are_relative_to_the_file(tmp_path: Path) -> None:
     (tmp_path / "conf").mkdir()
     path = write(
@@ -268,7 +291,19 @@ MISTAKES = [
     ("no environment", '[profiles.a]\nstore = "sqlite:////a.db"\n',
      "a", {}, ["key 'environment'", "is required"]),
     ("unknown policy", A + 'push_policy = "everyone"\n',
-     "a", {}, ["key 'push_policy'", "off, test-devices, any"]),
+     "a", {}, ["key 'push_policy'", "off, test-devices, any, approval, got 'everyone'"]),
+    ("a proof cap out of range", A + 'proof_cap = 101\n',
+     "a", {}, ["profile 'a'", "key 'proof_cap'", "a whole number from 1 to 100 devices, got 101"]),
+    ("approvals that are not whole", A + 'proof_approvals = 2.5\n',
+     "a", {}, ["key 'proof_approvals'", "a whole number from 1 to 10 approvals, got 2.5"]),
+    ("no approval at all", A + 'proof_approvals = 0\n',
+     "a", {}, ["key 'proof_approvals'", "from 1 to 10 approvals, got 0"]),
+    ("an approval lifetime as text", A + 'approval_lifetime = "30 minutes"\n',
+     "a", {}, ["key 'approval_lifetime'", "must be a number, got a string"]),
+    ("an approval lifetime over a day", A + 'approval_lifetime = 1441\n',
+     "a", {}, ["key 'approval_lifetime'", "from 1 to 1440 minutes, got 1441"]),
+    ("a misspelt proof key", A + 'proof_caps = 5\n',
+     "a", {}, ["key 'proof_caps'", "unknown key (did you mean 'proof_cap'?)"]),
     ("empty topics", A
      + '[[profiles.a.apns]]\nkey_file = "k.p8"\nkey_id = "ABC123DEFG"\nteam_id = "T"\n'
      'topics = []\n',

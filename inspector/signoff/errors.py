@@ -6,8 +6,16 @@ that cannot be read or written raises the journal's own JournalError (exit 3).
 
 from __future__ import annotations
 
-from inspector.config import ConfigError
+from inspector.config import OperatorIdentityError
 from inspector.push.model import PushRefused
+
+__all__ = [
+    "ApprovalRefused",
+    "OperatorIdentityError",
+    "SignoffError",
+    "SignoffNotFound",
+    "SignoffRefused",
+]
 
 
 class SignoffError(Exception):
@@ -25,7 +33,3 @@ class SignoffNotFound(SignoffError):
 class ApprovalRefused(SignoffRefused, PushRefused):
     """Using an approval is refused: nothing was sent. A PushRefused too, so the send
     path (and the error table's "not sent: ..." line) treats it as any refused send."""
-
-
-class OperatorIdentityError(ConfigError):
-    """The operator cannot be who the settings say (production: the OS account only)."""

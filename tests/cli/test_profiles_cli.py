@@ -690,3 +690,40 @@ def test_a_warning_is_escaped_once(
         f"inspector: warning: INSPECTOR_STORE_URL ignored: profile s of {tmp_path}/a\\\\b\\x1b[2J"
         "/p.toml decides\n"
     )
+
+
+# -- who is acting ----------------------------------------------------------------------
+
+
+def test_production_refuses_a_borrowed_operator_name_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from inspector.config import os_account
+
+    profile_file(
+        tmp_path / "inspector.toml",
+        {
+            "staging": {"environment": "staging", "store": "sqlite:////staging.db"},
+            "production": {
+                "environment": "production",
+                "store": "sqlite:////production.db",
+                "push_policy": "approval",
+            },
+        },
+        default="staging",
+    )
+    monkeypatch.setenv("INSPECTOR_OPERATOR", "someone-else")
+    code, out, err = run(capsys, "audit", "verify", "--profile", "production")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"inspector: in profile 'production' the operator is the operating-system account"
+        f" {os_account()!r}; INSPECTOR_OPERATOR='someone-else' cannot change it (unset it)\n"
+    )
+    # Listing the profiles acts as nobody: it names the policy and needs no operator.
+    code, out, _ = run(capsys, "profiles", "list", "--json")
+    assert code == 0
+    policies = {p["name"]: p["push_policy"] for p in json.loads(out)["profiles"]}
+    assert policies == {"staging": "test-devices", "production": "approval"}
+    # The variable may name the account itself.
+    monkeypatch.setenv("INSPECTOR_OPERATOR", os_account() or "")
+    assert run(capsys, "audit", "verify", "--profile", "production")[0] == 0

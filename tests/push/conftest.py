@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import URL
 
-from inspector.config import Settings, load_settings
+from inspector.config import Settings, load_settings, os_account
 from inspector.journal import Journal
 from inspector.push import PushService
 from inspector.store.repository import StoreRepository
@@ -126,6 +126,11 @@ def make_settings(
             "INSPECTOR_PUSH_DEVICE_COOLDOWN": "0",
         }
         env.update({f"INSPECTOR_{k.upper()}": v for k, v in overrides.items()})
+        if env["INSPECTOR_ENVIRONMENT"].strip().lower() == "production" and "operator" not in {
+            k.lower() for k in overrides
+        }:
+            # Production's operator is the account running the tests, not a label.
+            env["INSPECTOR_OPERATOR"] = os_account() or ""
         return env
 
     make.env = settings_env  # type: ignore[attr-defined]
