@@ -87,7 +87,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     send.add_argument("--body", required=True)
     send.add_argument("--data", metavar="JSON", help="data as a JSON object of strings")
     send.add_argument("--deep-link", metavar="URL", help="a link the app opens")
-    send.add_argument("--cap", type=int, metavar="N", help="at most N devices (1-100, 20)")
+    send.add_argument(
+        "--cap",
+        type=int,
+        metavar="N",
+        help="at most N devices (1-100; default: the profile's proof_cap, 20 unless set)",
+    )
     send.add_argument("--yes", action="store_true", help="send without asking")
     send.add_argument("--json", action="store_true", help="the proof as JSON on stdout")
     send.set_defaults(func=cmd_proofs_send)
@@ -166,9 +171,10 @@ class Desk:
 
 @contextmanager
 def desk(cfg: Settings, *, store: bool = False, push: bool = False) -> Iterator[Desk]:
-    """Journal and sign-off tables, and the store and sender when asked for. Refused
-    (OperatorIdentityError, exit 2) in a production profile whose operator is not the
-    OS account. Domain errors reach `main`; sign-off refusals become exit codes here."""
+    """Journal and sign-off tables, and the store and sender when asked for. The
+    operator is the settings' (in production the OS account: load_settings refuses an
+    INSPECTOR_OPERATOR naming anyone else, exit 2). Domain errors reach `main`; sign-off
+    refusals become exit codes here."""
     from inspector.journal import Journal
     from inspector.signoff import ApprovalService, ProofService, SignoffStore, effective_operator
 
@@ -193,6 +199,9 @@ def desk(cfg: Settings, *, store: bool = False, push: bool = False) -> Iterator[
         found.proofs = ProofService(cfg, found.store, journal, db)
         stack.callback(found.proofs.close)
         found.approvals = ApprovalService(cfg, journal, db)
+        if found.push is not None:
+            # The sender uses an approval only through this service (policy `approval`).
+            found.push.approvals = found.approvals
         yield found
 
 

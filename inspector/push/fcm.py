@@ -26,7 +26,12 @@ from inspector.config import ConfigError, FcmCredential, Settings, check_provide
 from inspector.push.credentials import NoCredential, choose_fcm, fcm_setting, index_of
 from inspector.push.model import Outgoing, ProviderNotConfigured, PushResult
 from inspector.push.results import Facts, accepted, failed, rejected
-from inspector.push.transport import Stopwatch, host_of, retry_after_seconds
+from inspector.push.transport import (
+    MAX_CONCURRENT_SENDS,
+    Stopwatch,
+    host_of,
+    retry_after_seconds,
+)
 from inspector.store.records import Installation
 
 SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
@@ -138,7 +143,9 @@ class FcmProvider:
         self.timeout = (settings.push_connect_timeout_s, settings.push_read_timeout_s)
         self._token_request = _OneAttemptTokenRequest(self.timeout)
         self._session = requests.Session()
-        adapter = HTTPAdapter(max_retries=0)
+        # A proof sends from MAX_CONCURRENT_SENDS threads at once: a pool of urllib3's
+        # default 10 would warn "pool is full" and drop the connections it cannot keep.
+        adapter = HTTPAdapter(max_retries=0, pool_maxsize=MAX_CONCURRENT_SENDS)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._accounts: dict[Path, _OneShotFCM] = {}

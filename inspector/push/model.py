@@ -55,6 +55,27 @@ class Compose:
 
 
 @dataclass(frozen=True)
+class ApprovalUse:
+    """An approval verified and used up for one send (push policy `approval`): the
+    request it was, and the journal record of its use."""
+
+    request_id: str
+    record_id: int
+    combined_sha256: str
+
+
+class ApprovalGate(Protocol):
+    """What the sender asks to let an approved send through (inspector.signoff's
+    ApprovalService): verify the request against the installation as just re-read and
+    the payload about to go, and use it up, once. Raises a PushRefused, in words, when
+    it cannot be used: then nothing may be sent."""
+
+    def claim(
+        self, request_id: str, *, installation: Installation, compose: Compose
+    ) -> ApprovalUse: ...
+
+
+@dataclass(frozen=True)
 class PushResult:
     provider: str  # "fcm" | "apns" | "simulated"
     ok: bool
@@ -68,6 +89,8 @@ class PushResult:
     simulated: bool = False
     # Whether the provider may have acted although no answer came back.
     ambiguous: bool = False
+    # The approval this send used (policy `approval`); not part of the result's JSON.
+    approval: ApprovalUse | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -33,33 +33,56 @@ def switch_or_address_problem(
 
 
 def access_problem(
-    settings: Settings, journal: Journal | None, installation: Installation
+    settings: Settings,
+    journal: Journal | None,
+    installation: Installation,
+    *,
+    approved: bool = False,
 ) -> str | None:
     """Why no send may go to this installation, whatever was sent before: the off switch,
-    its address, the test-device list."""
+    its address, the test-device list. `approved`: the send carries an approval request
+    (the sender claims it before its intent); under `approval` that lets any
+    installation through, under `test-devices` it widens nothing."""
     problem = switch_or_address_problem(settings, installation)
     if problem:
         return problem
-    if settings.push_policy is PushPolicy.TEST_DEVICES:
+    policy = settings.push_policy
+    if policy is PushPolicy.APPROVAL and approved:
+        return None
+    if policy in (PushPolicy.TEST_DEVICES, PushPolicy.APPROVAL):
+        iid = installation.installation_id
         if journal is None:
-            return "the test-devices policy needs the journal, and it is not open"
+            return f"the {policy.value} policy needs the journal, and it is not open"
         try:
-            device = journal.test_device(installation.installation_id)
+            device = journal.test_device(iid)
         except JournalError as exc:
             return f"cannot read the test-device list: {exc}"
-        if device is None:
+        if device is not None:
+            return None
+        if policy is PushPolicy.APPROVAL:
             return (
-                f"{installation.installation_id} is not a test device, and the policy here"
-                " is test-devices: add it to the test devices first"
+                f"{iid} is not a test device, and the policy here is approval: a send to it"
+                " needs a second person's approval; ask for one with"
+                f" `inspector push {iid} … --request`, then send it with"
+                " `inspector push --approved REQUEST_ID`"
             )
+        return (
+            f"{iid} is not a test device, and the policy here is test-devices: add it to"
+            " the test devices first"
+        )
     return None
 
 
 def policy_problem(
-    settings: Settings, journal: Journal | None, installation: Installation
+    settings: Settings,
+    journal: Journal | None,
+    installation: Installation,
+    *,
+    approved: bool = False,
 ) -> str | None:
-    """Why a send to this installation is refused now, or None."""
-    return access_problem(settings, journal, installation) or rate_problem(
+    """Why a send to this installation is refused now, or None (`approved` as for
+    access_problem)."""
+    return access_problem(settings, journal, installation, approved=approved) or rate_problem(
         settings, journal, installation
     )
 

@@ -2,12 +2,15 @@
 
 There is no function here that takes a query, a segment, a topic or a list: `send`
 takes one PreparedPush, re-reads its installation from the store, checks policy and rate
-limits, writes the intent to the journal (nothing is sent if that fails), makes exactly
-one provider request and writes the outcome.
+limits, uses up the approval it carries (policy `approval`), writes the intent to the
+journal (nothing is sent if that fails), makes exactly one provider request and writes
+the outcome.
 """
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -19,6 +22,8 @@ from inspector.journal import IntentRefused, Journal, JournalError
 from inspector.lookup import QueryError, check_installation_id
 from inspector.masking import mask_token
 from inspector.push.model import (
+    ApprovalGate,
+    ApprovalUse,
     Compose,
     Content,
     InstallationNotFound,
@@ -48,12 +53,14 @@ from inspector.push.policy import (
 )
 from inspector.push.prepared import PreparedPush
 from inspector.push.simulated import SimulatedProvider
-from inspector.safetext import escape
+from inspector.safetext import clip, escape
 from inspector.store.errors import StoreError
 from inspector.store.records import Installation
 from inspector.store.repository import StoreRepository
 
 CHECK_COMPOSE = Compose(title="Token check", body="validate only: never delivered")
+# The ids of approval requests and proofs (inspector.signoff.storage.new_id).
+REFERENCE = re.compile(r"[a-z]-[0-9a-f]{1,30}")
 
 
 class PushService:
@@ -63,30 +70,43 @@ class PushService:
         store: StoreRepository,
         journal: Journal | None,
         providers: Mapping[str, Provider] | None = None,
+        *,
+        approvals: ApprovalGate | None = None,
     ) -> None:
         """`providers` maps a wire format ("fcm", "apns") to its provider; when None, the
-        real providers are built from the settings on first use."""
+        real providers are built from the settings on first use. `approvals` verifies and
+        uses up the approval a send carries (inspector.signoff.ApprovalService; it may be
+        set later): without it, a send with `approved=` is refused."""
         self.settings = settings
         self.store = store
         self.journal = journal
+        self.approvals = approvals
         self._providers: dict[str, Provider] = dict(providers or {})
         self._build_missing = providers is None
+        # Proofs send from several threads: a provider is built once, by one of them.
+        self._providers_lock = threading.Lock()
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, store: StoreRepository, journal: Journal | None
+        cls,
+        settings: Settings,
+        store: StoreRepository,
+        journal: Journal | None,
+        *,
+        approvals: ApprovalGate | None = None,
     ) -> PushService:
         """The demo sends through the simulated provider; anything else through FCM/APNs."""
         if settings.is_demo or settings.environment is Environment.DEMO:
             sim = SimulatedProvider()
-            return cls(settings, store, journal, {"fcm": sim, "apns": sim})
-        return cls(settings, store, journal)
+            return cls(settings, store, journal, {"fcm": sim, "apns": sim}, approvals=approvals)
+        return cls(settings, store, journal, approvals=approvals)
 
     # -- checks ------------------------------------------------------------------
 
-    def policy_problem(self, installation: Installation) -> str | None:
-        """Why a send to this installation is refused now, or None."""
-        return policy_problem(self.settings, self.journal, installation)
+    def policy_problem(self, installation: Installation, *, approved: bool = False) -> str | None:
+        """Why a send to this installation is refused now, or None. `approved`: the send
+        will carry an approval request (policy `approval`)."""
+        return policy_problem(self.settings, self.journal, installation, approved=approved)
 
     def rate_problem(self, installation: Installation, now: datetime | None = None) -> str | None:
         return rate_problem(self.settings, self.journal, installation, now)
@@ -124,27 +144,58 @@ class PushService:
         )
 
     def prepare(
-        self, installation_id: str, compose: Compose, *, dry_run: bool = False, store: str = ""
+        self,
+        installation_id: str,
+        compose: Compose,
+        *,
+        dry_run: bool = False,
+        store: str = "",
+        approved: str | None = None,
     ) -> PreparedPush:
         """Re-read the installation from `store` (the name of the store it was found in,
         "" for a profile's one store), apply policy, build the exact payload. A dry run is
         a validation: only the off switch and the device's address apply to it, not the
-        test-device list nor the rate limits, which are about sends."""
+        test-device list nor the rate limits, which are about sends. `approved`: the
+        approval request the send will carry (send it with the same `approved=`); it is
+        verified and used by the send, not here."""
         installation = self._reread(installation_id, store)
         if dry_run:
+            if approved is not None:
+                raise ValidationRefused("an approval is used by a send, not by a dry run")
             self._validating_provider(installation)
         else:
-            self._allowed_provider(installation)
+            if approved is not None:
+                self._gate(_reference(approved, "an approval request"))
+            self._allowed_provider(installation, approved=approved is not None)
         prepared = self.preview(installation, compose)
         check_size(prepared.payload_bytes)
         return prepared
 
     # -- sending -----------------------------------------------------------------
 
-    def send(self, prepared: PreparedPush, *, dry_run: bool = False) -> PushResult:
+    def send(
+        self,
+        prepared: PreparedPush,
+        *,
+        dry_run: bool = False,
+        approved: str | None = None,
+        proof: str | None = None,
+    ) -> PushResult:
         """Send what was confirmed: through this service only when it was prepared here
-        (same profile), after a re-read from the store the installation came from."""
+        (same profile), after a re-read from the store the installation came from.
+
+        `approved`: the id of an approval request (policy `approval`). After the re-read
+        and the route, size, policy and rate checks, and before the intent, the request
+        is verified against the installation as re-read and this payload, and used up
+        (once, whoever else tries): ApprovalRefused, with zero requests, when it cannot
+        be. `proof`: the id of the proof this send belongs to. Both go into the intent's
+        details; the result carries the approval it used."""
         self._check_profile(prepared)
+        request_id = None if approved is None else _reference(approved, "an approval request")
+        proof_id = None if proof is None else _reference(proof, "a proof")
+        if dry_run and (request_id or proof_id):
+            raise ValidationRefused("a dry run is no send: it carries no approval nor proof")
+        gate = None if request_id is None else self._gate(request_id)
         installation = self._reread(
             prepared.installation.installation_id, prepared.installation.store
         )
@@ -156,16 +207,33 @@ class PushService:
         check_size(prepared.payload_bytes)
         if dry_run:
             return self._dry_run(installation, prepared.content)
-        _refuse(access_problem(self.settings, self.journal, installation))
+        _refuse(
+            access_problem(self.settings, self.journal, installation, approved=gate is not None)
+        )
         provider = self._addressing_provider(installation)
         journal = self._journal("a send writes its intent first, so nothing was sent")
+        details = self._intent_details(installation, prepared.content, prepared)
+        used: ApprovalUse | None = None
+        if gate is not None and request_id is not None:
+            # The limits first: an approval used up by a send they then refuse is lost.
+            _refuse(self.rate_problem(installation))
+            try:
+                used = gate.claim(request_id, installation=installation, compose=prepared.compose)
+            except JournalError as exc:
+                raise JournalUnavailable(
+                    f"the approval's use cannot be read or recorded, so nothing was sent: {exc}"
+                ) from None
+            details["approval_request"] = used.request_id
+            details["approval_record"] = used.record_id
+        if proof_id is not None:
+            details["proof"] = proof_id
         try:
             # The rate limits are read in the intent's own transaction, under the chain
             # head's lock: a send racing from another inspector cannot pass them too.
             intent = journal.push_intent(
                 installation_id=installation.installation_id,
                 provider=provider.name,
-                details=self._intent_details(installation, prepared.content, prepared),
+                details=details,
                 limit=partial(limits_problem, self.settings),
             )
         except IntentRefused as exc:
@@ -175,7 +243,8 @@ class PushService:
                 f"the journal cannot be written, so nothing was sent: {exc}"
             ) from None
         content = with_record(prepared.content, intent)
-        return self._deliver(provider, installation, content, intent, dry_run=False)
+        result = self._deliver(provider, installation, content, intent, dry_run=False)
+        return result if used is None else replace(result, approval=used)
 
     def check_token(self, installation_id: str, *, store: str = "") -> PushResult:
         """FCM: a validate_only request (never shown on the device). APNs has no dry run.
@@ -190,10 +259,18 @@ class PushService:
 
     # -- internals ---------------------------------------------------------------
 
-    def _allowed_provider(self, installation: Installation) -> Provider:
+    def _allowed_provider(self, installation: Installation, *, approved: bool = False) -> Provider:
         """The provider for a real send: policy and rate limits first, then its own check."""
-        _refuse(self.policy_problem(installation))
+        _refuse(self.policy_problem(installation, approved=approved))
         return self._addressing_provider(installation)
+
+    def _gate(self, request_id: str) -> ApprovalGate:
+        if self.approvals is None:
+            raise PushRefused(
+                f"approval request {request_id} cannot be used here: this sender has no"
+                " approvals service, so nothing was sent"
+            )
+        return self.approvals
 
     def _validating_provider(self, installation: Installation) -> Provider:
         """The provider for a dry run or token check: the off switch and the address."""
@@ -372,12 +449,24 @@ class PushService:
                 f"unknown push provider {installation.push_provider!r} (expected apns or fcm)"
             )
         provider = self._providers.get(wire)
-        if provider is None:
-            if not self._build_missing:
-                raise PushError(f"no {wire.upper()} provider is configured")
-            provider = _build_provider(wire, self.settings)
-            self._providers[wire] = provider
-        return provider
+        if provider is not None:
+            return provider
+        with self._providers_lock:
+            provider = self._providers.get(wire)
+            if provider is None:
+                if not self._build_missing:
+                    raise PushError(f"no {wire.upper()} provider is configured")
+                provider = _build_provider(wire, self.settings)
+                self._providers[wire] = provider
+            return provider
+
+
+def _reference(value: str, what: str) -> str:
+    """An approval request's or a proof's id, as the sign-off tables make them."""
+    text = (value or "").strip()
+    if not REFERENCE.fullmatch(text):
+        raise PushRefused(f"{escape(clip(text, 40))!r} is not {what} id: nothing was sent")
+    return text
 
 
 def _refuse(problem: str | None, refused: type[PushRefused] = PushRefused) -> None:

@@ -7,6 +7,10 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
+# Sends one inspector makes at once (a proof's worker threads): what a provider's
+# connection pool must hold, so no connection is opened only to be thrown away.
+MAX_CONCURRENT_SENDS = 20
+
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
     """Retry-After as delta-seconds or an HTTP date; None when absent or unreadable."""

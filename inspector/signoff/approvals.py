@@ -2,17 +2,19 @@
 
 An operator asks (`request`): the exact payload, the installation id and its current
 token are hashed into the request, with one combined hash over everything it covers. A
-different operator approves or rejects it (`approve`, `reject`) before it expires (30
-minutes by default). The requester then sends it, once (`send_approved`): the approval
-is verified against the installation as the store holds it now and the payload given,
-then claimed by one conditional UPDATE (`... WHERE used_at IS NULL ...`) whose row
-count decides, so of two processes racing to use it exactly one wins. A changed token, a
+different operator approves or rejects it (`approve`, `reject`) before it expires (the
+profile's approval_lifetime, 30 minutes by default). The requester then sends it, once
+(`send_approved`): the approval is verified against the installation as the store holds
+it now and the payload given, then claimed by one conditional UPDATE (`... WHERE used_at
+IS NULL ...`) whose row count decides, so of two processes racing to use it exactly one
+wins. A changed token, a
 changed payload, an expired, rejected or used approval, or a self-approval is refused in
 words, with zero requests to any provider.
 
-`claim` is the verification and the claim on their own: the hook the single-device
-sender calls, after its re-read and before its intent, to let an approved send past the
-`approval` policy. Every request, decision, use and refusal is a journal record.
+`claim` is the verification and the claim on their own: the hook (push.model.ApprovalGate)
+the single-device sender calls, after its re-read and its checks and before its intent,
+to let an approved send past the `approval` policy. Every request, decision, use and
+refusal is a journal record.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ from inspector.signoff.records import Claim, PushRequest, iso
 from inspector.signoff.storage import SignoffStore, new_id
 from inspector.store.records import Installation
 
-DEFAULT_TTL = timedelta(minutes=30)
+MIN_TTL = timedelta(minutes=1)
 MAX_TTL = timedelta(hours=24)
 
 
@@ -97,12 +99,14 @@ class ApprovalService:
         journal: Journal,
         db: SignoffStore,
         *,
-        ttl: timedelta = DEFAULT_TTL,
+        ttl: timedelta | None = None,
         clock: Clock = utcnow,
     ) -> None:
-        """Refuses (OperatorIdentityError) a production profile whose operator is not
-        the OS account: the rule compares identities."""
-        if not timedelta(minutes=1) <= ttl <= MAX_TTL:
+        """`ttl`: how long an approval may wait to be used; None: the profile's
+        approval_lifetime. Refuses (OperatorIdentityError) settings that name no
+        operator: the rule compares identities."""
+        ttl = settings.approval_lifetime if ttl is None else ttl
+        if not MIN_TTL <= ttl <= MAX_TTL:
             raise SignoffRefused("an approval lasts from 1 minute to 24 hours")
         self.settings = settings
         self.operator = effective_operator(settings)
@@ -280,9 +284,14 @@ class ApprovalService:
     def claim(self, request_id: str, *, installation: Installation, compose: Compose) -> Claim:
         """Verify the approval against the installation as just re-read and the payload
         about to be sent, then use it up. ApprovalRefused, in words, when anything does
-        not match or it cannot be used (and then nothing may be sent); JournalError when
-        its use cannot be recorded (it is used up, and nothing may be sent)."""
-        return self._claim(self.get(request_id), installation, compose)
+        not match, there is no such request, or it cannot be used (and then nothing may
+        be sent); JournalError when its use cannot be recorded (it is used up, and
+        nothing may be sent)."""
+        try:
+            request = self.get(request_id)
+        except SignoffNotFound as exc:
+            raise ApprovalRefused(f"{exc}: nothing was sent") from None
+        return self._claim(request, installation, compose)
 
     def _claim(self, request: PushRequest, installation: Installation, compose: Compose) -> Claim:
         now = self.now()
@@ -360,21 +369,27 @@ class ApprovalService:
     def send_approved(
         self, push: PushService, request_id: str, *, compose: Compose | None = None
     ) -> tuple[PushResult, Claim]:
-        """Send an approved request, once: prepared through the sender (re-read, policy,
-        cooldown, payload), verified and claimed, then sent (the sender re-reads again
-        and refuses a token that changed since). `compose`: the payload the command was
-        given; None sends the approved one."""
+        """Send an approved request, once, through the sender: prepared (re-read, policy,
+        cooldown, payload), then sent, the sender verifying and claiming the approval
+        after its re-read and before its intent. `compose`: the payload the command was
+        given; None sends the approved one. A sender with no approvals service is given
+        this one."""
         request = self.get(request_id)
         problem = self.request_problem(request, self.now())
         if problem:
             self._refuse_use(request, problem, _details(request))
         if compose is None:
             compose = compose_of(request.payload_text)
+        if push.approvals is None:
+            push.approvals = self
         # Policy, cooldown and payload before the claim: a refusal there leaves the
         # approval unused.
-        prepared = push.prepare(request.installation_id, compose, store=request.store)
-        claim = self._claim(request, prepared.installation, compose)
-        return push.send(prepared), claim
+        prepared = push.prepare(
+            request.installation_id, compose, store=request.store, approved=request.id
+        )
+        result = push.send(prepared, approved=request.id)
+        assert result.approval is not None  # the sender claims before it sends
+        return result, result.approval
 
 
 def _read(push: PushService, installation_id: str, store: str) -> Installation:

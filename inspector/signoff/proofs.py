@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy.pool import SingletonThreadPool
 
 from inspector import facts
-from inspector.config import PushPolicy, Settings
+from inspector.config import NUMBERS, PushPolicy, Settings
 from inspector.journal import Journal, JournalError, TestDevice
 from inspector.masking import mask_token
 from inspector.push import (
@@ -47,6 +47,7 @@ from inspector.push import (
 )
 from inspector.push.model import Provider
 from inspector.push.payload import check_size, token_problem, validate, wire_format
+from inspector.push.transport import MAX_CONCURRENT_SENDS
 from inspector.push.verdict import kind
 from inspector.safetext import clip, field, has_unsafe
 from inspector.signoff.common import (
@@ -92,15 +93,17 @@ from inspector.store.errors import StoreError
 from inspector.store.records import Installation
 from inspector.store.repository import StoreRepository
 
-DEFAULT_CAP = 20
-MAX_CAP = 100
-DEFAULT_APPROVALS = 2
-MAX_APPROVALS = 10
-# Sends in flight at once: the default cap's worth, so a full proof is one round.
-DEFAULT_PARALLEL = 20
+# The ranges of the profile's proof_cap and proof_approvals (inspector.config.NUMBERS).
+MAX_CAP = int(NUMBERS["INSPECTOR_PROOF_CAP"].high)
+MAX_APPROVALS = int(NUMBERS["INSPECTOR_PROOF_APPROVALS"].high)
+# Sends in flight at once: the default cap's worth, so a full proof is one round (and
+# what the FCM provider's connection pool holds).
+DEFAULT_PARALLEL = MAX_CONCURRENT_SENDS
 APP_MAX = 200
 # The operator's cap counts actions in this window before now (as the journal does).
 CAP_WINDOW = timedelta(minutes=1)
+# At most this many of the operator's records of that window are read to count them.
+RECORDS_READ = 5000
 
 VerdictCallback = Callable[[DeviceVerdict], None]
 
@@ -133,21 +136,23 @@ class ProofService:
         db: SignoffStore,
         *,
         providers: Mapping[str, Provider] | None = None,
-        approvals_required: int = DEFAULT_APPROVALS,
-        cap: int = DEFAULT_CAP,
+        approvals_required: int | None = None,
+        cap: int | None = None,
         parallel: int = DEFAULT_PARALLEL,
         clock: Clock = utcnow,
     ) -> None:
         """`store`: None for reading and signing off only. `providers` as for PushService
-        (None: built from the settings, the demo's simulated one on the demo). Refuses
-        (OperatorIdentityError) a production profile whose operator is not the OS
-        account."""
+        (None: built from the settings, the demo's simulated one on the demo).
+        `approvals_required` and `cap`: None takes the profile's proof_approvals and
+        proof_cap. Refuses (OperatorIdentityError) settings that name no operator."""
         self.settings = settings
         self.operator = effective_operator(settings)
         self.journal = journal
         self.db = db
-        self.approvals_required = check_approvals(approvals_required)
-        self.cap = check_cap(cap)
+        self.approvals_required = check_approvals(
+            settings.proof_approvals if approvals_required is None else approvals_required
+        )
+        self.cap = check_cap(settings.proof_cap if cap is None else cap)
         if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
             raise SignoffRefused("the number of sends at once must be 1 or more")
         self.parallel = parallel
@@ -381,7 +386,7 @@ class ProofService:
         started = now_from(self._clock)
         result: PushResult | None = None
         try:
-            result = self.push.send(target.prepared)
+            result = self.push.send(target.prepared, proof=proof_id)
             status, reason, detail = _classified(result)
         except InstallationNotFound as exc:
             status, reason, detail = REFUSED, SKIP_NOT_IN_STORE, str(exc)
@@ -461,7 +466,9 @@ class ProofService:
 
     def _rate_problem(self, now: Any) -> str | None:
         """The operator's per-minute cap, with a proof counted as one action: the
-        journal's push intents, less those of proofs, plus the proofs."""
+        journal's push intents of the last minute that belong to no proof, plus the
+        proofs made in it. Counted here from the records themselves, so the count is
+        the same whether or not the journal's own count knows of proofs."""
         cap = self.settings.push_max_per_minute
         if not math.isfinite(cap) or cap < 0:
             return (
@@ -470,10 +477,7 @@ class ProofService:
             )
         if cap == 0:
             return None
-        since = now - CAP_WINDOW
-        intents = self.journal.sends_since(self.operator, since)
-        proofs_made, proof_intents = self.db.proof_activity(self.operator, since)
-        actions = max(0, intents - proof_intents) + proofs_made
+        actions = self._actions_since(now - CAP_WINDOW)
         if actions >= cap:
             return (
                 f"rate limit: {self.operator} took {actions} push actions in the last minute"
@@ -481,6 +485,15 @@ class ProofService:
                 " wait a minute"
             )
         return None
+
+    def _actions_since(self, since: Any) -> int:
+        entries = self.journal.entries(operator=self.operator, since=since, limit=RECORDS_READ)
+        if len(entries) >= RECORDS_READ:
+            # More records than read: every send counted alone, on the safe side.
+            return self.journal.sends_since(self.operator, since)
+        proofs = sum(1 for e in entries if e.action == "proof.create")
+        alone = sum(1 for e in entries if e.action == "push.intent" and "proof" not in e.details)
+        return proofs + alone
 
     # -- reading --------------------------------------------------------------------
 

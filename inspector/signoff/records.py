@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from inspector.push.model import Compose
+from inspector.push.model import ApprovalUse, Compose
 from inspector.push.prepared import PreparedPush
 
 # A proof's state: it becomes approved with enough approvals and no rejection.
@@ -28,8 +28,6 @@ ACCEPTED = "accepted"  # the provider took it
 PROVIDER_REJECTED = "rejected"  # the provider refused this token or message
 REFUSED = "refused"  # not sent: policy, cooldown, a changed token, no journal
 FAILED = "failed"  # no usable answer: unreachable, timeout, 5xx, 429
-# Device states whose send wrote a push intent to the journal.
-INTENT_WRITTEN = (ACCEPTED, PROVIDER_REJECTED, FAILED)
 
 # Why a test device is not a target.
 SKIP_NOT_IN_STORE = "not_in_store"
@@ -347,10 +345,6 @@ class PushRequest:
         }
 
 
-@dataclass(frozen=True)
-class Claim:
-    """An approval, verified and used: the send it allows may go out, once."""
-
-    request_id: str
-    record_id: int
-    combined_sha256: str
+# An approval, verified and used: the send it allows may go out, once. The sender's own
+# type, so the sender can carry it without knowing of sign-offs.
+Claim = ApprovalUse

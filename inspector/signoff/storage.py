@@ -30,7 +30,6 @@ from inspector.signoff import schema
 from inspector.signoff.errors import SignoffError, SignoffRefused
 from inspector.signoff.payloads import compose_of, payload_document
 from inspector.signoff.records import (
-    INTENT_WRITTEN,
     DeviceVerdict,
     Proof,
     PushRequest,
@@ -264,23 +263,6 @@ class SignoffStore:
             if status != proof.status:
                 conn.execute(update(proofs).where(_P.id == proof_id).values(status=status))
         return _replace_status(proof, status, signed)
-
-    def proof_activity(self, author: str, since: datetime) -> tuple[int, int]:
-        """(proofs `author` created since `since`, their device sends that wrote a push
-        intent since then): how the operator's rate limit counts a proof as one action."""
-        since_naive = naive(since)
-        made = select(func.count()).where(_P.author == author, _P.created_at >= since_naive)
-        sends = (
-            select(func.count())
-            .select_from(proof_sends.join(proofs, _S.proof_id == _P.id))
-            .where(
-                _P.author == author,
-                _S.sent_at >= since_naive,
-                _S.status.in_(INTENT_WRITTEN),
-            )
-        )
-        with self._reading() as conn:
-            return int(conn.execute(made).scalar_one()), int(conn.execute(sends).scalar_one())
 
     # -- approval requests --------------------------------------------------------------
 

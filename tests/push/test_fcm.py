@@ -253,3 +253,45 @@ def test_an_https_token_uri_is_taken(
 def test_a_plain_http_fcm_url_is_refused_whoever_built_the_settings(settings: Settings) -> None:
     with pytest.raises(ProviderNotConfigured, match=r"^INSPECTOR_FCM_URL must be an https://"):
         FcmProvider(replace(settings, fcm_url="http://fcm.example.com"))
+
+
+def test_a_proofs_worth_of_sends_at_once_keeps_every_connection(
+    settings: Settings, fcm: FakeFcm, store: StoreRepository, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As many sends in flight as a proof has threads: the pool keeps every connection
+    (no "pool is full" warning, no connection thrown away and opened again)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from inspector.push.model import Outgoing
+    from inspector.push.payload import build_payload, content_for
+    from inspector.push.transport import MAX_CONCURRENT_SENDS
+
+    installation = store.get(UNICODE_DEVICE)
+    assert installation is not None
+    content = content_for(installation, HELLO, OPERATOR)
+    outgoing = Outgoing(installation, content, build_payload(installation, content))
+    provider = FcmProvider(settings)
+    assert provider.send(outgoing, dry_run=False).ok  # the OAuth token, fetched once
+    # The fake answers no send before all are in flight: each has its own connection.
+    barrier = threading.Barrier(MAX_CONCURRENT_SENDS, timeout=10)
+    fcm.on_request = barrier.wait
+
+    def round_of_sends() -> list[bool]:
+        with ThreadPoolExecutor(MAX_CONCURRENT_SENDS) as pool:
+            futures = [
+                pool.submit(provider.send, outgoing, dry_run=False)
+                for _ in range(MAX_CONCURRENT_SENDS)
+            ]
+            return [f.result().ok for f in futures]
+
+    try:
+        with caplog.at_level("WARNING", logger="urllib3.connectionpool"):
+            assert all(round_of_sends())
+            opened = fcm.connections
+            assert all(round_of_sends())
+    finally:
+        provider.close()
+    assert not [r for r in caplog.records if "pool is full" in r.getMessage()]
+    assert fcm.connections == opened  # the second round reused the first one's
+    assert len(fcm.requests) == 2 * MAX_CONCURRENT_SENDS + 1

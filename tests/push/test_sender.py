@@ -74,6 +74,46 @@ def test_policy_test_devices_allows_only_registered_devices(
         service.prepare(WEB, HELLO)
 
 
+def test_policy_approval_sends_to_test_devices_and_points_others_to_a_request(
+    service_with_journal: Callable[..., tuple[PushService, Journal]],
+    store: StoreRepository,
+    fcm: FakeFcm,
+    apns: dict[str, FakeApns],
+) -> None:
+    service, journal = service_with_journal(push_policy="approval")
+    journal.add_test_device(UNICODE_DEVICE, "Li's Xiaomi", "ana")
+    assert service.send(service.prepare(UNICODE_DEVICE, HELLO)).ok
+    with pytest.raises(PushRefused) as refused:
+        service.prepare(WEB, HELLO)
+    assert str(refused.value) == (
+        f"{WEB} is not a test device, and the policy here is approval: a send to it needs a"
+        f" second person's approval; ask for one with `inspector push {WEB} … --request`,"
+        " then send it with `inspector push --approved REQUEST_ID`"
+    )
+    with pytest.raises(PushRefused, match="the policy here is approval"):
+        service.send(service.preview(store.get(WEB), HELLO))
+    # An approval is used only through an approvals service, which this sender has not.
+    with pytest.raises(PushRefused, match="has no approvals service"):
+        service.prepare(WEB, HELLO, approved="r-0123456789")
+    assert len(fcm.requests) == 1 and provider_requests(fcm, apns) == 1
+
+
+def test_a_proofs_send_names_its_proof_in_the_intent(
+    service_with_journal: Callable[..., tuple[PushService, Journal]], fcm: FakeFcm
+) -> None:
+    service, journal = service_with_journal()
+    prepared = service.prepare(UNICODE_DEVICE, HELLO)
+    with pytest.raises(PushRefused, match="is not a proof id"):
+        service.send(prepared, proof="p-\x1b[2J")
+    with pytest.raises(PushRefused, match="no send: it carries no approval nor proof"):
+        service.send(prepared, proof="p-0123456789", dry_run=True)
+    assert fcm.requests == []
+    assert service.send(prepared, proof="p-0123456789").ok
+    (intent,) = [e for e in journal.entries() if e.action == "push.intent"]
+    assert intent.details["proof"] == "p-0123456789"
+    assert "approval_request" not in intent.details
+
+
 def test_removing_a_test_device_between_confirm_and_send_refuses(
     service_with_journal: Callable[..., tuple[PushService, Journal]],
     fcm: FakeFcm,

@@ -288,29 +288,31 @@ class Desk:
 def desks(
     make_env: Callable[..., dict[str, str]], team_store_url: URL
 ) -> Iterator[Callable[..., Desk]]:
-    """`desks("bob", clock=..., approvals_required=2, cap=20, **variables)`."""
+    """`desks("bob", clock=..., approvals_required=2, cap=20, **variables)`; the number
+    of approvals, the cap and the approval's lifetime are the settings' unless given. The
+    desk's sender uses approvals through the desk's approval service."""
     opened: list[Desk] = []
 
     def make(
         operator: str = "ana",
         *,
         clock: Clock = utcnow,
-        approvals_required: int = 2,
-        cap: int = 20,
+        approvals_required: int | None = None,
+        cap: int | None = None,
         parallel: int = 20,
-        ttl: timedelta = timedelta(minutes=30),
+        ttl: timedelta | None = None,
         **overrides: str,
     ) -> Desk:
         settings = load_settings(make_env(operator, **overrides))
         journal = Journal.open(settings)
         db = SignoffStore.open(settings)
         store = StoreRepository.open(team_store_url)
-        push = PushService(settings, store, journal)
         proofs = ProofService(
             settings, store, journal, db, approvals_required=approvals_required, cap=cap,
             parallel=parallel, clock=clock,
         )  # fmt: skip
         approvals = ApprovalService(settings, journal, db, ttl=ttl, clock=clock)
+        push = PushService(settings, store, journal, approvals=approvals)
         desk = Desk(settings, journal, db, store, push, proofs, approvals)
         desk.closers = [journal.close, db.close, store.close, push.close, proofs.close]
         opened.append(desk)

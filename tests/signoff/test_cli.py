@@ -14,6 +14,7 @@ from inspector.cli import main
 from inspector.cli.common import CliError
 from inspector.cli.signoff_commands import cmd_push_approved, cmd_push_request
 from inspector.fixtures.demo import WEB
+from inspector.push import PushRefused
 from inspector.signoff import os_account
 from tests.push.fakes.apns_server import FakeApns
 from tests.push.fakes.fcm_server import FakeFcm
@@ -196,7 +197,9 @@ def push_args(**values: object) -> argparse.Namespace:
     return argparse.Namespace(**base)
 
 
+@pytest.mark.parametrize("policy", ["approval", "any"])
 def test_request_approve_then_send_once(
+    policy: str,
     cli: Run,
     team: Desk,
     make_env: Callable[..., dict[str, str]],
@@ -206,7 +209,7 @@ def test_request_approve_then_send_once(
     apns: dict[str, FakeApns],
 ) -> None:
     def as_operator(name: str) -> None:
-        for key, value in make_env(name, push_policy="any").items():
+        for key, value in make_env(name, push_policy=policy).items():
             monkeypatch.setenv(key, value)
 
     as_operator("ana")
@@ -215,18 +218,21 @@ def test_request_approve_then_send_once(
     assert request["state"] == "pending" and request["approved_by"] is None
     assert request_made_none(fcm, apns)
 
-    code, out, _ = cli("approvals", "list", "--json", operator="bob", push_policy="any")
+    code, out, _ = cli("approvals", "list", "--json", operator="bob", push_policy=policy)
     assert code == 0 and json.loads(out)["requests"][0]["request_id"] == request["request_id"]
-    code, _, err = cli("approvals", "approve", request["request_id"], push_policy="any")
+    code, _, err = cli("approvals", "approve", request["request_id"], push_policy=policy)
     assert code == 2 and "a different operator must approve it" in err
     code, _, err = cli("approvals", "approve", request["request_id"], operator="bob",
-                       push_policy="any")  # fmt: skip
+                       push_policy=policy)  # fmt: skip
     assert code == 0 and f"inspector push --approved {request['request_id']}" in err
 
     as_operator("ana")
     assert cmd_push_approved(push_args(approved=request["request_id"])) == 0
     sent = json.loads(capsys.readouterr().out)
     assert sent["result"]["ok"] is True and sent["request_id"] == request["request_id"]
+    (intent,) = [e for e in team.journal.entries() if e.action == "push.intent"]
+    assert intent.details["approval_request"] == request["request_id"]
+    assert intent.details["approval_record"] == sent["approval_record_id"]
     assert [r.body["message"]["token"] for r in fcm.requests] == [TOKENS[OTHER_ANDROID]]
     with pytest.raises(CliError, match="already used") as refused:
         cmd_push_approved(push_args(approved=request["request_id"]))
@@ -236,3 +242,50 @@ def test_request_approve_then_send_once(
 
 def request_made_none(fcm: FakeFcm, apns: dict[str, FakeApns]) -> bool:
     return requests_made(fcm, apns) == 0
+
+
+def test_the_profile_decides_the_cap_and_the_approvals_needed(
+    cli: Run, team: Desk, fcm: FakeFcm, apns: dict[str, FakeApns]
+) -> None:
+    code, out, err = cli(*SEND, "--yes", "--json", proof_cap="2", proof_approvals="1")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["approvals_required"] == 1 and doc["accepted"] == 2
+    assert "Reaches       2 test device(s) (cap 2)" in err and "over the proof's device cap" in err
+    assert requests_made(fcm, apns) == 2
+    # --cap chooses within the range, above the profile's too.
+    code, out, err = cli(*SEND, "--yes", "--json", "--cap", "3", proof_cap="2")
+    assert code == 0 and json.loads(out)["accepted"] == 3
+    code, _, err = cli(*SEND, "--yes", "--cap", "101")
+    assert code == 2 and "from 1 to 100" in err
+    # One approval is enough where the profile says so (a proof keeps the number it
+    # was sent with).
+    code, out, _ = cli("proofs", "approve", doc["proof_id"], "--json", operator="bob")
+    assert code == 0 and json.loads(out)["status"] == "approved"
+    code, _, err = cli(*SEND, "--yes", proof_cap="0")
+    assert code == 2
+    assert err.strip() == (
+        "inspector: INSPECTOR_PROOF_CAP must be a whole number from 1 to 100 devices, got '0'"
+    )
+
+
+def test_under_approval_a_push_to_a_customer_points_to_a_request(
+    cli: Run,
+    team: Desk,
+    make_env: Callable[..., dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+    fcm: FakeFcm,
+    apns: dict[str, FakeApns],
+) -> None:
+    """The refusal `inspector push ID` meets, and a test device sent to directly, through
+    the push command's own sender."""
+    from inspector.cli.push_commands import cmd_push
+
+    for key, value in make_env("ana", push_policy="approval").items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(PushRefused) as refused:
+        cmd_push(push_args(yes=True, dry_run=False))
+    assert f"ask for one with `inspector push {OTHER_ANDROID} … --request`" in str(refused.value)
+    assert requests_made(fcm, apns) == 0
+    assert cmd_push(push_args(installation_id=PIXEL, yes=True, dry_run=False)) == 0
+    assert [r.body["message"]["token"] for r in fcm.requests] == [TOKENS[PIXEL]]

@@ -1,5 +1,6 @@
 """One approval, several inspectors of its requester racing to use it, on every journal
-dialect: each prepares the send, then all claim at a barrier. The claim is one conditional
+dialect, under the `approval` policy: each prepares the send, then all send at a barrier,
+the sender claiming the approval after its re-read. The claim is one conditional
 UPDATE whose row count decides, so exactly one sends and the others are refused in words,
 with exactly one request reaching the provider."""
 
@@ -48,12 +49,12 @@ def test_racing_inspectors_use_one_approval_once(
     fcm: FakeFcm,
     apns: dict[str, FakeApns],
 ) -> None:
-    ana = desks("ana", push_policy="any")
-    bob = desks("bob", push_policy="any")
+    ana = desks("ana", push_policy="approval")
+    bob = desks("bob", push_policy="approval")
     asked = ana.approvals.request(ana.push, OTHER_ANDROID, CHECK)
     bob.approvals.approve(asked.id)
 
-    outcomes = race(make_env("ana", push_policy="any"), asked.id)
+    outcomes = race(make_env("ana", push_policy="approval"), asked.id)
 
     assert [o for o, _ in outcomes] == ["sent"] + ["refused"] * (PROCESSES - 1)
     for _, words in outcomes[1:]:

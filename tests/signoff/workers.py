@@ -14,25 +14,27 @@ from inspector.store.repository import StoreRepository
 
 def use_at_barrier(env: dict[str, str], request_id: str, barrier: Any, results: Any) -> None:
     """The requester's inspector: prepare the approved send (every process passes the
-    checks, nothing is claimed yet), wait for the others, then claim and send at the same
-    moment; put ("sent" | "refused", words) on results."""
+    checks, nothing is claimed yet), wait for the others, then send at the same moment,
+    the sender claiming the approval after its re-read; put ("sent" | "refused", words)
+    on results."""
     settings = load_settings(env)
     store = StoreRepository.open(settings.store_url)
     journal = Journal.open(settings)
     db = SignoffStore.open(settings)
-    push = PushService(settings, store, journal)
     approvals = ApprovalService(settings, journal, db)
+    push = PushService(settings, store, journal, approvals=approvals)
     try:
         request = approvals.get(request_id)
         compose = compose_of(request.payload_text)
-        prepared = push.prepare(request.installation_id, compose, store=request.store)
+        prepared = push.prepare(
+            request.installation_id, compose, store=request.store, approved=request_id
+        )
         barrier.wait(timeout=60)
         try:
-            approvals.claim(request_id, installation=prepared.installation, compose=compose)
+            result = push.send(prepared, approved=request_id)
         except ApprovalRefused as exc:
             results.put(("refused", str(exc)))
             return
-        result = push.send(prepared)
         results.put(("sent", result.explanation))
     finally:
         push.close()
