@@ -268,7 +268,7 @@ class PushService:
         if self.approvals is None:
             raise PushRefused(
                 f"approval request {request_id} cannot be used here: this sender has no"
-                " approvals service, so nothing was sent"
+                " approvals service"
             )
         return self.approvals
 
@@ -465,7 +465,7 @@ def _reference(value: str, what: str) -> str:
     """An approval request's or a proof's id, as the sign-off tables make them."""
     text = (value or "").strip()
     if not REFERENCE.fullmatch(text):
-        raise PushRefused(f"{escape(clip(text, 40))!r} is not {what} id: nothing was sent")
+        raise PushRefused(f"{escape(clip(text, 40))!r} is not {what} id")
     return text
 
 

@@ -290,7 +290,12 @@ class ApprovalService:
         try:
             request = self.get(request_id)
         except SignoffNotFound as exc:
-            raise ApprovalRefused(f"{exc}: nothing was sent") from None
+            record_refusal(
+                self.journal, "approval.use", str(exc),
+                installation_id=installation.installation_id,
+                details={"request": clip((request_id or "").strip(), 40)},
+            )  # fmt: skip
+            raise ApprovalRefused(str(exc)) from None
         return self._claim(request, installation, compose)
 
     def _claim(self, request: PushRequest, installation: Installation, compose: Compose) -> Claim:

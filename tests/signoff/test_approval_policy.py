@@ -265,6 +265,9 @@ def test_an_unknown_or_malformed_request_is_refused(
     ana, _ = pair
     with pytest.raises(ApprovalRefused, match="no approval request r-0000000000"):
         approved_send(ana, "r-0000000000")
+    (refusal,) = ana.journal.entries(installation_id=OTHER_ANDROID)
+    assert (refusal.action, refusal.outcome) == ("approval.use", "refused")
+    assert refusal.details["request"] == "r-0000000000"
     with pytest.raises(PushRefused, match="is not an approval request id"):
         ana.push.prepare(OTHER_ANDROID, CHECK, approved="r-\x1b[31m")
     with pytest.raises(ValidationRefused, match="by a send, not by a dry run"):
