@@ -553,9 +553,13 @@ def cmd_push_request(args: argparse.Namespace) -> int:
         deep_link=args.deep_link,
     )  # fmt: skip
     with desk(cfg, push=True) as d, signoff_errors():
+        from inspector.cli.push_commands import home_store
+
         assert d.push is not None
         service = _approvals(d)
-        request = service.request(d.push, args.installation_id, compose)
+        # Regional stores: the one that holds it (an id two of them hold is refused).
+        store = home_store(d.push, args.installation_id)
+        request = service.request(d.push, args.installation_id, compose, store=store)
         now = service.now()
     if getattr(args, "json", False):
         print_json(request.to_dict(now))
