@@ -24,7 +24,11 @@ from tests.store.regional import closed_port, write_profile
 
 def settings_for(url: URL) -> Settings:
     return load_settings(
-        {"INSPECTOR_STORE_URL": url.render_as_string(False), "INSPECTOR_OPERATOR": "ana"}
+        {
+            "INSPECTOR_STORE_URL": url.render_as_string(False),
+            "INSPECTOR_ENVIRONMENT": "staging",
+            "INSPECTOR_OPERATOR": "ana",
+        }
     )
 
 

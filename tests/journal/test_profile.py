@@ -312,7 +312,9 @@ def test_a_journal_in_any_store_of_a_regional_profile_is_refused(
     stores = (StoreSpec("eu", url_text(eu)), StoreSpec("us", url_text(us)))
 
     def regional(journal: URL):  # type: ignore[no-untyped-def]
-        cfg = settings_for(journal, INSPECTOR_STORE_URL=url_text(eu))
+        cfg = settings_for(
+            journal, INSPECTOR_STORE_URL=url_text(eu), INSPECTOR_ENVIRONMENT="staging"
+        )
         return replace(cfg, profile="prod", stores=stores)
 
     for name, store in (("us", us), ("eu", eu)):
