@@ -180,6 +180,7 @@ class PushService:
         dry_run: bool = False,
         approved: str | None = None,
         proof: str | None = None,
+        proof_record: int | None = None,
     ) -> PushResult:
         """Send what was confirmed: through this service only when it was prepared here
         (same profile), after a re-read from the store the installation came from.
@@ -189,7 +190,9 @@ class PushService:
         is verified against the installation as re-read and this payload, and used up
         (once, whoever else tries): ApprovalRefused, with zero requests, when it cannot
         be. `proof`: the id of the proof this send belongs to. Both go into the intent's
-        details; the result carries the approval it used."""
+        details; the result carries the approval it used. `proof_record`: the journal
+        record of that proof, which the intent refers to (so the proof counts once
+        against the operator's cap, not once per device)."""
         self._check_profile(prepared)
         request_id = None if approved is None else _reference(approved, "an approval request")
         proof_id = None if proof is None else _reference(proof, "a proof")
@@ -235,6 +238,7 @@ class PushService:
                 provider=provider.name,
                 details=details,
                 limit=partial(limits_problem, self.settings),
+                ref_id=proof_record if proof_id is not None else None,
             )
         except IntentRefused as exc:
             raise PushRefused(str(exc)) from None

@@ -360,7 +360,9 @@ class ProofService:
             + [_skip_row(proof_id, s) for s in plan.skipped],
         )
         pool = self._workers()
-        futures = [pool.submit(self._send_one, proof_id, t, on_verdict) for t in plan.targets]
+        futures = [
+            pool.submit(self._send_one, proof_id, record_id, t, on_verdict) for t in plan.targets
+        ]
         verdicts = [f.result() for f in futures]
         self._store_verdicts(proof_id, verdicts)
         try:
@@ -379,14 +381,18 @@ class ProofService:
         )  # fmt: skip
 
     def _send_one(
-        self, proof_id: str, target: ProofTarget, on_verdict: VerdictCallback | None
+        self,
+        proof_id: str,
+        proof_record: int,
+        target: ProofTarget,
+        on_verdict: VerdictCallback | None,
     ) -> DeviceVerdict:
         """One device: its send, its verdict on the record and in the table, then the
         callback. Never raises: whatever happens is this device's verdict alone."""
         started = now_from(self._clock)
         result: PushResult | None = None
         try:
-            result = self.push.send(target.prepared, proof=proof_id)
+            result = self.push.send(target.prepared, proof=proof_id, proof_record=proof_record)
             status, reason, detail = _classified(result)
         except InstallationNotFound as exc:
             status, reason, detail = REFUSED, SKIP_NOT_IN_STORE, str(exc)
@@ -487,13 +493,8 @@ class ProofService:
         return None
 
     def _actions_since(self, since: Any) -> int:
-        entries = self.journal.entries(operator=self.operator, since=since, limit=RECORDS_READ)
-        if len(entries) >= RECORDS_READ:
-            # More records than read: every send counted alone, on the safe side.
-            return self.journal.sends_since(self.operator, since)
-        proofs = sum(1 for e in entries if e.action == "proof.create")
-        alone = sum(1 for e in entries if e.action == "push.intent" and "proof" not in e.details)
-        return proofs + alone
+        # The journal counts a proof once: its record, not the intents that refer to it.
+        return self.journal.sends_since(self.operator, since)
 
     # -- reading --------------------------------------------------------------------
 
