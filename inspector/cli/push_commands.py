@@ -51,9 +51,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         " in the data.",
         epilog=EXIT_CODES,
     )
-    push.add_argument("installation_id")
-    push.add_argument("--title", required=True)
-    push.add_argument("--body", required=True)
+    # Not required by argparse: `--approved REQUEST_ID` alone sends an approved request.
+    push.add_argument("installation_id", nargs="?")
+    push.add_argument("--title")
+    push.add_argument("--body")
     push.add_argument("--data", metavar="JSON", help="data as a JSON object of strings")
     push.add_argument("--deep-link", metavar="URL", help="a link the app opens")
     push.add_argument(
@@ -63,6 +64,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     push.add_argument("--yes", action="store_true", help="send without asking")
     push.add_argument("--json", action="store_true", help="the result as JSON on stdout")
+    push.add_argument(
+        "--request",
+        action="store_true",
+        help="policy `approval`: ask a second operator to approve this exact send",
+    )
+    push.add_argument(
+        "--approved",
+        metavar="REQUEST_ID",
+        help="send an approved request, once (it names the device and the payload)",
+    )
     push.set_defaults(func=cmd_push)
 
     check = sub.add_parser(
@@ -91,6 +102,44 @@ def push_service(cfg: Settings) -> Iterator[PushService]:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
+    from inspector.cli import signoff_commands
+
+    if args.approved is not None:
+        given = [
+            name
+            for name, value in (
+                ("INSTALLATION_ID", args.installation_id),
+                ("--title", args.title),
+                ("--body", args.body),
+                ("--data", args.data),
+                ("--deep-link", args.deep_link),
+                ("--dry-run", args.dry_run),
+                ("--request", args.request),
+            )
+            if value
+        ]
+        if given:
+            raise CliError(
+                f"push --approved sends the approved request as it was approved: drop"
+                f" {', '.join(given)}",
+                EXIT_BAD_INPUT,
+            )
+        return signoff_commands.cmd_push_approved(args)
+    missing = [
+        name
+        for name, value in (
+            ("INSTALLATION_ID", args.installation_id),
+            ("--title", args.title),
+            ("--body", args.body),
+        )
+        if value is None
+    ]
+    if missing:
+        raise CliError(f"push: error: {', '.join(missing)} required", EXIT_BAD_INPUT)
+    if args.request:
+        if args.dry_run:
+            raise CliError("push --request asks for a send: it takes no --dry-run", EXIT_BAD_INPUT)
+        return signoff_commands.cmd_push_request(args)
     cfg = settings(args)
     compose = Compose(
         title=args.title,

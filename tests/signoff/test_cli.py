@@ -289,3 +289,33 @@ def test_under_approval_a_push_to_a_customer_points_to_a_request(
     assert requests_made(fcm, apns) == 0
     assert cmd_push(push_args(installation_id=PIXEL, yes=True, dry_run=False)) == 0
     assert [r.body["message"]["token"] for r in fcm.requests] == [TOKENS[PIXEL]]
+
+
+def test_push_request_and_push_approved_from_the_command_line(
+    cli: Run, team: Desk, fcm: FakeFcm, apns: dict[str, FakeApns]
+) -> None:
+    """`inspector push ID … --request`, `approvals approve`, `inspector push --approved`:
+    the contract's spelling, through the push command itself."""
+    ask = ("push", OTHER_ANDROID, "--title", "Delivery check", "--body", "From support")
+    code, out, err = cli(*ask, "--request", "--json", push_policy="approval")
+    assert code == 0, err
+    request_id = json.loads(out)["request_id"]
+    assert request_made_none(fcm, apns)
+    # Without a request, the policy refuses a device that is not a test device.
+    code, _, err = cli(*ask, "--yes", push_policy="approval")
+    assert code == 2 and "--request" in err and request_made_none(fcm, apns)
+    code, _, err = cli("approvals", "approve", request_id, operator="bob", push_policy="approval")
+    assert code == 0, err
+    # --approved sends what was approved: nothing else may be given beside it.
+    code, _, err = cli("push", "--approved", request_id, "--title", "Other", push_policy="approval")
+    assert code == 2 and "drop --title" in err and request_made_none(fcm, apns)
+    code, _, err = cli("push", "--title", "x", push_policy="approval")
+    assert code == 2 and "INSTALLATION_ID, --body required" in err
+    code, _, err = cli(*ask, "--request", "--dry-run", push_policy="approval")
+    assert code == 2 and "no --dry-run" in err
+    code, out, err = cli("push", "--approved", request_id, "--json", push_policy="approval")
+    assert code == 0, err
+    assert json.loads(out)["request_id"] == request_id
+    assert [r.body["message"]["token"] for r in fcm.requests] == [TOKENS[OTHER_ANDROID]]
+    code, _, err = cli("push", "--approved", request_id, push_policy="approval")
+    assert code == 2 and "already used" in err and len(fcm.requests) == 1
