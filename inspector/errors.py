@@ -89,6 +89,17 @@ TABLE = (
         "Refused: {}.",
         "not validated: {}",
     ),
+    # Proofs and approvals: an unknown id is nothing found; a refused approval is a
+    # refused send (it is a PushRefused too, so it comes first).
+    ErrorRow("inspector.signoff.errors", "SignoffNotFound", EXIT_NOT_FOUND, "{}."),
+    ErrorRow(
+        "inspector.signoff.errors",
+        "ApprovalRefused",
+        EXIT_BAD_INPUT,
+        "Refused: {}.",
+        "not sent: {}",
+    ),
+    ErrorRow("inspector.signoff.errors", "SignoffError", EXIT_BAD_INPUT, "Refused: {}."),
     ErrorRow("inspector.push.model", "PushRefused", EXIT_BAD_INPUT, "Refused: {}.", "not sent: {}"),
     # Its message names what to set ("FCM is not configured: set ..."): a setting to
     # change, so refused like a ConfigError.

@@ -42,6 +42,7 @@ from inspector.push.model import (
     PushRefused,
     ValidationRefused,
 )
+from inspector.signoff.errors import ApprovalRefused, SignoffNotFound, SignoffRefused
 from inspector.store.errors import (
     AmbiguousInstallation,
     IncompleteAnswer,
@@ -186,6 +187,27 @@ CASES = [
         lambda: ValidationRefused("sending is off here (INSPECTOR_PUSH_POLICY=off)"),
         "Refused: sending is off here (INSPECTOR_PUSH_POLICY=off).",
         "not validated: sending is off here (INSPECTOR_PUSH_POLICY=off)",
+        EXIT_BAD_INPUT,
+    ),
+    (
+        "SignoffNotFound",
+        lambda: SignoffNotFound("no proof p-12 in profile staging"),
+        "no proof p-12 in profile staging.",
+        "no proof p-12 in profile staging",
+        EXIT_NOT_FOUND,
+    ),
+    (
+        "ApprovalRefused",
+        lambda: ApprovalRefused("the approval of r-3 was already used"),
+        "Refused: the approval of r-3 was already used.",
+        "not sent: the approval of r-3 was already used",
+        EXIT_BAD_INPUT,
+    ),
+    (
+        "SignoffError",
+        lambda: SignoffRefused("you cannot approve your own proof"),
+        "Refused: you cannot approve your own proof.",
+        "you cannot approve your own proof",
         EXIT_BAD_INPUT,
     ),
     (
