@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.pool import QueuePool
 
 from inspector.config import describe_url
 from inspector.dburl import server_engine
@@ -74,7 +75,9 @@ def _sqlite_engine(url: URL, timeout_s: float) -> Engine:
 
     # A local file has no server to drop the connection: a ping per lookup would only
     # add a round trip, so SQLite goes without pool_pre_ping.
-    engine = create_engine("sqlite+pysqlite://", creator=connect)
+    # QueuePool named: for a URL without a file SQLAlchemy picks SingletonThreadPool, which
+    # closes other threads' connections, in use or not, once more than five have connected.
+    engine = create_engine("sqlite+pysqlite://", creator=connect, poolclass=QueuePool)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:

@@ -120,3 +120,34 @@ def test_missing_sqlite_file_is_unavailable(tmp_path: object) -> None:
     with pytest.raises(StoreUnavailable, match="no such file"):
         store.find(parse_query(demo.CUSTOMER_ANA))
     store.close()
+
+
+def test_more_threads_than_a_singleton_pool_holds_all_read_the_sqlite_store(
+    demo_store_url: URL, dialect: str
+) -> None:
+    """A proof reads its devices from a pool of threads: each keeps its connection."""
+    import threading
+
+    if dialect != "sqlite":
+        pytest.skip("the pool SQLAlchemy picks by itself matters for SQLite only")
+    store = StoreRepository.open(demo_store_url)
+    start = threading.Barrier(12)
+    found: list[int] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        start.wait()
+        try:
+            for _ in range(5):
+                found.append(len(store.find(parse_query("cust-42")).matches))
+        except BaseException as exc:  # collected: a thread's exception is otherwise lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    store.close()
+    assert errors == []
+    assert len(found) == 60 and len(set(found)) == 1 and found[0] > 0
