@@ -11,6 +11,8 @@ at once: nothing read on the old profile stays on screen. The new profile's serv
 open in a worker, as at start; the old ones close in a worker once the sends started on
 them have ended. A send belongs to the profile it was started on: it runs on the app (it
 outlives its screen) and its verdict is drawn in place only while that profile is shown.
+Proofs and approvals (a SignoffDesk per services) open with a profile's first use of
+them and close with its services.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from inspector.tui.messages import (
 )
 from inspector.tui.present import SafeLine, message_lines
 from inspector.tui.screens.main import MainScreen
+from inspector.tui.signoff_desk import SignoffDesk
 
 HISTORY_PAGE = 50
 
@@ -88,6 +91,8 @@ class InspectorApp(App[None]):
         # Every Services not yet closed: closed at the end, whatever is still running.
         self._unclosed: set[Services] = {services}
         self._modes_made = 0
+        # The sign-off services of each Services, made on first use, closed with them.
+        self._desks: dict[Services, SignoffDesk] = {}
         self.main = self._main_screen(settings, services)
 
     def _main_screen(self, settings: Settings, services: Services) -> MainScreen:
@@ -112,7 +117,18 @@ class InspectorApp(App[None]):
     def on_unmount(self) -> None:
         # Wakes any worker still waiting for the store; given services stay open.
         for services in list(self._unclosed):
+            desk = self._desks.pop(services, None)
+            if desk is not None:
+                desk.close()
             services.close()
+
+    def signoff_desk(self, services: Services) -> SignoffDesk:
+        """Proofs and approvals of `services` (opened on first use, in a worker): they
+        belong to that profile and close with its services."""
+        desk = self._desks.get(services)
+        if desk is None:
+            desk = self._desks[services] = SignoffDesk(services)
+        return desk
 
     # -- opening the services -------------------------------------------------------------
 
@@ -211,7 +227,11 @@ class InspectorApp(App[None]):
 
     def _close_later(self, services: Services) -> None:
         # Closing disposes of pools and provider clients: never on the event loop.
+        desk = self._desks.pop(services, None)
+
         def close() -> None:
+            if desk is not None:
+                desk.close()
             services.close()
             self._unclosed.discard(services)
 

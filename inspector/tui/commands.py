@@ -51,7 +51,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("search", "slash", "search", "Search", "Focus the search box and type any identifier.",
             key_display="/"),
     Command("push", "p", "push", "Send a test push",
-            "Compose a test push to this one device.", needs_device=True),
+            "Compose a test push to this one device (under the approval policy, a device that"
+            " is not a test device gets a request for a second person's approval).",
+            needs_device=True),
     Command("check_token", "k", "check", "Check the push token",
             "Ask the provider whether this device's token is still valid (no notification).",
             needs_device=True),
@@ -78,6 +80,15 @@ COMMANDS: tuple[Command, ...] = (
     Command("back", "b", "back", "Back to previous result", "Return to the previous result list."),
     Command("test_devices", "T", "test devices", "Test devices",
             "List the registered test devices with their live token state; Enter opens one."),
+    Command("proof", "o", "proof", "Send a proof",
+            "Compose one message for an app and send it to each of its test devices, a live"
+            " verdict per device; other operators then sign it off."),
+    Command("proofs", "O", "proofs", "Proofs",
+            "List this profile's proofs: payload, verdicts per device, sign-offs; approve,"
+            " reject or export one."),
+    Command("approvals", "a", "approvals", "Approvals",
+            "One-off pushes waiting for a second person: approve or reject another's request,"
+            " send your approved one once."),
     Command("audit", "A", "audit", "Audit journal",
             "Read the audit trail: who looked up, revealed, exported or pushed what, and when."),
     Command("profiles", "P,f2", "profile", "Switch profile",

@@ -61,6 +61,11 @@ JOURNAL_LABELS = {
     "test_device.remove": "⚑ test device removed",
     "reveal": "⚑ value revealed",
     "export": "⚑ exported",
+    "proof.device": "⚑ proof sent to it",
+    "approval.request": "⚑ approval asked",
+    "approval.approve": "⚑ approval given",
+    "approval.reject": "⚑ approval refused",
+    "approval.use": "⚑ approved push used",
 }
 
 

@@ -6,7 +6,9 @@ its dialogs; each blocking call runs in a thread, the UI answering keys. It hold
 services of the profile the device was read on, never the app's later ones: a profile
 switch closes its dialogs (nothing is sent), and a send already confirmed runs on the
 app (app.run_for_profile) against its own profile, whose verdict names that profile
-once another is on screen.
+once another is on screen. Under the push policy `approval`, a device that is not a
+test device gets a request for a second operator's approval instead of a send
+(tui/proof_flow.py).
 """
 
 from __future__ import annotations
@@ -81,6 +83,11 @@ class PushFlow:
         app = self.screen.app
         iid = installation.installation_id
         problem = await asyncio.to_thread(service.policy_problem, installation)
+        if problem and await self._needs_approval(service, installation):
+            # Push policy `approval`, a device that is not a test device: a request for a
+            # second operator's approval instead of a send.
+            await self.screen.proof_flow.request_approval(services, service, installation)
+            return
         if problem:
             self.screen.notify(f"No test push: {problem}", severity="warning", timeout=8)
             return
@@ -98,6 +105,16 @@ class PushFlow:
         self.screen.notify("Sending to this one device…")
         send = partial(self._send, self.app, services, service, prepared)
         self.app.run_for_profile(services, send, group="push-send")
+
+    @staticmethod
+    async def _needs_approval(service: PushService, installation: Installation) -> bool:
+        """Whether the policy is `approval` and only an approval stands in the way."""
+        from inspector.config import PushPolicy
+
+        if service.settings.push_policy is not PushPolicy.APPROVAL:
+            return False
+        problem = await asyncio.to_thread(service.policy_problem, installation, approved=True)
+        return problem is None
 
     def _send(
         self, app: InspectorApp, services: Services, service: PushService, prepared: PreparedPush

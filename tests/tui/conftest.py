@@ -81,7 +81,7 @@ def make_app(sqlite_demo_url: URL, tmp_path: Path) -> Iterator[AppFactory]:
 
 
 # Workers that wait for the user (a dialog) are not waited on.
-_UI_GROUPS = {"test-device-ui", "test-devices-ui", "push-flow", "profile-ui"}
+_UI_GROUPS = {"test-device-ui", "test-devices-ui", "push-flow", "profile-ui", "proof-flow"}
 
 
 async def settle(pilot: Pilot[Any]) -> None:

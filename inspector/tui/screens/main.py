@@ -4,9 +4,10 @@ The screen asks `services` for the store, journal and push service; it never rea
 into the App. Showing results and a device live here; searching (tui/lookups.py) and
 the actions on a device (device_actions.py, push_flow.py, journal_views.py) are small
 classes given this screen, and the device tabs load their own history and activity
-(widgets/details.py). Failures of this screen's workers are turned into words in one
-place: `on_worker_state_changed`. About 400 lines because it is the one place where
-every key of the main screen is declared as an action: each is a line or two.
+(widgets/details.py); proofs and approvals are proof_flow.py's. Failures of this
+screen's workers are turned into words in one place: `on_worker_state_changed`. About
+400 lines because it is the one place where every key of the main screen is declared as
+an action: each is a line or two.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from inspector.tui.present import (
     row_key,
 )
 from inspector.tui.profile_switch import ProfileSwitch
+from inspector.tui.proof_flow import ProofFlow
 from inspector.tui.push_flow import PushFlow
 from inspector.tui.screens.help import HelpScreen
 from inspector.tui.widgets.banner import EnvironmentBanner
@@ -102,6 +104,7 @@ class MainScreen(Screen[None]):
         self.lookups = Lookups(self)
         self.device_actions = DeviceActions(self)
         self.push_flow = PushFlow(self)
+        self.proof_flow = ProofFlow(self)
         self.journal_views = JournalViews(self)
         self.profile_switch = ProfileSwitch(self)
         # Set when another profile's screen replaces this one: what its workers still
@@ -407,6 +410,15 @@ class MainScreen(Screen[None]):
 
     def action_test_device(self) -> None:
         self.push_flow.toggle_test_device()
+
+    def action_proof(self) -> None:
+        self.proof_flow.proof()
+
+    def action_proofs(self) -> None:
+        self.proof_flow.proofs()
+
+    def action_approvals(self) -> None:
+        self.proof_flow.approvals()
 
     def action_audit(self) -> None:
         self.journal_views.audit()

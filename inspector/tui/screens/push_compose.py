@@ -60,9 +60,17 @@ class PushComposeScreen(ModalScreen[Compose | None]):
     ]  # fmt: skip
 
     def __init__(
-        self, service: PushService, installation: Installation, initial: Compose | None = None
+        self,
+        service: PushService,
+        installation: Installation,
+        initial: Compose | None = None,
+        *,
+        request: bool = False,
     ) -> None:
+        """`request`: composing the payload of an approval request (push policy
+        `approval`), which another operator approves before it can be sent."""
         super().__init__()
+        self.request = request
         self.service = service
         self.installation = installation
         self.initial = initial or Compose(title="", body="")
@@ -76,8 +84,13 @@ class PushComposeScreen(ModalScreen[Compose | None]):
         # the other store values escaped here; all of it Text, never markup.
         device = i.device_brand or i.device_model
         model = facts.device_label(i) if device else facts.platform_name(i.platform)
+        what = (
+            "Ask for approval of a push to ONE device"
+            if self.request
+            else "Test push to ONE device"
+        )
         title = (
-            f"Test push to ONE device: {model} · "
+            f"{what}: {model} · "
             + escape(f"{i.app.name} · customer {i.custom_user_id or '—'}")
             + (" · SIMULATED (demo)" if self.service.is_simulated(i) else "")
         )

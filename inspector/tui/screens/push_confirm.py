@@ -53,9 +53,12 @@ class PushConfirmScreen(ModalScreen[bool]):
     ]  # fmt: skip
     AUTO_FOCUS = "#cancel"
 
-    def __init__(self, prepared: PreparedPush) -> None:
+    def __init__(self, prepared: PreparedPush, *, request: bool = False) -> None:
+        """`request`: confirm asking for a second operator's approval of this exact push
+        (push policy `approval`): nothing is sent now, so nothing is typed."""
         super().__init__()
         self.prepared = prepared
+        self.request = request
         self.production = prepared.environment == "production"
         self.expected = prepared.installation.installation_id[-4:].lower()
 
@@ -64,7 +67,12 @@ class PushConfirmScreen(ModalScreen[bool]):
         i = p.installation
         with VerticalScroll(id="confirm-dialog"):
             with Vertical(id="header"):
-                yield Static("Send this test push to ONE device?", classes="dialog-title")
+                yield Static(
+                    "Ask another operator to approve this exact push to ONE device?"
+                    if self.request
+                    else "Send this test push to ONE device?",
+                    classes="dialog-title",
+                )
                 yield Static(
                     # The profile the push was prepared on (never the one on screen
                     # later), terminal-safe where made (PreparedPush.profile_line).
@@ -72,17 +80,23 @@ class PushConfirmScreen(ModalScreen[bool]):
                     id="environment",
                 )
             with Vertical(id="footer"):
-                if self.production:
+                if self.request:
+                    yield Static(
+                        "Nothing is sent now. Once another operator approves it (Approvals, a),"
+                        " you send it from there, once, exactly as shown.",
+                        classes="warning",
+                    )
+                if self.production and not self.request:
                     with Horizontal(id="typed-row"):
                         yield Label("Type the last 4 characters of the installation id:")
                         yield Input(id="typed", max_length=4, placeholder="····")
                 with Horizontal(id="buttons"):
                     yield Button("Cancel", id="cancel")
                     yield Button(
-                        "Send to this device",
+                        "Ask for approval" if self.request else "Send to this device",
                         id="send",
-                        variant="error",
-                        disabled=self.production,
+                        variant="warning" if self.request else "error",
+                        disabled=self.production and not self.request,
                     )
             # Every value from the store or the config escaped, in Text (never markup).
             yield Static(
@@ -117,7 +131,7 @@ class PushConfirmScreen(ModalScreen[bool]):
         self.query_one("#cancel", Button).focus()
 
     def typed_ok(self) -> bool:
-        if not self.production:
+        if not self.production or self.request:
             return True
         return self.query_one("#typed", Input).value.strip().lower() == self.expected
 
