@@ -29,8 +29,6 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.pool import SingletonThreadPool
-
 from inspector import facts
 from inspector.config import NUMBERS, PushPolicy, Settings
 from inspector.journal import Journal, JournalError, TestDevice
@@ -198,22 +196,9 @@ class ProofService:
 
     @property
     def workers(self) -> int:
-        """Sends in flight at once: `parallel`, within what the database pools take.
-        SQLAlchemy gives a SQLite engine made from a `creator` a SingletonThreadPool,
-        which closes another thread's connection, in use or not, once more threads than
-        its size have connected: those engines get at most size - 1 sending threads (one
-        is the caller's)."""
-        bound = self.parallel
-        engines = [self.db.engine]
-        if self._store is not None:
-            members = getattr(self._store, "members", None)
-            stores = members if members is not None else (self._store,)
-            engines += [m.engine for m in stores]
-        for engine in engines:
-            pool = engine.pool
-            if isinstance(pool, SingletonThreadPool):
-                bound = min(bound, max(1, int(pool.size) - 1))
-        return bound
+        """Sends in flight at once. The SQLite engines are queue pools (store/engine.py,
+        journal/engine.py): a thread beyond their size waits for a connection."""
+        return self.parallel
 
     # -- composing ------------------------------------------------------------------
 

@@ -191,7 +191,8 @@ def push_args(**values: object) -> argparse.Namespace:
     base: dict[str, object] = {
         "profile": None, "config": None, "installation_id": OTHER_ANDROID,
         "title": "Delivery check", "body": "From support", "data": None,
-        "deep_link": None, "json": True, "approved": None,
+        "deep_link": None, "json": True, "approved": None, "request": False,
+        "dry_run": False,
     }  # fmt: skip
     base.update(values)
     return argparse.Namespace(**base)
