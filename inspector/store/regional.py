@@ -23,6 +23,7 @@ again until one of them ends (each holds a thread), and says so.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -65,6 +66,8 @@ GRACE_S = 0.5
 MAX_OVERDUE = 2
 # Installation IDs whose store is remembered, for history and activity without a name.
 REMEMBERED = 10_000
+# How long closing waits for idle workers to give their connections back.
+CLOSE_WAIT_S = 1.0
 
 
 class _Gather:
@@ -112,6 +115,14 @@ class _Job:
         self.error: BaseException | None = None
 
 
+def _run(call: Callable[..., Any], *args: Any) -> tuple[Any, BaseException | None]:
+    """The call's value, or the exception it raised (handed to the caller, who decides)."""
+    try:
+        return call(*args), None
+    except BaseException as exc:
+        return None, exc
+
+
 class _Lane:
     """One store and its workers: daemon threads fed from one queue, as many as calls
     have been in flight at once."""
@@ -130,6 +141,7 @@ class _Lane:
         self._idle = 0  # workers waiting for a job, less the jobs queued for them
         self._threads = 0
         self._late: set[_Job] = set()  # given up on while running
+        self._workers: list[threading.Thread] = []
         self._closed = False
 
     def submit(self, call: Callable[[], Any], gather: _Gather) -> _Job | None:
@@ -148,27 +160,48 @@ class _Lane:
         job = _Job(call, gather)
         self._jobs.put(job)
         if spawn:
-            name = f"inspector-store-{self.name}"
-            threading.Thread(target=self._work, name=name, daemon=True).start()
+            worker = threading.Thread(target=self._work, name=f"store-{self.name}", daemon=True)
+            with self._lock:
+                self._workers.append(worker)
+            worker.start()
         return job
 
     def _work(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            with self._lock:
-                run = not job.abandoned
-                job.state = _RUNNING
-            if run:
-                try:
-                    job.value = job.call()
-                except BaseException as exc:  # handed to the caller, who decides
-                    job.error = exc
-            with self._lock:
-                job.state = _DONE
-                self._late.discard(job)
-                self._idle += 1
-                tell = not job.abandoned
-            if tell:
-                job.gather.one_done()
+        # A worker holds its driver connection from one call to the next: no pool
+        # checkout and no ping per lookup (a round trip to a distant region). It is let go
+        # after any failure; a call that failed as unreachable on a connection held from
+        # before (the server dropped it meanwhile) is run once more on a fresh one.
+        holding = contextlib.ExitStack()
+        held = False
+        try:
+            while (job := self._jobs.get()) is not None:
+                with self._lock:
+                    run = not job.abandoned
+                    job.state = _RUNNING
+                if run:
+                    reused = held
+                    if not held:
+                        hold = self.repo.held_connection(live_reads=True)
+                        job.error = _run(holding.enter_context, hold)[1]
+                        held = job.error is None
+                    if job.error is None:
+                        job.value, job.error = _run(job.call)
+                    if isinstance(job.error, StoreUnavailable) and reused:
+                        holding.close()
+                        held = False
+                        job.value, job.error = _run(job.call)
+                    if job.error is not None and held:
+                        holding.close()
+                        held = False
+                with self._lock:
+                    job.state = _DONE
+                    self._late.discard(job)
+                    self._idle += 1
+                    tell = not job.abandoned
+                if tell:
+                    job.gather.one_done()
+        finally:
+            holding.close()
 
     def give_up(self, job: _Job) -> bool:
         """Past the deadline: True when the call is abandoned (never started, or counted
@@ -190,8 +223,14 @@ class _Lane:
         with self._lock:
             self._closed = True
             threads, self._threads = self._threads, 0
+            workers, self._workers = self._workers, []
         for _ in range(threads):
             self._jobs.put(None)
+        # Idle workers give their connections back at once; one still stuck in a call is
+        # not waited for (its connection goes with the process).
+        until = time.monotonic() + CLOSE_WAIT_S
+        for worker in workers:
+            worker.join(max(0.0, until - time.monotonic()))
         self.repo.close()
 
 
@@ -286,10 +325,9 @@ class RegionalStore(StoreRepository):
         self._check_all()
 
     @contextmanager
-    def held_connection(self) -> Iterator[None]:
-        """A run of lookups (`find -`): each store's pool serves it, so a store that drops
-        out and comes back is used again; a held connection could not be (and a call
-        given up on may still be using it)."""
+    def held_connection(self, *, live_reads: bool = False) -> Iterator[None]:
+        """A run of lookups (`find -`): the stores' workers hold their connections
+        already (a SQLite store, asked in the caller's thread, uses its pool)."""
         yield
 
     # -- lookups --------------------------------------------------------------------------

@@ -7,6 +7,8 @@ reading is in rows.py and values.py, the driver-cursor runner in driver.py).
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -190,8 +192,9 @@ class StoreRepository:
         self.result_cap = result_cap
         self._schema_checked = False
         self._statements: dict[Any, DriverStatement] = {}
-        # The driver connection a run of lookups holds (`held_connection`), or None.
-        self._held: PoolProxiedConnection | None = None
+        # The driver connection a thread holds for a run of lookups (`held_connection`):
+        # its own, so a thread never uses another's.
+        self._holding = threading.local()
 
     @classmethod
     def open(cls, url: URL, *, statement_timeout_s: float = 5.0, name: str = "") -> StoreRepository:
@@ -239,22 +242,38 @@ class StoreRepository:
         self._schema_checked = True
 
     @contextmanager
-    def held_connection(self) -> Iterator[None]:
-        """One driver connection for a run of lookups (`inspector find -`): checked out,
-        and pinged, once instead of per lookup. For one thread: the UI's workers, which
-        share the repository, never hold one."""
+    def held_connection(self, *, live_reads: bool = False) -> Iterator[None]:
+        """One driver connection for a run of lookups in this thread (`inspector find -`,
+        a regional store's worker): checked out, and pinged, once instead of per lookup.
+        Other threads go on using the pool.
+
+        `live_reads`: every lookup sees the store as it is now, however long the
+        connection is held. MariaDB/MySQL then run each statement in a transaction of its
+        own (autocommit), so no transaction keeps an old snapshot; PostgreSQL's engine is
+        in autocommit already, and SQLite reads outside a transaction."""
         self.check_schema()
         with translated(self.url), driver_connection(self._engine) as conn:
-            self._held = conn
+            own = conn.dbapi_connection if live_reads and self._mysql else None
+            if own is not None:
+                own.autocommit(True)
+            self._holding.conn = conn
             try:
                 yield
             finally:
-                self._held = None
+                self._holding.conn = None
+                if own is not None:
+                    with contextlib.suppress(Exception):  # a lost connection is discarded
+                        own.autocommit(False)
+
+    @property
+    def _mysql(self) -> bool:
+        return self._engine.dialect.name in ("mysql", "mariadb")
 
     @contextmanager
     def _connection(self) -> Iterator[PoolProxiedConnection]:
-        if self._held is not None:
-            yield self._held
+        held = getattr(self._holding, "conn", None)
+        if held is not None:
+            yield held
             return
         with driver_connection(self._engine) as conn:
             yield conn

@@ -29,6 +29,7 @@ from inspector.store.errors import (
 from inspector.store.opening import open_configured_store
 from inspector.store.regional import MAX_OVERDUE, RegionalStore
 from inspector.store.repository import StoreRepository
+from inspector.store.tables import installations
 from tests.conftest import DEMO_NOW
 from tests.store.regional import (
     SHARED,
@@ -38,6 +39,8 @@ from tests.store.regional import (
     black_hole,
     build_us_store,
     closed_port,
+    moved,
+    us_rows,
     write_profile,
 )
 
@@ -294,6 +297,75 @@ def test_a_store_that_comes_back_is_asked_again(
         ]
     finally:
         store.close()
+
+
+# -- a server store's worker holds its connection ---------------------------------------
+
+SESSIONS = {
+    "postgresql": "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+    " AND pid <> pg_backend_pid()",
+    "mariadb": "SELECT id FROM information_schema.processlist WHERE db = DATABASE()"
+    " AND id <> CONNECTION_ID()",
+}
+KILL = {"postgresql": "SELECT pg_terminate_backend({})", "mariadb": "KILL {}"}
+
+
+def test_a_held_connection_sees_every_change(sqlite_demo_url: URL, us_server_url: URL) -> None:
+    """No lookup reads an old snapshot, however long the worker holds its connection
+    (MariaDB would keep one for the whole of a transaction)."""
+    store = regional(sqlite_demo_url, us_server_url)
+    admin = create_engine(us_server_url)
+    row = dict(us_rows(DEMO_NOW)["installations"][0], installation_id=moved("later"),
+               custom_user_id="us-later", push_token=None)  # fmt: skip
+    try:
+        assert found(store, "us-later") == []
+        with admin.begin() as conn:
+            conn.execute(installations.insert(), [row])
+        assert found(store, "us-later") == [("us", moved("later"))]
+    finally:
+        with admin.begin() as conn:
+            conn.execute(installations.delete().where(installations.c.custom_user_id == "us-later"))
+        admin.dispose()
+        store.close()
+
+
+def test_a_dropped_connection_is_replaced_without_a_gap(
+    sqlite_demo_url: URL, us_server_url: URL
+) -> None:
+    store = regional(sqlite_demo_url, us_server_url)
+    admin = create_engine(us_server_url, isolation_level="AUTOCOMMIT")
+    dialect = "postgresql" if admin.dialect.name == "postgresql" else "mariadb"
+    try:
+        assert ("us", US_ANA_PHONE) in found(store, demo.CUSTOMER_ANA)
+        with admin.connect() as conn:
+            sessions = conn.execute(text(SESSIONS[dialect])).scalars().all()
+            assert sessions  # the worker's connection, held
+            for session in sessions:
+                conn.execute(text(KILL[dialect].format(int(session))))
+        # The held connection is gone: asked again on a fresh one, no warning.
+        result = store.find(parse_query(demo.CUSTOMER_ANA))
+        assert result.warnings == ()
+        assert ("us", US_ANA_PHONE) in [
+            (m.installation.store, m.installation.installation_id) for m in result.matches
+        ]
+    finally:
+        admin.dispose()
+        store.close()
+
+
+def test_closing_gives_the_workers_connections_back(
+    sqlite_demo_url: URL, us_server_url: URL
+) -> None:
+    store = regional(sqlite_demo_url, us_server_url)
+    admin = create_engine(us_server_url, isolation_level="AUTOCOMMIT")
+    dialect = "postgresql" if admin.dialect.name == "postgresql" else "mariadb"
+    try:
+        found(store, demo.CUSTOMER_ANA)
+        store.close()
+        with admin.connect() as conn:
+            assert conn.execute(text(SESSIONS[dialect])).all() == []
+    finally:
+        admin.dispose()
 
 
 # -- opened from a profile --------------------------------------------------------------
