@@ -9,8 +9,17 @@ Each timed call through the inspector is paired with the same question asked of 
 driver (sqlite3 / psycopg / pymysql, one indexed SELECT of the same columns): the table
 shows p50, p99 and the ratio inspector/raw.
 
+With --fanout it also times a lookup fanned out over two stores (issue 11: regional
+stores), the 1,000,000-installation SQLite and PostgreSQL stores (or, with --fanout-pair
+postgresql+postgresql, the PostgreSQL one and a copy of it) asked at once through
+RegionalStore, against each store alone, over the same keys: the target is a fan-out p50
+within 1.3x of the slower store alone (the stores are asked in parallel, not in turn).
+Both stores hold the same generated rows, so every key is found in both and the fan-out
+reads two answers: the heavier case (regional stores rarely share a key).
+
     .venv/bin/python bench/bench_store.py        # 10k and 1M SQLite, 1M PostgreSQL and MariaDB
     .venv/bin/python bench/bench_store.py --sizes 10000 --no-postgres --no-mariadb   # quick
+    .venv/bin/python bench/bench_store.py --sizes '' --no-postgres --no-mariadb --fanout
 """
 
 from __future__ import annotations
@@ -165,6 +174,32 @@ def postgres_store(n: int, args: argparse.Namespace) -> URL:
     finally:
         admin.dispose()
     return url
+
+
+def postgres_copy(n: int, args: argparse.Namespace) -> URL:
+    """A second PostgreSQL store: a copy of the first (CREATE DATABASE ... TEMPLATE), kept
+    between runs like it, for a fan-out over two server databases."""
+    source = postgres_store(n, args)
+    admin_url = make_url(args.pg_url)
+    name = f"{source.database}_copy"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            comment = conn.execute(
+                text(
+                    "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                    "WHERE datname = :name"
+                ),
+                {"name": name},
+            ).first()
+            if comment is None or comment[0] != "complete" or args.rebuild:
+                print(f"copying PostgreSQL database {source.database}", file=sys.stderr)
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source.database}"'))
+                conn.execute(text(f"COMMENT ON DATABASE \"{name}\" IS 'complete'"))
+    finally:
+        admin.dispose()
+    return admin_url.set(database=name)
 
 
 # A table of its own marks a MariaDB store as completely built (MariaDB databases carry
@@ -422,6 +457,131 @@ def figure(label: str, n: int, question: str, ins: list[int], rws: list[int]) ->
     )
 
 
+# -- fan-out over two stores (regional) ----------------------------------------------------
+
+
+@dataclass
+class FanoutFigure:
+    question: str
+    samples: int
+    # p50 / p99 in µs of each store alone, as a profile of that one store asks it
+    # (StoreRepository.find: a pooled connection, pinged, per lookup)...
+    alone: dict[str, tuple[float, float]]
+    # ...and through its part of the regional store (a server on its worker, which holds
+    # its connection; SQLite in the caller's thread), the other store not asked.
+    lane: dict[str, tuple[float, float]]
+    both_p50_us: float
+    both_p99_us: float
+
+    @property
+    def slower_p50_us(self) -> float:
+        return max(p50 for p50, _ in self.alone.values())
+
+    @property
+    def ratio(self) -> float:
+        """The target's ratio: both at once against the slower store alone."""
+        return self.both_p50_us / self.slower_p50_us
+
+    @property
+    def lane_ratio(self) -> float:
+        """Both at once against the slower store asked alone the same way: what asking
+        in parallel costs over asking one."""
+        return self.both_p50_us / max(p50 for p50, _ in self.lane.values())
+
+
+FANOUT_QUESTIONS = ("customer ID", "installation ID (iid:)", "installation ID (bare UUID)",
+                    "push token")  # fmt: skip
+
+
+def measure_fanout(
+    stores: list[tuple[str, URL]], n: int, args: argparse.Namespace
+) -> list[FanoutFigure]:
+    """Each question over the same keys: each store alone, as a one-store profile asks
+    it (a StoreRepository of its own on the same database) and through its part of the
+    regional store, and the regional store asking both at once; in rotating order, so
+    that whoever runs first on a key pays for its pages in turn."""
+    from inspector.store.regional import RegionalStore
+
+    for _, url in stores:
+        prewarm(url)
+    regional = RegionalStore.open_all(stores, statement_timeout_s=5.0)
+    single = {name: StoreRepository.open(url) for name, url in stores}
+    lanes = regional._lanes  # the benchmark asks one part alone, as find asks both
+    figures = []
+    clock = time.perf_counter_ns
+
+    def through(name: str) -> Callable[[Any], Any]:
+        return lambda lookup: regional._ask(lambda repo: repo.find(lookup), [lanes[name]])
+
+    try:
+        for question, queries in questions(n, args.fanout_samples, args.seed).items():
+            if question not in FANOUT_QUESTIONS:
+                continue
+            lookups = [parse_query(q) for q in queries]
+            for lookup in lookups[:50]:
+                each = sum(len(s.find(lookup).matches) for s in single.values())
+                result = regional.find(lookup)
+                assert len(result.matches) == each and not result.warnings, (question, lookup)
+            calls: list[tuple[str, Callable[[Any], Any]]] = [
+                *((f"alone {name}", s.find) for name, s in single.items()),
+                *((f"lane {name}", through(name)) for name in single),
+                ("both", regional.find),
+            ]
+            for lookup in lookups[:200]:  # warm caches, threads and compiled statements
+                for _, call in calls:
+                    call(lookup)
+            times: dict[str, list[int]] = {name: [] for name, _ in calls}
+            for k, lookup in enumerate(lookups):
+                shift = k % len(calls)
+                for name, call in calls[shift:] + calls[:shift]:
+                    t0 = clock()
+                    call(lookup)
+                    times[name].append(clock() - t0)
+
+            def p(name: str, times: dict[str, list[int]] = times) -> tuple[float, float]:
+                return percentile(times[name], 0.5), percentile(times[name], 0.99)
+
+            figures.append(
+                FanoutFigure(
+                    question, len(lookups),
+                    {name: p(f"alone {name}") for name in single},
+                    {name: p(f"lane {name}") for name in single},
+                    *p("both"),
+                )
+            )  # fmt: skip
+    finally:
+        regional.close()
+        for s in single.values():
+            s.close()
+    return figures
+
+
+def print_fanout(figures: list[FanoutFigure], n: int) -> None:
+    if not figures:
+        return
+    names = list(figures[0].alone)
+    print(f"\nFan-out over two {n:,}-installation stores ({' + '.join(names)}), p50 (p99);")
+    print("alone: a profile of that store only; part: that store through the regional store:")
+    cols = [f"{name} alone" for name in names] + [f"{name} part" for name in names]
+    head = f"  {'question':<28} " + " ".join(f"{c:>17}" for c in cols)
+    print(head + f" {'both at once':>17}  {'vs alone':>8} {'vs part':>8}")
+    for f in figures:
+        cells = " ".join(
+            f"{p50:>6.0f}µs ({p99:>5.0f})" for p50, p99 in [*f.alone.values(), *f.lane.values()]
+        )
+        print(
+            f"  {f.question:<28} {cells} {f.both_p50_us:>6.0f}µs ({f.both_p99_us:>5.0f})"
+            f"  {f.ratio:>7.2f}x {f.lane_ratio:>7.2f}x"
+        )
+    print("\nTargets (issue 11), fan-out p50 within 1.3x of the slower store alone:")
+    for f in figures:
+        verdict = "PASS" if f.ratio <= 1.3 else "FAIL"
+        print(
+            f"  {verdict}  {f.question:<28} {f.both_p50_us:.0f}µs vs {f.slower_p50_us:.0f}µs"
+            f" ({f.ratio:.2f}x; {f.lane_ratio:.2f}x of the slower part asked alone)"
+        )
+
+
 # -- report ------------------------------------------------------------------------------
 
 
@@ -443,6 +603,8 @@ def print_table(figures: list[Figure]) -> None:
 def print_targets(figures: list[Figure]) -> None:
     by = {(f.store, f.installations, f.question): f for f in figures}
     lookups = [q for q in EXPECTED_KINDS]
+    if not any(store == "sqlite" for store, _, _ in by):
+        return
     print("\nTargets (issue 2), SQLite:")
     big = [by[("sqlite", 1_000_000, q)] for q in lookups if ("sqlite", 1_000_000, q) in by]
     for f in big:
@@ -530,6 +692,18 @@ def main() -> int:
     parser.add_argument("--heavy", type=int, default=100_000, help="events of the heavy device")
     parser.add_argument("--rebuild", action="store_true", help="ignore cached stores")
     parser.add_argument("--build-only", action="store_true", help="build the stores, time nothing")
+    parser.add_argument(
+        "--fanout",
+        action="store_true",
+        help="time a lookup fanned out over the --pg-size SQLite and PostgreSQL stores",
+    )
+    parser.add_argument("--fanout-samples", type=int, default=3000)
+    parser.add_argument(
+        "--fanout-pair",
+        choices=("sqlite+postgresql", "postgresql+postgresql"),
+        default="sqlite+postgresql",
+        help="the two stores of the fan-out (the second PostgreSQL one is a copy)",
+    )
     args = parser.parse_args()
 
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
@@ -541,6 +715,17 @@ def main() -> int:
             print("no PostgreSQL: set INSPECTOR_TEST_POSTGRES_URL or --pg-url", file=sys.stderr)
         else:
             targets.append(("postgresql", postgres_store(args.pg_size, args), args.pg_size))
+    fanout: list[tuple[str, URL]] = []
+    if args.fanout:
+        if not args.pg_url:
+            print("no fan-out: it needs PostgreSQL (--pg-url)", file=sys.stderr)
+        else:
+            first = (
+                ("sqlite", sqlite_store(args.pg_size, args))
+                if args.fanout_pair == "sqlite+postgresql"
+                else ("pg-copy", postgres_copy(args.pg_size, args))
+            )
+            fanout = [first, ("postgresql", postgres_store(args.pg_size, args))]
     notes = []
     maria: URL | None = None
     if not args.no_mariadb:
@@ -552,6 +737,7 @@ def main() -> int:
             notes.append(server_note(maria))
 
     figures: list[Figure] = []
+    fanout_figures: list[FanoutFigure] = []
     try:
         if args.build_only:
             return 0
@@ -559,6 +745,10 @@ def main() -> int:
             print(f"measuring {label} {n:,}", file=sys.stderr)
             gc.collect()
             figures.extend(measure(label, url, n, args))
+        if fanout:
+            print(f"measuring the fan-out over {args.pg_size:,}", file=sys.stderr)
+            gc.collect()
+            fanout_figures = measure_fanout(fanout, args.pg_size, args)
     finally:
         if maria is not None and not (args.keep_mariadb or args.build_only):
             drop_mariadb_store(maria, args)
@@ -571,15 +761,21 @@ def main() -> int:
         + "".join(f"; {note}" for note in notes)
         + "\n"
     )
-    print_table(figures)
-    print_targets(figures)
-    print_server_targets(figures)
+    if figures:
+        print_table(figures)
+        print_targets(figures)
+        print_server_targets(figures)
+    print_fanout(fanout_figures, args.pg_size)
     OUT.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     result = OUT / f"results-{stamp}.json"
-    result.write_text(
-        json.dumps([asdict(f) | {"ratio": round(f.ratio, 2)} for f in figures], indent=2)
-    )
+    saved = [asdict(f) | {"ratio": round(f.ratio, 2)} for f in figures]
+    saved += [
+        asdict(f)
+        | {"fanout": True, "ratio": round(f.ratio, 2), "part_ratio": round(f.lane_ratio, 2)}
+        for f in fanout_figures
+    ]
+    result.write_text(json.dumps(saved, indent=2))
     print(f"\nfigures saved to {result}", file=sys.stderr)
     return 0
 
