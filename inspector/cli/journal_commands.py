@@ -25,7 +25,7 @@ from inspector.export import iso
 from inspector.journal import AuditEntry, Journal, TestDevice
 from inspector.lookup import check_installation_id
 from inspector.safetext import escape
-from inspector.store.errors import StoreError
+from inspector.store.errors import AmbiguousInstallation, StoreError
 from inspector.store.records import Installation
 from inspector.timefmt import stamp
 
@@ -245,7 +245,10 @@ def cmd_devices_list(args: argparse.Namespace) -> int:
     try:
         with store_session(cfg) as store:
             for d in devices:
-                live[d.installation_id] = store.get(d.installation_id)
+                try:
+                    live[d.installation_id] = store.get(d.installation_id)
+                except AmbiguousInstallation as exc:  # this device's state only is unknown
+                    say_error(exc, "warning: token state unknown: ")
     except (StoreError, ConfigError) as exc:  # the list still shows, without live states
         say_error(exc, "warning: token states unknown: ")
     if args.json:

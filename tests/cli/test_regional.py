@@ -258,3 +258,20 @@ def test_push_refuses_when_a_store_cannot_say_it_does_not_hold_the_id_too(
     assert "the store us did not answer" in err
     code, _, err = run(capsys, "push", US_ANA_PHONE, *argv)
     assert code == 3 and "the store us did not answer" in err
+
+
+def test_test_devices_list_goes_on_past_a_device_two_stores_hold(
+    both: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal = Journal.open(load_settings(config=both))
+    try:
+        journal.add_test_device(SHARED, "shared phone", "ana")
+        journal.add_test_device(US_ANA_PHONE, "ana's us phone", "ana")
+    finally:
+        journal.close()
+    code, out, err = run(capsys, "test-devices", "list", "--json")
+    assert code == 0, err
+    rows = {r["installation_id"]: r for r in json.loads(out)["test_devices"]}
+    assert set(rows) == {SHARED, US_ANA_PHONE}
+    assert "ambiguous" in err and SHARED in err
+    assert rows[US_ANA_PHONE]["push_token_status"] is not None
