@@ -1,10 +1,11 @@
 """Figures for the Textual app, measured headless with Pilot. A script, not a test.
 
     .venv/bin/python bench/bench_tui.py --store-url sqlite:////path/store-1m.db \
-        [--lookups 50] [--heavy-iid IID | --seed 0]
+        [--lookups 50] [--heavy-iid IID | --seed 0] [--proof-devices 20 --proof-rounds 5]
 
-It builds nothing: point it at a store made with
-`inspector demo --installations 1000000 --heavy-device-events 1000000 --url ...`.
+The store figures build nothing: point it at a store made with
+`inspector demo --installations 1000000 --heavy-device-events 1000000 --url ...`
+(without --store-url only the proof figures are printed).
 Prints:
 - Enter -> device details drawn, p50/p90 over N lookups (keys sampled from the store,
   rotating Customer ID, Installation ID, Advertising ID and push token);
@@ -17,7 +18,13 @@ Prints:
 - switching profile (two profiles of a profile file on this store, each with its own
   journal): Enter on the profile in the switcher -> the new profile's search box focused
   on screen, p50/p90 over --switches switches; and -> its store and journal open (a
-  search runs at once; one typed earlier waits for them).
+  search runs at once; one typed earlier waits for them);
+- a proof to --proof-devices test devices in the UI (a store and journal of its own on
+  SQLite, the local fake FCM and APNs, each provider call given a fixed latency of 60 to
+  300 ms per device, slept in the sending thread as the network would): Send pressed on
+  the confirm screen -> every device's verdict drawn in the live table, against the
+  slowest single send (prepare + send through the app's push service) to any of them.
+  Target: within 1.5x the slowest single send.
 """
 
 from __future__ import annotations
@@ -33,10 +40,14 @@ import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+# The proof figures use the test suite's fake providers and team store.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from inspector.config import Settings, load_settings
 from inspector.services import Services
@@ -66,9 +77,9 @@ def send_key(app: Any, key: str, char: str | None = None) -> None:
     app._driver.send_message(event)
 
 
-async def until(condition: Any) -> None:
+async def until(condition: Any, every: float = 0.0002) -> None:
     while not condition():
-        await asyncio.sleep(0.0002)
+        await asyncio.sleep(every)
 
 
 class Frames:
@@ -90,10 +101,11 @@ class Frames:
 
         screen._compositor_refresh = timed
 
-    async def first_with(self, condition: Any) -> float:
+    async def first_with(self, condition: Any, every: float = 0.0002) -> float:
+        """`every`: how often to look (the frame's own time is what is returned)."""
         self.drawn_at = None
         self.condition = condition
-        await until(lambda: self.drawn_at is not None)
+        await until(lambda: self.drawn_at is not None, every)
         self.condition = None
         assert self.drawn_at is not None
         return self.drawn_at
@@ -307,6 +319,129 @@ async def measure_switches(store_url: str, switches: int) -> dict[str, list[floa
     return figures
 
 
+# -- a proof in the UI -------------------------------------------------------------------------
+
+
+class SlowProvider:
+    """A provider that takes `delay(installation)` seconds before its real request, as the
+    network and the provider would."""
+
+    def __init__(self, inner: Any, delay: Any) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.simulated = inner.simulated
+        self.delay = delay
+
+    def problem(self, installation: Any) -> Any:
+        return self.inner.problem(installation)
+
+    def host_for(self, installation: Any) -> Any:
+        return self.inner.host_for(installation)
+
+    def send(self, push: Any, *, dry_run: bool) -> Any:
+        time.sleep(self.delay(push.installation))
+        return self.inner.send(push, dry_run=dry_run)
+
+    def check_token(self, push: Any) -> Any:
+        return self.inner.check_token(push)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def proof_latency(devices: int) -> Any:
+    """60 to 300 ms per device, fixed; the last one the slowest."""
+    from tests.tui.signoff_team import TARGETS, bench_device
+
+    ids = [*TARGETS, *(bench_device(n) for n in range(devices - len(TARGETS)))]
+    by_id = {iid: (300.0 if n == len(ids) - 1 else 60.0 + (n * 37) % 220) / 1000
+             for n, iid in enumerate(ids)}  # fmt: skip
+    return lambda inst: by_id.get(inst.installation_id, 0.08), ids
+
+
+async def measure_proof(devices: int, rounds: int) -> dict[str, Any]:
+    """Send pressed -> all verdicts drawn, per round; and the slowest single send."""
+    from textual.widgets import Button, Input, TextArea
+
+    from inspector.journal import Journal
+    from inspector.push import Compose, PushService
+    from inspector.push.apns import ApnsProvider
+    from inspector.push.fcm import FcmProvider
+    from inspector.tui.app import InspectorApp
+    from inspector.tui.screens.proof_compose import ProofComposeScreen
+    from inspector.tui.screens.proof_confirm import ProofConfirmScreen
+    from inspector.tui.screens.proof_live import ProofLiveScreen
+    from tests.tui.signoff_team import TARGETS, Fakes, build_team_store, register_team
+
+    extra = max(0, devices - len(TARGETS))
+    sale = Compose(title="Spring sale", body="30% off everything", mark_as_test=False)
+    with tempfile.TemporaryDirectory() as folder:
+        root = os.path.join(folder, "credentials")
+        os.mkdir(root)
+        fakes = Fakes(Path(root))
+        store_url = URL.create("sqlite", database=os.path.join(folder, "store.db"))
+        build_team_store(store_url, extra=extra)
+        env = fakes.env(store_url, Path(folder) / "journal.db", operator="bench",
+                        push_max_per_minute="0", proof_cap=str(max(devices, 1)))  # fmt: skip
+        settings = load_settings(env)
+        store = StoreRepository.open(store_url)
+        journal = Journal.open(settings)
+        register_team(journal, extra=extra)
+        delay, ids = proof_latency(devices)
+        providers = {
+            "fcm": SlowProvider(FcmProvider(settings), delay),
+            "apns": SlowProvider(ApnsProvider(settings), delay),
+        }
+        push = PushService(settings, store, journal, providers)
+        singles = []
+        for iid in ids:  # the first of each opens its connection: not counted twice
+            push.send(push.prepare(iid, sale))
+        for iid in ids:
+            started = time.perf_counter()
+            push.send(push.prepare(iid, sale))
+            singles.append((time.perf_counter() - started) * 1000)
+        services = Services(settings, store=store, journal=journal, push=push)
+        app = InspectorApp(settings, services, clock=lambda: NOW)
+        rounds_ms: list[float] = []
+        async with app.run_test(size=SIZE) as pilot:
+            app.main.query_one("#search", Input).value = f"iid:{ids[0]}"
+            await pilot.press("enter")
+            await until(lambda: app.main.device is not None)
+            await app.workers.wait_for_complete()
+            for _ in range(rounds):
+                send_key(app, "o", "o")
+                await until(lambda: isinstance(app.screen, ProofComposeScreen))
+                await pilot.pause()
+                app.screen.query_one("#proof-title", Input).value = sale.title
+                app.screen.query_one("#proof-body", TextArea).text = sale.body
+                await pilot.pause()
+                send_key(app, "ctrl+s")
+                await until(lambda: isinstance(app.screen, ProofConfirmScreen))
+                await pilot.pause()
+                started = time.perf_counter()
+                app.screen.query_one("#send", Button).press()
+                # Looked at every 5 ms, not spun on: the sends share the interpreter with
+                # this loop (the frame's own time is what is measured).
+                await until(lambda: isinstance(app.screen, ProofLiveScreen), 0.005)
+                live = app.screen
+                frames = Frames(app)
+
+                def all_drawn(live: Any = live) -> bool:
+                    return len(live.answered) == devices
+
+                drawn = await frames.first_with(all_drawn, 0.005)
+                rounds_ms.append((drawn - started) * 1000)
+                await app.workers.wait_for_complete()
+                send_key(app, "escape")
+                await until(lambda: app.screen is app.main)
+                await pilot.pause()
+        journal.close()
+        push.close()
+        store.close()
+        fakes.stop()
+    return {"rounds": rounds_ms, "singles": singles}
+
+
 # Each child writes perf_counter() at the moments measured, straight to fd 1 (the app's
 # print capture would swallow print()). perf_counter is CLOCK_MONOTONIC on Linux: the same
 # clock in the parent and the children, so "ready at" counts from before the spawn.
@@ -402,13 +537,27 @@ def cold_start(code: str, store_url: str, runs: int = 5) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store-url", required=True)
+    parser.add_argument("--store-url", help="the store of the lookup figures")
     parser.add_argument("--lookups", type=int, default=50)
     parser.add_argument("--heavy-iid", help="the device with the most events")
     parser.add_argument("--seed", type=int, help="generator seed: derives --heavy-iid")
     parser.add_argument("--random-seed", type=int, default=7)
     parser.add_argument("--switches", type=int, default=20, help="profile switches to time")
+    parser.add_argument("--proof-devices", type=int, default=20, help="0: no proof figures")
+    parser.add_argument("--proof-rounds", type=int, default=5)
     args = parser.parse_args()
+
+    if args.proof_devices:
+        proof = asyncio.run(measure_proof(args.proof_devices, args.proof_rounds))
+        slowest = max(proof["singles"])
+        times = proof["rounds"]
+        print(f"proof to {args.proof_devices} test devices (provider latency 60-300 ms each):"
+              f" Send -> all verdicts drawn p50 {statistics.median(times):.0f} ms,"
+              f" max {max(times):.0f} ms over {len(times)} proofs; slowest single send"
+              f" {slowest:.0f} ms (median single {statistics.median(proof['singles']):.0f} ms);"
+              f" ratio p50 {statistics.median(times) / slowest:.2f}x (target 1.5x)")  # fmt: skip
+    if not args.store_url:
+        return 0
 
     url = make_url(args.store_url)
     store = StoreRepository.open(url)

@@ -80,6 +80,13 @@ COMMANDS: tuple[Command, ...] = (
     Command("back", "b", "back", "Back to previous result", "Return to the previous result list."),
     Command("test_devices", "T", "test devices", "Test devices",
             "List the registered test devices with their live token state; Enter opens one."),
+    Command("audit", "A", "audit", "Audit journal",
+            "Read the audit trail: who looked up, revealed, exported or pushed what, and when."),
+    Command("profiles", "P,f2", "profile", "Switch profile",
+            "List the profiles and switch to another one."),
+    Command("help", "f1,question_mark", "help", "Help", "List every key and command.",
+            key_display="?"),
+    # Last in the key bar: a narrow terminal cuts these, never help.
     Command("proof", "o", "proof", "Send a proof",
             "Compose one message for an app and send it to each of its test devices, a live"
             " verdict per device; other operators then sign it off."),
@@ -89,12 +96,6 @@ COMMANDS: tuple[Command, ...] = (
     Command("approvals", "a", "approvals", "Approvals",
             "One-off pushes waiting for a second person: approve or reject another's request,"
             " send your approved one once."),
-    Command("audit", "A", "audit", "Audit journal",
-            "Read the audit trail: who looked up, revealed, exported or pushed what, and when."),
-    Command("profiles", "P,f2", "profile", "Switch profile",
-            "List the profiles and switch to another one."),
-    Command("help", "f1,question_mark", "help", "Help", "List every key and command.",
-            key_display="?"),
     Command("quit", "q", "quit", "Quit", "Leave the inspector (also ctrl+q).", show=False),
 )  # fmt: skip
 

@@ -130,9 +130,12 @@ class ProofFlow:
             screen.notify("Cancelled: nothing was sent.")
             return
         live = ProofLiveScreen(plan, profile=profile)
-        await app.push_screen(live)
+        # The sends start while the table is being drawn: a verdict posted before it is
+        # mounted waits in its queue, handled once its rows are there.
+        mounted = app.push_screen(live)
         send = partial(self._send, app, services, proofs, plan, live)
         app.run_for_profile(services, send, group="proof-send")
+        await mounted
 
     @staticmethod
     def _send(

@@ -82,8 +82,14 @@ def _rows(extra: int = 0) -> list[dict[str, object]]:
         ),
         row(CUSTOMER_ANDROID, APP_ANDROID, None, TOKENS[CUSTOMER_ANDROID], custom_user_id="cust-9"),
     ]
-    # More test iPhones for a benchmark: 7e…-1xxxxxxxxxxx.
-    rows += [row(bench_device(n), APP_IOS, "production", f"{n:04x}" * 16) for n in range(extra)]
+    # More test devices for a benchmark (7e…-1xxxxxxxxxxx), in turn on production APNs,
+    # sandbox APNs and FCM.
+    for n in range(extra):
+        if n % 3 == 2:
+            rows.append(row(bench_device(n), APP_ANDROID, None, f"bench-{n}:APA91b" + "x" * 140))
+        else:
+            env = "production" if n % 3 == 0 else "sandbox"
+            rows.append(row(bench_device(n), APP_IOS, env, f"{n:04x}" * 16))
     return rows
 
 
@@ -92,7 +98,7 @@ def bench_device(n: int) -> str:
 
 
 def build_team_store(url: URL, *, extra: int = 0) -> None:
-    """The demo store at `url` and the team's devices (and `extra` more test iPhones)."""
+    """The demo store at `url` and the team's devices (and `extra` more test devices)."""
     build_demo_store(url, now=DEMO_NOW)
     engine = open_writable_engine(url)
     try:
@@ -106,7 +112,7 @@ def register_team(journal: Journal, *, extra: int = 0) -> None:
     for iid, label in LABELS.items():
         journal.add_test_device(iid, label, OWNERS[iid])
     for n in range(extra):
-        journal.add_test_device(bench_device(n), f"Bench iPhone {n}", "bench")
+        journal.add_test_device(bench_device(n), f"Bench device {n}", "bench")
 
 
 def settings_env(
