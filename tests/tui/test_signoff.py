@@ -32,6 +32,7 @@ from inspector.services import Services
 from inspector.signoff import ProofService, SignoffStore
 from inspector.store.repository import StoreRepository
 from inspector.tui.app import InspectorApp
+from inspector.tui.present import kind_label
 from inspector.tui.screens.approvals import ApprovalsScreen
 from inspector.tui.screens.main import MainScreen
 from inspector.tui.screens.proof_compose import ProofComposeScreen
@@ -42,6 +43,7 @@ from inspector.tui.screens.push_compose import PushComposeScreen
 from inspector.tui.screens.push_confirm import PushConfirmScreen
 from inspector.tui.screens.signoff_dialogs import CommentScreen
 from inspector.tui.signoff_desk import DeskUnavailable
+from inspector.tui.widgets.history import HistoryView
 from tests.conftest import DEMO_NOW
 from tests.tui.conftest import AppFactory, search, settle, static_text
 from tests.tui.signoff_team import (
@@ -276,6 +278,13 @@ async def test_proof_compose_confirm_then_a_live_row_per_device(desk: Desk, fake
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
         assert any("Proof p-" in n and "3 accepted" in n for n in notes(app))
+
+        # The device's timeline shows the proof that reached it.
+        await search(pilot, IPAD)
+        history = app.main.query_one(HistoryView)
+        await until(pilot, lambda: bool(history._placed), "the timeline")
+        kinds = [kind_label(e.kind) for e in history.events.values()]
+        assert "⚑ proof sent to it" in kinds
 
 
 async def test_cancel_sends_nothing(desk: Desk, fakes: Fakes) -> None:
