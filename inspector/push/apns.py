@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from inspector.config import ApnsKey, ConfigError, Settings, check_provider_url
 from inspector.push.catalogue import since_text
 from inspector.push.credentials import NoCredential, apns_setting, choose_apns, index_of
+from inspector.push.loop_client import LoopClient
 from inspector.push.model import Outgoing, ProviderNotConfigured, PushResult, compact_json
 from inspector.push.payload import APNS_ENVIRONMENTS, apns_address_problem, apns_topic
 from inspector.push.results import Facts, accepted, failed, no_dry_run, rejected
@@ -38,7 +39,9 @@ EXPIRATION_S = 3600
 
 class _KeyClient:
     """One .p8 key: its JWT (signed once, reused for JWT_REUSE_S) and its own HTTP/2
-    client, so one connection per APNs host carries this key's JWT and no other."""
+    client, so one connection per APNs host carries this key's JWT and no other. The
+    client runs on a loop of its own (push/loop_client.py): a proof's threads send over
+    that one connection at once."""
 
     def __init__(
         self, key: ApnsKey, private: ec.EllipticCurvePrivateKey, settings: Settings,
@@ -48,7 +51,8 @@ class _KeyClient:
         self._key_id = key.key_id
         self._private = private
         self._clock = clock
-        self.client = httpx.Client(
+        self.client = LoopClient(
+            name=f"apns-{key.key_id}",
             http1=False,
             http2=True,
             timeout=httpx.Timeout(

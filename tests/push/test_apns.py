@@ -4,9 +4,13 @@ environment, the ES256 JWT and headers Apple checks, every documented error, fau
 from __future__ import annotations
 
 import json
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from typing import Any
 
 import jwt
 import pytest
@@ -17,7 +21,13 @@ from inspector.journal import Journal
 from inspector.push import Compose, PushService
 from inspector.push.apns import ApnsProvider
 from inspector.push.model import Content, Outgoing, ProviderNotConfigured, compact_json
-from inspector.push.payload import KEY_OPERATOR, KEY_RECORD, TEST_PREFIX, content_for
+from inspector.push.payload import (
+    KEY_OPERATOR,
+    KEY_RECORD,
+    TEST_PREFIX,
+    build_payload,
+    content_for,
+)
 from inspector.store.records import Installation
 from inspector.store.repository import StoreRepository
 from tests.push.conftest import OPERATOR, TOPIC, closed_port_url
@@ -86,6 +96,38 @@ def test_ten_sends_reuse_one_connection_and_one_jwt(
     assert production.connections == 1
     assert len(production.jwts) == 1
     assert service._providers["apns"].jwts_signed == 1
+
+
+def test_many_threads_sending_at_once_share_one_connection_intact(
+    settings: Settings, store: StoreRepository, apns: dict[str, FakeApns]
+) -> None:
+    """A proof's threads send over one connection at once: every stream reaches APNs
+    intact. (httpx's sync HTTP/2 client, shared so, put HEADERS frames out of stream
+    order, and the server ended the connection with every push on it.) Thread switches
+    are forced as often as the interpreter allows, to open every window."""
+    installation = store.get(REINSTALL_NEW)
+    content = content_for(installation, HELLO, OPERATOR)
+    push = Outgoing(installation, content, build_payload(installation, content))
+    provider = ApnsProvider(settings)
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(10):
+            start = threading.Barrier(20)
+
+            def one(_n: int, start: threading.Barrier = start) -> Any:
+                start.wait()
+                return provider.send(push, dry_run=False)
+
+            with ThreadPoolExecutor(20) as pool:
+                results = list(pool.map(one, range(20)))
+            assert all(r.ok for r in results), {r.reason for r in results if not r.ok}
+    finally:
+        sys.setswitchinterval(switch)
+        provider.close()
+    production = apns["production"]
+    assert len(production.requests) == 200
+    assert production.connections == 1
 
 
 ERRORS = [
