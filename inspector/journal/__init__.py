@@ -14,7 +14,7 @@ from inspector.journal.errors import (
     TestDeviceExists,
     TestDeviceNotFound,
 )
-from inspector.journal.journal import Journal
+from inspector.journal.journal import Intent, Journal
 
 if TYPE_CHECKING:
     from inspector.journal.records import (
@@ -39,6 +39,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "OUTCOME_UNKNOWN",
     "AuditEntry",
+    "Intent",
     "IntentRefused",
     "Journal",
     "JournalError",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -72,6 +72,14 @@ _HEAD_LOCKED = text("SELECT seq, hash FROM audit_chain_head WHERE id = 1 FOR UPD
 _HASH_KEY = "SELECT value FROM journal_meta WHERE name = 'hash_key'"
 # The operator cap counts intents in this window before now.
 CAP_WINDOW = timedelta(minutes=1)
+
+
+class Intent(NamedTuple):
+    """One send's intent as its sender gives it."""
+
+    installation_id: str
+    provider: str
+    details: dict[str, Any]
 
 
 class Draft(NamedTuple):
@@ -284,15 +292,61 @@ class Journal:
         then sees it. When `limit` gives a reason, IntentRefused carries it and nothing
         is written. `ref_id`: the record of the proof this send belongs to (the proof
         counts once against the operator's cap, not once per device)."""
-        with self._writing("record the push intent") as conn:
+        (written,) = self.push_intents(
+            [Intent(installation_id, provider, details)], limit=limit, ref_id=ref_id
+        )
+        if isinstance(written, IntentRefused):
+            raise written
+        return written
+
+    def push_intents(
+        self,
+        intents: Sequence[Intent],
+        *,
+        limit: Callable[[SendHistory], str | None] | None = None,
+        ref_id: int | None = None,
+    ) -> list[int | IntentRefused]:
+        """The intents of several sends (a proof's devices) in one transaction: one head
+        lock, one insert, one commit, before any of them is sent. Each is checked by
+        `limit` as push_intent does, the intents before it in the batch counted as
+        written; a refused one is not written and gets its IntentRefused in its place.
+        Returns each intent's record id or refusal, in the order given. JournalError:
+        none was written, so none may be sent."""
+        if not intents:
+            return []
+        from inspector.journal.records import SendHistory
+
+        with self._writing("record the push intents") as conn:
             head = self._head(conn)
-            if limit is not None:
-                problem = limit(self._history(conn, installation_id, datetime.now(UTC)))
-                if problem:
-                    raise IntentRefused(problem)
-            intent = Draft("push.intent", installation_id, "pending",
-                           {**details, "provider": provider}, ref_id=ref_id)  # fmt: skip
-            return self._append(conn, intent, head=head)
+            now = datetime.now(UTC)
+            drafts: list[Draft] = []
+            slots: list[int | IntentRefused] = []  # an index into drafts, or the refusal
+            counted = 0
+            devices: set[str] = set()
+            for intent in intents:
+                iid = intent.installation_id
+                if limit is not None:
+                    seen = self._history(conn, iid, now)
+                    problem = limit(
+                        SendHistory(
+                            now,
+                            seen.operator_sends + counted,
+                            now if iid in devices else seen.last_to_device,
+                        )
+                    )
+                    if problem:
+                        slots.append(IntentRefused(problem))
+                        continue
+                slots.append(len(drafts))
+                drafts.append(Draft("push.intent", iid, "pending",
+                                    {**intent.details, "provider": intent.provider},
+                                    ref_id=ref_id))  # fmt: skip
+                if ref_id is None:  # a proof's intents count once, as the proof
+                    counted += 1
+                devices.add(iid)
+            last = self._append(conn, *drafts, head=head) if drafts else head[0]
+        first = last - len(drafts) + 1
+        return [s if isinstance(s, IntentRefused) else first + s for s in slots]
 
     def push_outcome(
         self, intent_id: int, *, installation_id: str, outcome: str, details: dict[str, Any]

@@ -14,12 +14,13 @@ from inspector.push.model import (
     ValidationRefused,
 )
 from inspector.push.prepared import PreparedPush
-from inspector.push.service import PushService
+from inspector.push.service import OpenedSend, PushService
 
 __all__ = [
     "Compose",
     "InstallationNotFound",
     "JournalUnavailable",
+    "OpenedSend",
     "PreparedPush",
     "ProviderNotConfigured",
     "PushError",

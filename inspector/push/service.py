@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 from inspector.config import Environment, Settings
-from inspector.journal import IntentRefused, Journal, JournalError
+from inspector.journal import Intent, IntentRefused, Journal, JournalError
 from inspector.lookup import QueryError, check_installation_id
 from inspector.masking import mask_token
 from inspector.push.model import (
@@ -61,6 +61,26 @@ from inspector.store.repository import StoreRepository
 CHECK_COMPOSE = Compose(title="Token check", body="validate only: never delivered")
 # The ids of approval requests and proofs (inspector.signoff.storage.new_id).
 REFERENCE = re.compile(r"[a-z]-[0-9a-f]{1,30}")
+
+
+@dataclass(frozen=True)
+class OpenedSend:
+    """A send whose intent is on the record: its one request is all that is left."""
+
+    installation: Installation
+    provider: Provider
+    content: Content
+    intent: int
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A send that passed its checks, before its intent is written."""
+
+    installation: Installation
+    provider: Provider
+    content: Content
+    details: dict[str, Any]
 
 
 class PushService:
@@ -199,23 +219,11 @@ class PushService:
         if dry_run and (request_id or proof_id):
             raise ValidationRefused("a dry run is no send: it carries no approval nor proof")
         gate = None if request_id is None else self._gate(request_id)
-        installation = self._reread(
-            prepared.installation.installation_id, prepared.installation.store
-        )
-        if _route(installation) != _route(prepared.installation):
-            raise PushRefused(
-                "the installation's token, provider or environment changed since the"
-                " confirmation: review it again"
-            )
-        check_size(prepared.payload_bytes)
+        installation = self._current(prepared)
         if dry_run:
             return self._dry_run(installation, prepared.content)
-        _refuse(
-            access_problem(self.settings, self.journal, installation, approved=gate is not None)
-        )
-        provider = self._addressing_provider(installation)
+        ready = self._ready(installation, prepared, approved=gate is not None)
         journal = self._journal("a send writes its intent first, so nothing was sent")
-        details = self._intent_details(installation, prepared.content, prepared)
         used: ApprovalUse | None = None
         if gate is not None and request_id is not None:
             # The limits first: an approval used up by a send they then refuse is lost.
@@ -226,29 +234,53 @@ class PushService:
                 raise JournalUnavailable(
                     f"the approval's use cannot be read or recorded, so nothing was sent: {exc}"
                 ) from None
-            details["approval_request"] = used.request_id
-            details["approval_record"] = used.record_id
+            ready.details["approval_request"] = used.request_id
+            ready.details["approval_record"] = used.record_id
         if proof_id is not None:
-            details["proof"] = proof_id
-        try:
-            # The rate limits are read in the intent's own transaction, under the chain
-            # head's lock: a send racing from another inspector cannot pass them too.
-            intent = journal.push_intent(
-                installation_id=installation.installation_id,
-                provider=provider.name,
-                details=details,
-                limit=partial(limits_problem, self.settings),
-                ref_id=proof_record if proof_id is not None else None,
-            )
-        except IntentRefused as exc:
-            raise PushRefused(str(exc)) from None
-        except JournalError as exc:
-            raise JournalUnavailable(
-                f"the journal cannot be written, so nothing was sent: {exc}"
-            ) from None
-        content = with_record(prepared.content, intent)
-        result = self._deliver(provider, installation, content, intent, dry_run=False)
+            ready.details["proof"] = proof_id
+        (opened,) = self._open(journal, [ready], ref_id=proof_record if proof_id else None)
+        if not isinstance(opened, OpenedSend):
+            raise opened
+        result = self.deliver(opened)
         return result if used is None else replace(result, approval=used)
+
+    def open_sends(
+        self, prepared: Sequence[PreparedPush], *, proof: str, proof_record: int
+    ) -> list[OpenedSend | Exception]:
+        """The first half of a proof's sends, to every device at once: each re-read and
+        checked as `send` does, then all their intents written in one journal
+        transaction (each device's cooldown read under its lock), so no send waits for
+        the others' records. Returns, in the order given, each send opened (`deliver`
+        makes its one request) or why it cannot be (PushRefused, InstallationNotFound,
+        JournalUnavailable, PushError, or a defect's exception). Nothing is requested
+        here."""
+        proof_id = _reference(proof, "a proof")
+        checked: list[_Ready | Exception] = []
+        for one in prepared:
+            try:
+                self._check_profile(one)
+                ready = self._ready(self._current(one), one)
+            except Exception as exc:  # this device's verdict alone
+                checked.append(exc)
+                continue
+            ready.details["proof"] = proof_id
+            checked.append(ready)
+        readies = [c for c in checked if isinstance(c, _Ready)]
+        try:
+            journal = self._journal("a send writes its intent first, so nothing was sent")
+        except JournalUnavailable as exc:
+            opened: list[OpenedSend | Exception] = [exc] * len(readies)
+        else:
+            opened = list(self._open(journal, readies, ref_id=proof_record))
+        done = iter(opened)
+        return [next(done) if isinstance(c, _Ready) else c for c in checked]
+
+    def deliver(self, opened: OpenedSend) -> PushResult:
+        """The one request of a send whose intent is written, and its outcome on the
+        record."""
+        return self._deliver(
+            opened.provider, opened.installation, opened.content, opened.intent, dry_run=False
+        )
 
     def check_token(self, installation_id: str, *, store: str = "") -> PushResult:
         """FCM: a validate_only request (never shown on the device). APNs has no dry run.
@@ -388,6 +420,53 @@ class PushService:
         if self.journal is None:
             raise JournalUnavailable(f"no journal is open: {consequence}")
         return self.journal
+
+    def _current(self, prepared: PreparedPush) -> Installation:
+        """The installation re-read from its store, refused when its route changed since
+        the confirmation or the payload is too big for it."""
+        installation = self._reread(
+            prepared.installation.installation_id, prepared.installation.store
+        )
+        if _route(installation) != _route(prepared.installation):
+            raise PushRefused(
+                "the installation's token, provider or environment changed since the"
+                " confirmation: review it again"
+            )
+        check_size(prepared.payload_bytes)
+        return installation
+
+    def _ready(
+        self, installation: Installation, prepared: PreparedPush, *, approved: bool = False
+    ) -> _Ready:
+        """Policy, then the provider that can address the installation: what its intent
+        records."""
+        _refuse(access_problem(self.settings, self.journal, installation, approved=approved))
+        provider = self._addressing_provider(installation)
+        details = self._intent_details(installation, prepared.content, prepared)
+        return _Ready(installation, provider, prepared.content, details)
+
+    def _open(
+        self, journal: Journal, readies: Sequence[_Ready], *, ref_id: int | None
+    ) -> list[OpenedSend | Exception]:
+        """Their intents, in one transaction; the rate limits read under its lock, so a
+        send racing from another inspector cannot pass them too."""
+        try:
+            written = journal.push_intents(
+                [Intent(r.installation.installation_id, r.provider.name, r.details)
+                 for r in readies],
+                limit=partial(limits_problem, self.settings),
+                ref_id=ref_id,
+            )  # fmt: skip
+        except JournalError as exc:
+            failed = JournalUnavailable(
+                f"the journal cannot be written, so nothing was sent: {exc}"
+            )
+            return [failed] * len(readies)
+        return [
+            PushRefused(str(w)) if isinstance(w, IntentRefused)
+            else OpenedSend(r.installation, r.provider, with_record(r.content, w), w)
+            for r, w in zip(readies, written, strict=True)
+        ]  # fmt: skip
 
     def _intent_details(
         self, installation: Installation, content: Content, prepared: PreparedPush | None

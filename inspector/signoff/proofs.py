@@ -37,6 +37,7 @@ from inspector.push import (
     Compose,
     InstallationNotFound,
     JournalUnavailable,
+    OpenedSend,
     ProviderNotConfigured,
     PushError,
     PushRefused,
@@ -344,9 +345,15 @@ class ProofService:
             [_target_row(proof_id, t) for t in plan.targets]
             + [_skip_row(proof_id, s) for s in plan.skipped],
         )
+        # Every device's intent in one journal transaction, then the requests at once: a
+        # device's request waits for no other device's record.
+        opened = self.push.open_sends(
+            [t.prepared for t in plan.targets], proof=proof_id, proof_record=record_id
+        )
         pool = self._workers()
         futures = [
-            pool.submit(self._send_one, proof_id, record_id, t, on_verdict) for t in plan.targets
+            pool.submit(self._send_one, proof_id, t, o, on_verdict)
+            for t, o in zip(plan.targets, opened, strict=True)
         ]
         verdicts = [f.result() for f in futures]
         self._store_verdicts(proof_id, verdicts)
@@ -368,27 +375,23 @@ class ProofService:
     def _send_one(
         self,
         proof_id: str,
-        proof_record: int,
         target: ProofTarget,
+        opened: OpenedSend | Exception,
         on_verdict: VerdictCallback | None,
     ) -> DeviceVerdict:
-        """One device: its send, its verdict on the record and in the table, then the
-        callback. Never raises: whatever happens is this device's verdict alone."""
+        """One device: its request (its intent is written), its verdict on the record and
+        in the table, then the callback. Never raises: whatever happens is this device's
+        verdict alone."""
         started = now_from(self._clock)
         result: PushResult | None = None
-        try:
-            result = self.push.send(target.prepared, proof=proof_id, proof_record=proof_record)
-            status, reason, detail = _classified(result)
-        except InstallationNotFound as exc:
-            status, reason, detail = REFUSED, SKIP_NOT_IN_STORE, str(exc)
-        except JournalUnavailable as exc:
-            status, reason, detail = REFUSED, "journal", str(exc)
-        except PushRefused as exc:
-            status, reason, detail = REFUSED, "refused", str(exc)
-        except PushError as exc:
-            status, reason, detail = FAILED, "error", str(exc)
-        except Exception as exc:  # a defect or a driver's error: this device's row only
-            status, reason, detail = FAILED, type(exc).__name__, clip(str(exc), 300)
+        if isinstance(opened, OpenedSend):
+            try:
+                result = self.push.deliver(opened)
+                status, reason, detail = _classified(result)
+            except Exception as exc:
+                status, reason, detail = _failure(exc)
+        else:
+            status, reason, detail = _failure(opened)
         finished = now_from(self._clock)
         verdict = DeviceVerdict(
             proof_id=proof_id,
@@ -632,6 +635,21 @@ def _skip(device: TestDevice, kind: str, reason: str, inst: Installation | None)
         token=mask_token(inst.push_token) if inst else None,
         token_state=facts.token_words(inst) if inst else None,
     )
+
+
+def _failure(exc: BaseException) -> tuple[str, str, str]:
+    """A device's verdict when its send did not come back: refused before any request,
+    or failed."""
+    if isinstance(exc, InstallationNotFound):
+        return REFUSED, SKIP_NOT_IN_STORE, str(exc)
+    if isinstance(exc, JournalUnavailable):
+        return REFUSED, "journal", str(exc)
+    if isinstance(exc, PushRefused):
+        return REFUSED, "refused", str(exc)
+    if isinstance(exc, PushError):
+        return FAILED, "error", str(exc)
+    # A defect or a driver's error: this device's row only.
+    return FAILED, type(exc).__name__, clip(str(exc), 300)
 
 
 def _classified(result: PushResult) -> tuple[str, str | None, str]:

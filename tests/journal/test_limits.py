@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.engine import URL
 
-from inspector.journal import IntentRefused, Journal, SendHistory
+from inspector.journal import Intent, IntentRefused, Journal, SendHistory
 from tests.journal.conftest import settings_for
 
 
@@ -79,3 +79,47 @@ def test_a_record_with_a_limit_is_refused_under_the_lock_and_not_written(
     with pytest.raises(IntentRefused, match="1 test push"):
         journal.record("proof.create", details={}, limit=cap_of_one)
     assert journal.count() == 1 and journal.verify().ok
+
+
+def test_a_batch_of_intents_is_one_transaction_each_checked_under_its_lock(
+    journal: Journal,
+) -> None:
+    """A proof's intents: written together, in order, each checked against the history
+    as it stands with the ones before it in the batch counted; a refused one is left out
+    and the rest are written."""
+    journal.push_intent(installation_id="iid-2", provider="apns", details={})  # recently
+    seen: list[tuple[int, bool]] = []
+
+    def cooldown(history: SendHistory) -> str | None:
+        seen.append((history.operator_sends, history.last_to_device is not None))
+        return "this device got a test push 0 s ago" if history.last_to_device else None
+
+    intents = [
+        Intent("iid-1", "fcm", {"n": 1}),
+        Intent("iid-2", "apns", {"n": 2}),
+        Intent("iid-3", "fcm", {"n": 3}),
+        Intent("iid-1", "fcm", {"n": 4}),  # twice in one batch: the first one counts
+    ]
+    before = journal.count()
+    written = journal.push_intents(intents, limit=cooldown)
+
+    assert isinstance(written[1], IntentRefused) and isinstance(written[3], IntentRefused)
+    assert "0 s ago" in str(written[1])
+    ids = [w for w in written if isinstance(w, int)]
+    assert ids == [ids[0], ids[0] + 1]  # consecutive records, in the order given
+    assert seen == [(1, False), (2, True), (2, False), (3, True)]
+    assert journal.count() == before + 2
+    records = {e.record_id: e for e in journal.entries()}
+    assert [records[i].installation_id for i in ids] == ["iid-1", "iid-3"]
+    assert [records[i].details["n"] for i in ids] == [1, 3]
+    assert {records[i].action for i in ids} == {"push.intent"}
+    assert journal.verify().ok
+
+
+def test_a_batch_of_a_proof_refers_to_it_and_counts_once(journal: Journal) -> None:
+    proof = journal.record("proof.create", details={"app": "shop"})
+    written = journal.push_intents([Intent(f"iid-{n}", "fcm", {}) for n in range(5)], ref_id=proof)
+    assert all(isinstance(w, int) for w in written)
+    assert journal.send_history("iid-9").operator_sends == 1  # the proof alone
+    assert journal.push_intents([]) == []
+    assert journal.verify().ok

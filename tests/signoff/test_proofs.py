@@ -104,6 +104,14 @@ def test_each_send_goes_through_the_single_device_sender_with_its_intent_first(
     created = entries[create].details
     assert created["proof"] == proof.id and set(created["targets"]) == TARGETS
     assert created["payload_sha256"] == proof.payload_sha256
+    # Every device's intent in one transaction before any request: consecutive records,
+    # each naming the proof, all before the first outcome.
+    intents = [e for e in entries if e.action == "push.intent"]
+    ids = [e.record_id for e in intents]
+    assert ids == list(range(ids[0], ids[0] + 3))
+    assert {e.details["proof"] for e in intents} == {proof.id}
+    first_outcome = min(e.record_id for e in entries if e.action == "push.outcome")
+    assert max(ids) < first_outcome
     assert ana.journal.verify().ok
 
 
