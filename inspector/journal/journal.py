@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -319,6 +319,8 @@ class Journal:
         with self._writing("record the push intents") as conn:
             head = self._head(conn)
             now = datetime.now(UTC)
+            if limit is not None:
+                sent, last = self._sends(conn, {i.installation_id for i in intents}, now)
             drafts: list[Draft] = []
             slots: list[int | IntentRefused] = []  # an index into drafts, or the refusal
             counted = 0
@@ -326,13 +328,8 @@ class Journal:
             for intent in intents:
                 iid = intent.installation_id
                 if limit is not None:
-                    seen = self._history(conn, iid, now)
                     problem = limit(
-                        SendHistory(
-                            now,
-                            seen.operator_sends + counted,
-                            now if iid in devices else seen.last_to_device,
-                        )
+                        SendHistory(now, sent + counted, now if iid in devices else last.get(iid))
                     )
                     if problem:
                         slots.append(IntentRefused(problem))
@@ -344,8 +341,8 @@ class Journal:
                 if ref_id is None:  # a proof's intents count once, as the proof
                     counted += 1
                 devices.add(iid)
-            last = self._append(conn, *drafts, head=head) if drafts else head[0]
-        first = last - len(drafts) + 1
+            end = self._append(conn, *drafts, head=head) if drafts else head[0]
+        first = end - len(drafts) + 1
         return [s if isinstance(s, IntentRefused) else first + s for s in slots]
 
     def push_outcome(
@@ -370,13 +367,20 @@ class Journal:
     def _history(self, conn: Connection, installation_id: str | None, now: datetime) -> SendHistory:
         from inspector.journal.records import SendHistory
 
+        sent, last = self._sends(conn, [] if installation_id is None else [installation_id], now)
+        return SendHistory(now, sent, last.get(installation_id or ""))
+
+    def _sends(
+        self, conn: Connection, installation_ids: Collection[str], now: datetime
+    ) -> tuple[int, dict[str, datetime]]:
+        """This operator's sends in the cap's window before `now`, and each device's last
+        send (anyone's), in two queries however many devices."""
         sent = conn.execute(_sends_since(self._operator, now - CAP_WINDOW)).scalar_one()
-        last = (
-            conn.execute(_last_send_to(installation_id)).scalar()
-            if installation_id is not None
-            else None
-        )
-        return SendHistory(now, int(sent), _aware(last) if last is not None else None)
+        last: dict[str, datetime] = {}
+        if installation_ids:
+            for iid, at in conn.execute(_last_sends_to(installation_ids)):
+                last[iid] = _aware(at)
+        return int(sent), last
 
     def sends_since(self, operator: str, since: datetime) -> int:
         with translated(self._url, "be read"), self._engine.connect() as conn:
@@ -384,8 +388,8 @@ class Journal:
 
     def last_send_to(self, installation_id: str) -> datetime | None:
         with translated(self._url, "be read"), self._engine.connect() as conn:
-            at = conn.execute(_last_send_to(installation_id)).scalar()
-        return _aware(at) if at is not None else None
+            row = conn.execute(_last_sends_to([installation_id])).first()
+        return _aware(row[1]) if row is not None else None
 
     def entries(
         self,
@@ -534,16 +538,17 @@ def _sends_since(operator: str, since: datetime) -> Select[int]:
     return select(func.count()).where(actions, _LOG.operator == operator, _LOG.at >= _naive(since))
 
 
-def _last_send_to(installation_id: str) -> Select[datetime]:
+def _last_sends_to(installation_ids: Collection[str]) -> Select[str, datetime]:
+    """(installation id, time) of each device's latest intent."""
     from inspector.journal.schema import audit_log
 
     _LOG = audit_log.c
-    return (
-        select(_LOG.at)
-        .where(_LOG.installation_id == installation_id, _LOG.action == "push.intent")
-        .order_by(_LOG.seq.desc())
-        .limit(1)
+    latest = (
+        select(func.max(_LOG.seq))
+        .where(_LOG.installation_id.in_(list(installation_ids)), _LOG.action == "push.intent")
+        .group_by(_LOG.installation_id)
     )
+    return select(_LOG.installation_id, _LOG.at).where(_LOG.seq.in_(latest))
 
 
 def _journal_setting(settings: Settings) -> str:
