@@ -255,11 +255,12 @@ class PushService:
         JournalUnavailable, PushError, or a defect's exception). Nothing is requested
         here."""
         proof_id = _reference(proof, "a proof")
+        known = self._test_device_ids()
         checked: list[_Ready | Exception] = []
         for one in prepared:
             try:
                 self._check_profile(one)
-                ready = self._ready(self._current(one), one)
+                ready = self._ready(self._current(one), one, test_devices=known)
             except Exception as exc:  # this device's verdict alone
                 checked.append(exc)
                 continue
@@ -436,14 +437,34 @@ class PushService:
         return installation
 
     def _ready(
-        self, installation: Installation, prepared: PreparedPush, *, approved: bool = False
+        self,
+        installation: Installation,
+        prepared: PreparedPush,
+        *,
+        approved: bool = False,
+        test_devices: frozenset[str] | None = None,
     ) -> _Ready:
         """Policy, then the provider that can address the installation: what its intent
         records."""
-        _refuse(access_problem(self.settings, self.journal, installation, approved=approved))
+        _refuse(
+            access_problem(
+                self.settings, self.journal, installation,
+                approved=approved, test_devices=test_devices,
+            )
+        )  # fmt: skip
         provider = self._addressing_provider(installation)
         details = self._intent_details(installation, prepared.content, prepared)
         return _Ready(installation, provider, prepared.content, details)
+
+    def _test_device_ids(self) -> frozenset[str] | None:
+        """The test devices' ids, read once for many sends; None when they cannot be read
+        (each send then asks for itself, and says why it cannot)."""
+        if self.journal is None:
+            return None
+        try:
+            return frozenset(d.installation_id for d in self.journal.test_devices())
+        except JournalError:
+            return None
 
     def _open(
         self, journal: Journal, readies: Sequence[_Ready], *, ref_id: int | None

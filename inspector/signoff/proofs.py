@@ -306,11 +306,19 @@ class ProofService:
 
     # -- sending --------------------------------------------------------------------
 
-    def send(self, plan: ProofPlan, *, on_verdict: VerdictCallback | None = None) -> Proof:
+    def send(
+        self,
+        plan: ProofPlan,
+        *,
+        on_verdict: VerdictCallback | None = None,
+        on_started: Callable[[], None] | None = None,
+    ) -> Proof:
         """Put the proof on the record, then send it to each target at once (within the
-        bound), calling `on_verdict` from a worker thread as each verdict arrives.
-        Refused (SignoffRefused) before anything is written: a plan of another profile
-        or operator, no target, the operator's cap. JournalError: nothing was sent."""
+        bound), calling `on_verdict` from a worker thread as each verdict arrives, and
+        `on_started` (from this thread) once every intent is written and the requests
+        are on their way. Refused (SignoffRefused) before anything is written: a plan
+        of another profile or operator, no target, the operator's cap. JournalError:
+        nothing was sent."""
         if (plan.profile, plan.operator) != (self.settings.profile, self.operator):
             raise SignoffRefused(
                 f"this proof was composed in profile {plan.profile} by {plan.operator}:"
@@ -355,6 +363,9 @@ class ProofService:
             pool.submit(self._send_one, proof_id, t, o, on_verdict)
             for t, o in zip(plan.targets, opened, strict=True)
         ]
+        if on_started is not None:
+            with contextlib.suppress(Exception):  # a broken display costs no verdict
+                on_started()
         verdicts = [f.result() for f in futures]
         self._store_verdicts(proof_id, verdicts)
         try:

@@ -130,12 +130,8 @@ class ProofFlow:
             screen.notify("Cancelled: nothing was sent.")
             return
         live = ProofLiveScreen(plan, profile=profile)
-        # The sends start while the table is being drawn: a verdict posted before it is
-        # mounted waits in its queue, handled once its rows are there.
-        mounted = app.push_screen(live)
         send = partial(self._send, app, services, proofs, plan, live)
         app.run_for_profile(services, send, group="proof-send")
-        await mounted
 
     @staticmethod
     def _send(
@@ -152,9 +148,20 @@ class ProofFlow:
         def on_verdict(verdict: DeviceVerdict) -> None:
             live.post_message(ProofVerdictArrived(verdict))
 
+        def show() -> None:
+            # Not over another profile switched to meanwhile: its end is notified.
+            if app.services is services:
+                app.push_screen(live)
+
+        def on_started() -> None:
+            # The table is drawn once the requests are on their way, not while the
+            # intents are written: drawing would take the interpreter from that. A
+            # verdict posted before it is mounted waits in its queue.
+            app.call_from_thread(show)
+
         profile = services.settings.display_name
         try:
-            proof = proofs.send(plan, on_verdict=on_verdict)
+            proof = proofs.send(plan, on_verdict=on_verdict, on_started=on_started)
         except Exception as exc:
             words = error_words(exc)
             live.post_message(ProofSendEnded(None, words))

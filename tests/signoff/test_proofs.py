@@ -281,3 +281,23 @@ def test_a_device_whose_app_has_no_credential_is_skipped_with_the_reason(
     assert pixel.kind == "no_credential" and "no FCM credential" in pixel.reason
     ana.proofs.send(plan)
     assert fcm.requests == [] and fcm.token_requests == 0
+
+
+def test_a_device_taken_off_the_test_list_after_the_plan_is_refused_with_no_request(
+    desks: Callable[..., Desk], fcm: FakeFcm, apns: dict[str, FakeApns]
+) -> None:
+    ana = desks("ana")
+    register_team(ana.journal)
+    plan = ana.proofs.plan(APP, SALE)
+    ana.journal.remove_test_device(PIXEL)
+    started: list[int] = []
+
+    def on_started() -> None:
+        started.append(sum(e.action == "push.intent" for e in ana.journal.entries(limit=100)))
+
+    proof = ana.proofs.send(plan, on_started=on_started)
+    pixel = next(d for d in proof.devices if d.installation_id == PIXEL)
+    assert pixel.status == "refused" and "not a test device" in (pixel.detail or "")
+    assert fcm.requests == [] and proof.accepted == 2
+    # Called once, when every intent was written (the refused device has none).
+    assert started == [2]
