@@ -17,6 +17,7 @@ them and close with its services.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,8 +114,13 @@ class InspectorApp(App[None]):
         for warning in self.startup_warnings:
             self.notify(warning, severity="warning", timeout=10)
         self.call_after_refresh(self._start_opening, self.services, self.main)
+        # What start-up made (modules, classes, styles, the first screen) lives as long
+        # as the app: out of the collector's full passes, which otherwise walk it all
+        # and stall a frame for as long (a hundred milliseconds and more).
+        self.call_after_refresh(gc.freeze)
 
     def on_unmount(self) -> None:
+        gc.unfreeze()  # another app in this process (a test) starts from a clean slate
         # Wakes any worker still waiting for the store; given services stay open.
         for services in list(self._unclosed):
             desk = self._desks.pop(services, None)
