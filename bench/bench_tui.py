@@ -20,7 +20,8 @@ Prints:
   on screen, p50/p90 over --switches switches; and -> its store and journal open (a
   search runs at once; one typed earlier waits for them);
 - a proof to --proof-devices test devices in the UI (a store and journal of its own on
-  SQLite, the local fake FCM and APNs, each provider call given a fixed latency of 60 to
+  SQLite, the local fake FCM and APNs in a process of their own as a provider is, or with
+  --fakes-here also in this one; each provider call given a fixed latency of 60 to
   300 ms per device, slept in the sending thread as the network would): Send pressed on
   the confirm screen -> every device's verdict drawn in the live table, against the
   slowest single send (prepare + send through the app's push service) to any of them.
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import statistics
@@ -359,8 +361,60 @@ def proof_latency(devices: int) -> Any:
     return lambda inst: by_id.get(inst.installation_id, 0.08), ids
 
 
-async def measure_proof(devices: int, rounds: int) -> dict[str, Any]:
-    """Send pressed -> all verdicts drawn, per round; and the slowest single send."""
+# The fake FCM and APNs in a process of their own, as a provider is: their work does not
+# share this interpreter with the inspector's.
+_FAKES_CHILD = """
+import json, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+from tests.tui.signoff_team import Fakes
+fakes = Fakes(Path(sys.argv[1]))
+print(json.dumps({
+    "fcm": fakes.fcm.url, "production": fakes.apns["production"].url,
+    "sandbox": fakes.apns["sandbox"].url, "key_id": fakes.apns_key.key_id,
+    "team_id": fakes.apns_key.team_id,
+    "credentials": {k: str(v) for k, v in fakes.credentials.items()},
+}), flush=True)
+sys.stdin.read()
+fakes.stop()
+"""
+
+
+class FakesElsewhere:
+    """tests.tui.signoff_team.Fakes, run in a child process."""
+
+    def __init__(self, root: Path) -> None:
+        from types import SimpleNamespace as Named
+
+        here = str(Path(__file__).resolve().parents[1])
+        self.child = subprocess.Popen(
+            [sys.executable, "-c", _FAKES_CHILD, str(root), here],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert self.child.stdout is not None
+        facts = json.loads(self.child.stdout.readline())
+        self.fcm = Named(url=facts["fcm"])
+        self.apns = {env: Named(url=facts[env]) for env in ("production", "sandbox")}
+        self.apns_key = Named(key_id=facts["key_id"], team_id=facts["team_id"])
+        self.credentials = {k: Path(v) for k, v in facts["credentials"].items()}
+
+    def env(self, store_url: URL, journal_path: Path, **kw: str) -> dict[str, str]:
+        from tests.tui.signoff_team import settings_env
+
+        return settings_env(
+            store_url=store_url, journal_path=journal_path, credentials=self.credentials,
+            fcm=self.fcm, apns=self.apns, apns_key=self.apns_key, **kw,
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        assert self.child.stdin is not None
+        self.child.stdin.close()
+        self.child.wait(10)
+
+
+async def measure_proof(devices: int, rounds: int, fakes_here: bool = False) -> dict[str, Any]:
+    """Send pressed -> all verdicts drawn, per round; and the slowest single send.
+    `fakes_here`: the fakes in this process rather than a child of their own."""
     from textual.widgets import Button, Input, TextArea
 
     from inspector.journal import Journal
@@ -378,7 +432,7 @@ async def measure_proof(devices: int, rounds: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         root = os.path.join(folder, "credentials")
         os.mkdir(root)
-        fakes = Fakes(Path(root))
+        fakes: Any = Fakes(Path(root)) if fakes_here else FakesElsewhere(Path(root))
         store_url = URL.create("sqlite", database=os.path.join(folder, "store.db"))
         build_team_store(store_url, extra=extra)
         env = fakes.env(store_url, Path(folder) / "journal.db", operator="bench",
@@ -545,17 +599,24 @@ def main() -> int:
     parser.add_argument("--switches", type=int, default=20, help="profile switches to time")
     parser.add_argument("--proof-devices", type=int, default=20, help="0: no proof figures")
     parser.add_argument("--proof-rounds", type=int, default=5)
+    parser.add_argument("--fakes-here", action="store_true",
+                        help="also time the proof with the fakes in this process")  # fmt: skip
     args = parser.parse_args()
 
     if args.proof_devices:
-        proof = asyncio.run(measure_proof(args.proof_devices, args.proof_rounds))
-        slowest = max(proof["singles"])
-        times = proof["rounds"]
-        print(f"proof to {args.proof_devices} test devices (provider latency 60-300 ms each):"
-              f" Send -> all verdicts drawn p50 {statistics.median(times):.0f} ms,"
-              f" max {max(times):.0f} ms over {len(times)} proofs; slowest single send"
-              f" {slowest:.0f} ms (median single {statistics.median(proof['singles']):.0f} ms);"
-              f" ratio p50 {statistics.median(times) / slowest:.2f}x (target 1.5x)")  # fmt: skip
+        where = [("in a process of their own", False)]
+        if args.fakes_here:
+            where.append(("in this process", True))
+        for words, here in where:
+            proof = asyncio.run(measure_proof(args.proof_devices, args.proof_rounds, here))
+            slowest = max(proof["singles"])
+            times = proof["rounds"]
+            print(f"proof to {args.proof_devices} test devices (provider latency 60-300 ms"
+                  f" each; the fakes {words}): Send -> all verdicts drawn p50"
+                  f" {statistics.median(times):.0f} ms, max {max(times):.0f} ms over"
+                  f" {len(times)} proofs; slowest single send {slowest:.0f} ms (median single"
+                  f" {statistics.median(proof['singles']):.0f} ms); ratio p50"
+                  f" {statistics.median(times) / slowest:.2f}x (target 1.5x)")  # fmt: skip
     if not args.store_url:
         return 0
 
