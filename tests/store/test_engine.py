@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Integer, column, create_engine, literal, select, table, text
 from sqlalchemy.engine import URL
 
 from inspector.fixtures import demo
 from inspector.lookup import parse_query
+from inspector.store.driver import DriverStatement, driver_connection
 from inspector.store.engine import translated
-from inspector.store.errors import StoreReadOnly, StoreTimeout, StoreUnavailable
+from inspector.store.errors import StoreError, StoreReadOnly, StoreTimeout, StoreUnavailable
 from inspector.store.repository import StoreRepository
 from tests.conftest import server_url
 
@@ -151,3 +152,29 @@ def test_more_threads_than_a_singleton_pool_holds_all_read_the_sqlite_store(
     store.close()
     assert errors == []
     assert len(found) == 60 and len(set(found)) == 1 and found[0] > 0
+
+
+def test_a_connection_keeps_its_lookup_cursor_and_drops_one_an_error_went_through(
+    demo_store_url: URL,
+) -> None:
+    """Lookups on one connection share one cursor (a cursor per lookup is a fifth of a
+    server lookup's CPU); after a statement fails, the next lookup gets a fresh cursor
+    and answers."""
+    store = StoreRepository.open(demo_store_url)
+    broken = DriverStatement(select(column("x")).select_from(table("no_such_table")),
+                             store.engine.dialect)  # fmt: skip
+    try:
+        with driver_connection(store.engine) as conn:
+            good = DriverStatement(select(literal(1, Integer).label("one")), store.engine.dialect)
+            assert good.rows(conn, {}) == [(1,)]
+            first = conn.info["inspector.lookup_cursor"]
+            assert good.rows(conn, {}) == [(1,)]
+            assert conn.info["inspector.lookup_cursor"] is first
+            with pytest.raises(StoreError, match="no_such_table"), translated(store.url):
+                broken.rows(conn, {})
+            assert "inspector.lookup_cursor" not in conn.info
+            assert good.rows(conn, {}) == [(1,)]
+            assert conn.info["inspector.lookup_cursor"] is not first
+        assert store.get(demo.ANA_IPHONE) is not None
+    finally:
+        store.close()
