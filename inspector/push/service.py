@@ -294,6 +294,24 @@ class PushService:
         for provider in {id(p): p for p in self._providers.values()}.values():
             provider.close()
 
+    # -- its providers, shared with another sender of the profile (a proof's) -------
+
+    def providers(self) -> dict[str, Provider | None]:
+        """Each wire format it sends to, with the provider it holds now, or None for one
+        it builds on first use (`provider_for`): another sender can share them, and open
+        no second set of connections or tokens. Nothing is built here."""
+        wires: dict[str, Provider | None] = dict(self._providers)
+        if self._build_missing:
+            for wire in ("fcm", "apns"):
+                wires.setdefault(wire, None)
+        return wires
+
+    def provider_for(self, installation: Installation) -> Provider:
+        """The provider a send to this installation goes through, built on first use
+        (once, whichever thread asks first). PushRefused for an unknown provider,
+        PushError when none can be had for it."""
+        return self._provider(installation)
+
     # -- internals ---------------------------------------------------------------
 
     def _allowed_provider(self, installation: Installation, *, approved: bool = False) -> Provider:

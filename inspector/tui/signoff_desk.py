@@ -67,40 +67,36 @@ class _AppProvider:
         self._push = push
         self.name = wire
 
-    def _real(self, installation: Installation) -> Provider:
-        # Until PushService offers its providers itself (see the module's docstring).
-        return self._push._provider(installation)
-
     def problem(self, installation: Installation) -> str | None:
-        return self._real(installation).problem(installation)
+        return self._push.provider_for(installation).problem(installation)
 
     def host_for(self, installation: Installation) -> str | None:
         from inspector.push import PushError
 
         # Only for display: a provider that cannot be built names no host (its send says why).
         try:
-            return self._real(installation).host_for(installation)
+            return self._push.provider_for(installation).host_for(installation)
         except PushError:
             return None
 
     def send(self, push: Outgoing, *, dry_run: bool) -> PushResult:
-        return self._real(push.installation).send(push, dry_run=dry_run)
+        return self._push.provider_for(push.installation).send(push, dry_run=dry_run)
 
     def check_token(self, push: Outgoing) -> PushResult:
-        return self._real(push.installation).check_token(push)
+        return self._push.provider_for(push.installation).check_token(push)
 
     def close(self) -> None:
         return None
 
 
 def shared_providers(push: PushService) -> Mapping[str, Provider]:
-    """The providers of the app's sender: those it holds (the demo's simulated one, or
-    those it was given), and for the others its own, built by it when first used."""
-    held: dict[str, Provider] = dict(push._providers)
-    if push._build_missing:
-        for wire in ("fcm", "apns"):
-            held.setdefault(wire, _AppProvider(push, wire))
-    return held
+    """The providers of the app's sender: those it holds (the demo's simulated one, those
+    it was given, those it has built), and for the others its own, built by it when
+    first used."""
+    return {
+        wire: provider if provider is not None else _AppProvider(push, wire)
+        for wire, provider in push.providers().items()
+    }
 
 
 def store_apps(store: StoreRepository) -> tuple[AppChoice, ...]:

@@ -334,3 +334,38 @@ def test_a_limit_that_is_not_a_number_refuses_instead_of_disabling(
     with pytest.raises(PushRefused, match="not a limit: no send"):
         service.prepare(UNICODE_DEVICE, HELLO)
     assert fcm.requests == []
+
+
+# -- its providers, shared with a proof's sender -------------------------------------
+
+
+def test_its_providers_are_built_on_first_use_once_and_offered_as_built(
+    service: PushService, store: StoreRepository, fcm: FakeFcm
+) -> None:
+    assert service.providers() == {"fcm": None, "apns": None}  # nothing built yet
+    android = store.get(UNICODE_DEVICE)
+    fcm_provider = service.provider_for(android)
+    assert fcm_provider.name == "fcm"
+    assert service.provider_for(android) is fcm_provider
+    assert service.providers() == {"fcm": fcm_provider, "apns": None}
+    # Its own sends go through the very provider it offered.
+    assert service.send(service.prepare(UNICODE_DEVICE, HELLO)).ok
+    assert service.providers()["fcm"] is fcm_provider
+    assert len(fcm.requests) == 1
+    with pytest.raises(PushRefused, match="unknown push provider 'pigeon'"):
+        service.provider_for(dataclasses.replace(android, push_provider="pigeon"))
+    assert service.providers() == {"fcm": fcm_provider, "apns": None}
+
+
+def test_a_sender_given_providers_offers_those_and_builds_none(
+    settings: Settings, store: StoreRepository, journal: Journal
+) -> None:
+    from inspector.push.simulated import SimulatedProvider
+
+    simulated = SimulatedProvider()
+    service = PushService(settings, store, journal, {"fcm": simulated})
+    assert service.providers() == {"fcm": simulated}
+    assert service.provider_for(store.get(UNICODE_DEVICE)) is simulated
+    with pytest.raises(PushError, match="no APNS provider is configured"):
+        service.provider_for(store.get(ANA_IPHONE))
+    assert service.providers() == {"fcm": simulated}

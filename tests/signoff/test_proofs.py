@@ -301,3 +301,30 @@ def test_a_device_taken_off_the_test_list_after_the_plan_is_refused_with_no_requ
     assert fcm.requests == [] and proof.accepted == 2
     # Called once, when every intent was written (the refused device has none).
     assert started == [2]
+
+
+def test_a_proof_through_the_apps_providers_builds_and_opens_none_of_its_own(
+    desks: Callable[..., Desk], fcm: FakeFcm, apns: dict[str, FakeApns]
+) -> None:
+    from inspector.signoff import ProofService
+    from inspector.tui.signoff_desk import shared_providers
+
+    ana = desks("ana")
+    register_team(ana.journal)
+    shared = shared_providers(ana.push)
+    # Sharing builds nothing: the app's sender builds each provider when first used.
+    assert set(shared) == {"fcm", "apns"}
+    assert ana.push.providers() == {"fcm": None, "apns": None}
+    proofs = ProofService(ana.settings, ana.store, ana.journal, ana.db, providers=shared)
+    try:
+        proof = proofs.send(proofs.plan(APP, SALE))
+    finally:
+        proofs.close()
+    assert {d.installation_id for d in proof.devices if d.ok} == TARGETS
+    # The proof's sends went through the providers the app's sender built and holds,
+    # which the proof's close left open: the app's own send still goes out on them.
+    built = ana.push.providers()
+    assert built["fcm"] is not None and built["apns"] is not None
+    assert shared_providers(ana.push) == built
+    assert ana.push.send(ana.push.prepare(PIXEL, SALE)).ok
+    assert len(fcm.requests) == 2
