@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -226,6 +226,32 @@ def _proofs(d: Desk) -> ProofService:
 def _approvals(d: Desk) -> ApprovalService:
     assert d.approvals is not None
     return d.approvals
+
+
+@dataclass(frozen=True)
+class _Decided:
+    """What a sign-off command shows of the proof or request it approved or rejected: its
+    JSON document, or its line (terminal-safe) and what may happen next (raw: `say`
+    escapes it)."""
+
+    doc: dict[str, Any]
+    line: str
+    next_step: str | None = None
+
+
+def _sign_off(args: argparse.Namespace, decide: Callable[[Desk], _Decided]) -> int:
+    """An approval or a rejection by this operator (`decide`, in the profile's desk):
+    refusals and unknown ids are one line and their exit code, as for every command."""
+    cfg = settings(args)
+    with desk(cfg) as d, signoff_errors():
+        decided = decide(d)
+    if args.json:
+        print_json(decided.doc)
+    else:
+        _out(decided.line)
+        if decided.next_step:
+            say(decided.next_step)
+    return EXIT_OK
 
 
 def _out(line: str) -> None:
@@ -444,18 +470,12 @@ def cmd_proofs_reject(args: argparse.Namespace) -> int:
 
 
 def _sign_proof(args: argparse.Namespace, *, approve: bool) -> int:
-    cfg = settings(args)
-    with desk(cfg) as d, signoff_errors():
+    def decide(d: Desk) -> _Decided:
         service = _proofs(d)
-        if approve:
-            proof = service.approve(args.proof_id, args.comment)
-        else:
-            proof = service.reject(args.proof_id, args.comment)
-    if args.json:
-        print_json(proof.to_dict())
-    else:
-        _out(proof_summary(proof))
-    return EXIT_OK
+        proof = (service.approve if approve else service.reject)(args.proof_id, args.comment)
+        return _Decided(proof.to_dict(), proof_summary(proof))
+
+    return _sign_off(args, decide)
 
 
 def cmd_proofs_export(args: argparse.Namespace) -> int:
@@ -518,24 +538,19 @@ def cmd_approvals_reject(args: argparse.Namespace) -> int:
 
 
 def _decide(args: argparse.Namespace, *, approve: bool) -> int:
-    cfg = settings(args)
-    with desk(cfg) as d, signoff_errors():
+    def decide(d: Desk) -> _Decided:
         service = _approvals(d)
-        if approve:
-            request = service.approve(args.request_id, args.comment)
-        else:
-            request = service.reject(args.request_id, args.comment)
+        request = (service.approve if approve else service.reject)(args.request_id, args.comment)
         now = service.now()
-    if args.json:
-        print_json(request.to_dict(now))
-    else:
-        _out(request_line(request, now))
+        next_step = None
         if approve:
-            say(
+            next_step = (
                 f"{request.requester} may now send it once, before"
                 f" {stamp(request.expires_at)}: inspector push --approved {request.id}"
             )
-    return EXIT_OK
+        return _Decided(request.to_dict(now), request_line(request, now), next_step)
+
+    return _sign_off(args, decide)
 
 
 # -- `inspector push … --request` and `inspector push --approved ID` ------------------------

@@ -320,3 +320,35 @@ def test_push_request_and_push_approved_from_the_command_line(
     assert [r.body["message"]["token"] for r in fcm.requests] == [TOKENS[OTHER_ANDROID]]
     code, _, err = cli("push", "--approved", request_id, push_policy="approval")
     assert code == 2 and "already used" in err and len(fcm.requests) == 1
+
+
+def test_approvals_approve_and_reject_show_the_request_and_only_an_approval_its_next_step(
+    cli: Run,
+    team: Desk,
+    make_env: Callable[..., dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def asked() -> str:
+        for key, value in make_env("ana", push_policy="approval").items():
+            monkeypatch.setenv(key, value)
+        assert cmd_push_request(push_args()) == 0
+        return str(json.loads(capsys.readouterr().out)["request_id"])
+
+    approved = asked()
+    code, out, err = cli("approvals", "approve", approved, "--json", "--comment", "ok",
+                         operator="bob", push_policy="approval")  # fmt: skip
+    doc = json.loads(out)
+    assert code == 0 and err == ""  # JSON: the document alone, no next step
+    assert (doc["request_id"], doc["state"]) == (approved, "approved")
+    assert (doc["approved_by"], doc["approve_comment"]) == ("bob", "ok")
+
+    rejected = asked()
+    code, out, err = cli("approvals", "reject", rejected, "--comment", "wrong device",
+                         operator="bob", push_policy="approval")  # fmt: skip
+    assert code == 0 and err == ""  # a rejection has no next step
+    (line,) = out.splitlines()
+    assert line.startswith(f"{rejected}  rejected  by ana") and "rejected by bob" in line
+    code, out, err = cli("approvals", "approve", rejected, operator="carol",
+                         push_policy="approval")  # fmt: skip
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
