@@ -6,8 +6,8 @@ ISO 8601 UTC times, lower-case words for states.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,6 +48,28 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat()
 
 
+def _fields_dict(
+    record: Any, *, leave_out: Collection[str] = (), renamed: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """A record's JSON: its dataclass fields in their order (so a new field is in it unless
+    left out), each under its name or the one `renamed` gives, times as ISO 8601 UTC and
+    a tuple of records as the list of their dicts."""
+    keys = renamed or {}
+    return {
+        keys.get(f.name, f.name): _json_value(getattr(record, f.name))
+        for f in fields(record)
+        if f.name not in leave_out
+    }
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, tuple):
+        return [row.to_dict() for row in value]
+    return value
+
+
 @dataclass(frozen=True)
 class ProofTarget:
     """A test device the proof will reach, as the confirm screen lists it."""
@@ -66,17 +88,7 @@ class ProofTarget:
     prepared: PreparedPush = field(repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "installation_id": self.installation_id,
-            "store": self.store,
-            "label": self.label,
-            "owner": self.owner,
-            "platform": self.platform,
-            "provider": self.provider,
-            "apns_environment": self.apns_environment,
-            "token": self.token,
-            "token_state": self.token_state,
-        }
+        return _fields_dict(self, leave_out=("device", "route", "prepared"))
 
 
 @dataclass(frozen=True)
@@ -96,19 +108,7 @@ class ProofSkip:
     token_state: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "installation_id": self.installation_id,
-            "store": self.store,
-            "label": self.label,
-            "owner": self.owner,
-            "skip": self.kind,
-            "reason": self.reason,
-            "platform": self.platform,
-            "provider": self.provider,
-            "apns_environment": self.apns_environment,
-            "token": self.token,
-            "token_state": self.token_state,
-        }
+        return _fields_dict(self, renamed={"kind": "skip"})
 
 
 @dataclass(frozen=True)
@@ -128,17 +128,7 @@ class ProofPlan:
     planned_at: datetime
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "app": self.app,
-            "payload": self.payload,
-            "payload_sha256": self.payload_sha256,
-            "cap": self.cap,
-            "targets": [t.to_dict() for t in self.targets],
-            "skipped": [s.to_dict() for s in self.skipped],
-            "operator": self.operator,
-            "profile": self.profile,
-            "environment": self.environment,
-        }
+        return _fields_dict(self, leave_out=("compose", "planned_at"))
 
 
 @dataclass(frozen=True)
@@ -170,26 +160,9 @@ class DeviceVerdict:
         return self.status == ACCEPTED
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "installation_id": self.installation_id,
-            "store": self.store,
-            "label": self.label,
-            "owner": self.owner,
-            "platform": self.platform,
-            "provider": self.provider,
-            "apns_environment": self.apns_environment,
-            "token": self.token,
-            "token_state": self.token_state,
-            "status": self.status,
-            "reason": self.reason,
-            "detail": self.detail,
-            "message_id": self.message_id,
-            "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 1),
-            "ambiguous": self.ambiguous,
-            "sent_at": iso(self.sent_at),
-            "finished_at": iso(self.finished_at),
-            "record_id": self.record_id,
-        }
+        doc = _fields_dict(self, leave_out=("proof_id",))
+        doc["latency_ms"] = None if self.latency_ms is None else round(self.latency_ms, 1)
+        return doc
 
 
 @dataclass(frozen=True)
@@ -201,13 +174,7 @@ class SignOff:
     record_id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "operator": self.operator,
-            "decision": self.decision,
-            "comment": self.comment,
-            "at": iso(self.at),
-            "record_id": self.record_id,
-        }
+        return _fields_dict(self)
 
 
 def proof_status(signoffs: Iterable[SignOff], required: int) -> str:
@@ -322,26 +289,7 @@ class PushRequest:
         return {
             "request_id": self.id,
             "state": self.state(now),
-            "requester": self.requester,
-            "profile": self.profile,
-            "environment": self.environment,
-            "installation_id": self.installation_id,
-            "store": self.store,
-            "token": self.token,
-            "device": self.device,
-            "payload": self.payload,
-            "payload_sha256": self.payload_sha256,
-            "combined_sha256": self.combined_sha256,
-            "created_at": iso(self.created_at),
-            "expires_at": iso(self.expires_at),
-            "approved_by": self.approved_by,
-            "approved_at": iso(self.approved_at),
-            "approve_comment": self.approve_comment,
-            "rejected_by": self.rejected_by,
-            "rejected_at": iso(self.rejected_at),
-            "reject_comment": self.reject_comment,
-            "used_at": iso(self.used_at),
-            "record_id": self.record_id,
+            **_fields_dict(self, leave_out=("id", "token_hash", "payload_text")),
         }
 
 

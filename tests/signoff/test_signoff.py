@@ -234,3 +234,81 @@ def test_the_tables_are_created_once_and_reopened(desks: Callable[..., Desk]) ->
         assert again.proofs(ana.settings.profile) == []
     finally:
         again.close()
+
+
+def test_the_records_json_keeps_its_keys_order_and_value_forms() -> None:
+    """The command line's JSON of plans, proofs and requests is a contract (README)."""
+    from datetime import UTC, datetime, timedelta
+    from typing import Any
+
+    from inspector.signoff.records import (
+        DeviceVerdict,
+        ProofPlan,
+        ProofSkip,
+        ProofTarget,
+        PushRequest,
+        SignOff,
+    )
+
+    at = datetime(2026, 3, 1, 12, 30, 15, 250000, tzinfo=UTC)
+    stamp = "2026-03-01T12:30:15.250000+00:00"
+    device_keys = [
+        "installation_id", "store", "label", "owner", "platform", "provider",
+        "apns_environment", "token", "token_state",
+    ]  # fmt: skip
+    iphone = ("i-1", "eu", "Ana", "ana", "ios", "apns", "production", "a1…b2", "active")
+    prepared: Any = None
+    target = ProofTarget(*iphone, "device words", "route words", prepared)
+    skip = ProofSkip("i-2", "", "Old Pixel", "bob", "dead_token", "dead", provider="fcm")
+    plan = ProofPlan(
+        APP, SALE, {"title": "Sale"}, "ab" * 32, 20, (target,), (skip,), "ana", "default",
+        "staging", at,
+    ).to_dict()  # fmt: skip
+    assert list(plan) == [
+        "app", "payload", "payload_sha256", "cap", "targets", "skipped", "operator", "profile",
+        "environment",
+    ]  # fmt: skip
+    assert plan["targets"] == [dict(zip(device_keys, iphone, strict=True))]
+    (skipped,) = plan["skipped"]
+    assert list(skipped) == [*device_keys[:4], "skip", "reason", *device_keys[4:]]
+    assert (skipped["skip"], skipped["provider"], skipped["token"]) == ("dead_token", "fcm", None)
+
+    sent = DeviceVerdict(
+        "p-1", *iphone, "accepted", None, "delivered", message_id="m-1", latency_ms=12.345,
+        ambiguous=False, sent_at=at, finished_at=at.replace(tzinfo=None), record_id=8,
+    )  # fmt: skip
+    sign = SignOff("bob", "approve", None, at, 9)
+    proof = Proof(
+        "p-1", APP, "ana", "default", "staging", at, {"title": "Sale"}, "{}", "ab" * 32, 20, 2,
+        "pending", (sent,), (sign,), 7,
+    ).to_dict()  # fmt: skip
+    assert list(proof) == [
+        "proof_id", "app", "author", "profile", "environment", "created_at", "title",
+        "payload_sha256", "status", "approvals", "approvals_required", "devices", "accepted",
+        "cap", "payload", "record_id", "sends", "sign_offs",
+    ]  # fmt: skip
+    (verdict,) = proof["sends"]
+    assert list(verdict) == [
+        *device_keys, "status", "reason", "detail", "message_id", "latency_ms", "ambiguous",
+        "sent_at", "finished_at", "record_id",
+    ]  # fmt: skip
+    # Rounded to a tenth of a millisecond; a naive time is UTC.
+    assert [verdict[k] for k in ("latency_ms", "sent_at", "finished_at")] == [12.3, stamp, stamp]
+    assert proof["sign_offs"] == [
+        {"operator": "bob", "decision": "approve", "comment": None, "at": stamp, "record_id": 9}
+    ]
+
+    request = PushRequest(
+        "r-1", "ana", "default", "staging", "i-1", "eu", "hash", "a1…b2", "an iPhone",
+        {"title": "Sale"}, "{}", "ab" * 32, "cd" * 32, at, at + timedelta(minutes=30),
+        approved_by="bob", approved_at=at, record_id=4,
+    ).to_dict(at)  # fmt: skip
+    assert list(request) == [
+        "request_id", "state", "requester", "profile", "environment", "installation_id", "store",
+        "token", "device", "payload", "payload_sha256", "combined_sha256", "created_at",
+        "expires_at", "approved_by", "approved_at", "approve_comment", "rejected_by",
+        "rejected_at", "reject_comment", "used_at", "record_id",
+    ]  # fmt: skip
+    assert [request[k] for k in ("request_id", "state", "approved_at", "expires_at")] == [
+        "r-1", "approved", stamp, "2026-03-01T13:00:15.250000+00:00",
+    ]  # fmt: skip
