@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 from inspector.config import Environment
 from inspector.safetext import escape
 from inspector.tui.screens.dialogs import DIALOG_CSS
+from inspector.tui.screens.signoff_dialogs import PlainInput
 
 if TYPE_CHECKING:
     from inspector.config import Settings
@@ -172,7 +173,8 @@ class TypeNameScreen(ModalScreen[bool]):
                 )
             )
             yield Static("Type the profile's name to switch:", classes="dialog-hint")
-            yield Input(placeholder="profile name", id="typed-name", max_length=60)
+            # What is typed or pasted, a control character written visible.
+            yield PlainInput(placeholder="profile name", id="typed-name", max_length=60)
             yield Static("", id="refusal")
             with Horizontal():
                 yield Button("Cancel", id="cancel", variant="primary")

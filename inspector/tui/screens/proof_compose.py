@@ -24,7 +24,8 @@ from textual.widgets import Button, Input, Label, Select, Static, Switch, TextAr
 
 from inspector.push import Compose, PushRefused
 from inspector.push.payload import TEST_PREFIX, parse_data, validate
-from inspector.safetext import escape
+from inspector.safetext import escape, has_unsafe
+from inspector.tui.screens.signoff_dialogs import PlainInput, PlainTextArea
 from inspector.tui.signoff_desk import AppChoice
 
 # inspector.config's INSPECTOR_PROOF_CAP range (signoff.proofs.MAX_CAP), said to the user.
@@ -103,14 +104,20 @@ class ProofComposeScreen(ModalScreen[ProofDraft | None]):
                 id="proof-app",
             )
             yield Label("Title", classes="field-label")
-            yield Input(self.initial.title, id="proof-title", placeholder="Title")
+            # What is typed or pasted: a control character is written visible (its escape).
+            yield PlainInput(self.initial.title, id="proof-title", placeholder="Title")
             yield Label("Body", classes="field-label")
-            yield TextArea(self.initial.body, id="proof-body", soft_wrap=True)
+            yield PlainTextArea(self.initial.body, id="proof-body", soft_wrap=True)
             yield Label("Data (JSON object of strings, optional)", classes="field-label")
             data = json.dumps(self.initial.data, ensure_ascii=False) if self.initial.data else ""
-            yield Input(data, id="proof-data", placeholder='{"screen": "sale"}')
+            if has_unsafe(data):
+                # What JSON leaves raw (C1, bidi) as \u escapes: the same data, visible.
+                data = json.dumps(self.initial.data)
+            yield PlainInput(data, id="proof-data", placeholder='{"screen": "sale"}')
             yield Label("Deep link (optional)", classes="field-label")
-            yield Input(self.initial.deep_link or "", id="proof-link", placeholder="shop://sale")
+            yield PlainInput(
+                self.initial.deep_link or "", id="proof-link", placeholder="shop://sale"
+            )
             with Horizontal(id="proof-options"):
                 yield Switch(self.initial.mark_as_test, id="proof-mark")
                 yield Label(
