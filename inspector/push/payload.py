@@ -90,8 +90,11 @@ def validate(compose: Compose) -> None:
             raise PushRefused(f"data key {key!r} is reserved (by FCM, APNs or the inspector)")
     if compose.deep_link is not None and compose.deep_link.strip():
         link = compose.deep_link.strip()
-        parts = urlsplit(link)
-        if not parts.scheme or _CONTROL.search(link) or " " in link:
+        try:
+            scheme = urlsplit(link).scheme
+        except ValueError:  # e.g. a [host] that is no IP address: shop://[b]
+            scheme = ""
+        if not scheme or _CONTROL.search(link) or " " in link:
             raise PushRefused(f"the deep link {link!r} is not a URL (e.g. shop://cart/42)")
 
 

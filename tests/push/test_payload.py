@@ -78,6 +78,9 @@ def test_multibyte_text_is_counted_in_bytes(service: PushService) -> None:
         (Compose(title="t", body="b", data={"google.x": "x"}), "reserved"),
         (Compose(title="t", body="b", data={KEY_RECORD: "1"}), "reserved"),
         (Compose(title="t", body="b", deep_link="not a link"), "is not a URL"),
+        # urlsplit raises on a [host] that is no IP address
+        (Compose(title="t", body="b", deep_link="shop://[b]"), "is not a URL"),
+        (Compose(title="t", body="b", deep_link="https://[::1"), "is not a URL"),
     ],
 )
 def test_bad_compose_is_refused_in_one_line(
