@@ -7,6 +7,10 @@ respect (a PostgreSQL advisory lock, a MariaDB named lock, SQLite's write lock),
 inspectors opening a journal at once do not trip over each other. Before anything is
 created it refuses a database that holds the installation store: the journal never
 writes into the store.
+
+The sign-off tables, kept in the same database with a version table of their own, are
+created the same way: under such locks (`under_schema_lock`, with a lock id and name of
+their own), their version read by `version_on_record`.
 """
 
 from __future__ import annotations
@@ -71,9 +75,15 @@ UPGRADES: list[tuple[int, Callable[[Connection], None]]] = [(2, _v2_profile)]
 SCHEMA_VERSION = UPGRADES[-1][0]
 
 
-def current_version(conn: Connection) -> int:
+def current_version(conn: Connection, table: str = "journal_schema") -> int:
+    """The newest version a table of schema versions records (0: none)."""
     # SQL text: this runs on every open, and compiling a select for it costs more.
-    return int(conn.exec_driver_sql("SELECT MAX(version) FROM journal_schema").scalar() or 0)
+    return int(conn.exec_driver_sql(f"SELECT MAX(version) FROM {table}").scalar() or 0)
+
+
+def version_on_record(conn: Connection, table: str) -> int:
+    """current_version, 0 when the table is not there yet."""
+    return current_version(conn, table) if inspect(conn).has_table(table) else 0
 
 
 def migrate(conn: Connection) -> int:
@@ -107,34 +117,56 @@ def ensure_schema(engine: Engine, label: str) -> None:
     """Create or upgrade the tables under a lock that other inspectors respect."""
     with engine.connect() as conn:
         _refuse_the_store(conn, label)
-        current = (
-            inspect(conn).has_table("journal_schema") and current_version(conn) == SCHEMA_VERSION
-        )
+        current = version_on_record(conn, "journal_schema") == SCHEMA_VERSION
         conn.rollback()
         if current:
             return
+    under_schema_lock(
+        engine,
+        migrate,
+        postgres_lock=_POSTGRES_LOCK,
+        mariadb_lock=_MARIADB_LOCK,
+        busy="another inspector is upgrading the journal; try again",
+    )
+
+
+def under_schema_lock(
+    engine: Engine,
+    change: Callable[[Connection], object],
+    *,
+    postgres_lock: int,
+    mariadb_lock: str,
+    busy: str,
+) -> None:
+    """`change` (creating or upgrading tables kept in the journal's database) in one
+    writing transaction, under a lock other inspectors respect: a PostgreSQL advisory
+    lock, a MariaDB named lock, SQLite's write lock. `busy`: the JournalError's words
+    when the MariaDB lock is held elsewhere for 30 s."""
     with engine.connect() as conn:
         conn.execution_options(**{WRITE: True})
-        if family(conn.dialect.name) == "mysql":
-            _migrate_mariadb(conn)
+        dialect = family(conn.dialect.name)
+        if dialect == "mysql":
+            _under_mariadb_lock(conn, change, mariadb_lock, busy)
             return
         with conn.begin():
-            if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_POSTGRES_LOCK})")
-            migrate(conn)
+            if dialect == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({postgres_lock})")
+            change(conn)
 
 
-def _migrate_mariadb(conn: Connection) -> None:
-    # DDL commits implicitly on MariaDB: a named lock spans the whole upgrade.
-    got = conn.exec_driver_sql(f"SELECT GET_LOCK('{_MARIADB_LOCK}', 30)").scalar()
+def _under_mariadb_lock(
+    conn: Connection, change: Callable[[Connection], object], name: str, busy: str
+) -> None:
+    # DDL commits implicitly on MariaDB: a named lock spans the whole change.
+    got = conn.exec_driver_sql(f"SELECT GET_LOCK('{name}', 30)").scalar()
     conn.commit()
     if got != 1:
-        raise JournalError("another inspector is upgrading the journal; try again")
+        raise JournalError(busy)
     try:
         with conn.begin():
-            migrate(conn)
+            change(conn)
     finally:
-        conn.exec_driver_sql(f"SELECT RELEASE_LOCK('{_MARIADB_LOCK}')")
+        conn.exec_driver_sql(f"SELECT RELEASE_LOCK('{name}')")
         conn.commit()
 
 

@@ -35,14 +35,15 @@ metadata = MetaData()
 MARIADB_TABLE_OPTIONS = {"charset": "utf8mb4", "collate": "utf8mb4_bin", "engine": "InnoDB"}
 
 
-def for_mariadb(dialect_name: str) -> None:
-    """Ready the tables for DDL on a MariaDB server: its table options on every table
-    (this loads the dialect's arguments, which the engine has loaded), and Timestamp
-    compiled as DATETIME(6)."""
+def for_mariadb(dialect_name: str, tables: MetaData = metadata) -> None:
+    """Ready the tables (the journal's, or those of another MetaData kept in its
+    database) for DDL on a MariaDB server: its table options on every table (this loads
+    the dialect's arguments, which the engine has loaded), and Timestamp compiled as
+    DATETIME(6)."""
     from sqlalchemy.ext.compiler import compiles
 
     compiles(Timestamp, "mysql", "mariadb")(_microsecond_datetime)
-    for table in metadata.tables.values():
+    for table in tables.tables.values():
         for key, value in MARIADB_TABLE_OPTIONS.items():
             table.dialect_kwargs[f"{dialect_name}_{key}"] = value
 
@@ -51,12 +52,17 @@ def _microsecond_datetime(_type: Timestamp, _compiler: object, **_kw: object) ->
     return "DATETIME(6)"
 
 
-schema_versions = Table(
-    "journal_schema",
-    metadata,
-    Column("version", Integer, primary_key=True, autoincrement=False),
-    Column("applied_at", Timestamp, nullable=False),
-)
+def version_table(name: str, tables: MetaData) -> Table:
+    """A table of schema versions: one row per version applied (migrate.py reads it)."""
+    return Table(
+        name,
+        tables,
+        Column("version", Integer, primary_key=True, autoincrement=False),
+        Column("applied_at", Timestamp, nullable=False),
+    )
+
+
+schema_versions = version_table("journal_schema", metadata)
 
 meta = Table(
     "journal_meta",

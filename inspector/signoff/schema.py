@@ -2,7 +2,9 @@
 
 Their own MetaData and their own version table (`signoff_schema`): the journal's
 migrations never touch them, and they are created on first use (storage.py) on SQLite,
-PostgreSQL and MariaDB. Times are naive UTC, as the journal keeps them.
+PostgreSQL and MariaDB. Times are naive UTC, as the journal keeps them; the timestamp
+type, the version table's shape and the MariaDB table options are the journal's
+(inspector.journal.schema, `for_mariadb`).
 
 Nothing here imports SQLAlchemy's MySQL dialect: the MariaDB table options are put on
 the tables when they are created on a MariaDB server.
@@ -14,7 +16,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -24,40 +25,14 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import TypeCompiler
+
+from inspector.journal.schema import Timestamp, version_table
 
 SCHEMA_VERSION = 1
 
-
-class Timestamp(DateTime):
-    """A naive UTC timestamp: DATETIME(6) on MariaDB (its DATETIME drops microseconds)."""
-
-
-@compiles(Timestamp, "mysql", "mariadb")
-def _microsecond_datetime(_type: Timestamp, _compiler: TypeCompiler, **_kw: object) -> str:
-    return "DATETIME(6)"
-
-
 metadata = MetaData()
 
-# InnoDB (row locks, transactions) and utf8mb4 with binary collation: ids and operator
-# names compare exactly, as on the other engines.
-MARIADB_TABLE_OPTIONS = {"charset": "utf8mb4", "collate": "utf8mb4_bin", "engine": "InnoDB"}
-
-
-def with_mariadb_options(dialect_name: str) -> None:
-    for table in metadata.tables.values():
-        for key, value in MARIADB_TABLE_OPTIONS.items():
-            table.dialect_kwargs[f"{dialect_name}_{key}"] = value
-
-
-versions = Table(
-    "signoff_schema",
-    metadata,
-    Column("version", Integer, primary_key=True, autoincrement=False),
-    Column("applied_at", Timestamp, nullable=False),
-)
+versions = version_table("signoff_schema", metadata)
 
 # A proof: one payload for one app, sent to its test devices, then signed off.
 proofs = Table(

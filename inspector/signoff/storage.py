@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, inspect, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +26,8 @@ from inspector.config import Settings, describe_url
 from inspector.dburl import family
 from inspector.journal.engine import WRITE, open_engine, translated
 from inspector.journal.errors import JournalError
+from inspector.journal.migrate import under_schema_lock, version_on_record
+from inspector.journal.schema import for_mariadb
 from inspector.signoff import schema
 from inspector.signoff.errors import SignoffError, SignoffRefused
 from inspector.signoff.payloads import compose_of, payload_document
@@ -110,11 +112,9 @@ class SignoffStore:
 
     def _current(self) -> bool:
         with self._engine.connect() as conn:
-            if not inspect(conn).has_table(versions.name):
-                return False
-            newest = conn.execute(select(func.max(versions.c.version))).scalar()
+            newest = version_on_record(conn, versions.name)
             conn.rollback()
-        if newest is not None and int(newest) > schema.SCHEMA_VERSION:
+        if newest > schema.SCHEMA_VERSION:
             raise JournalError(
                 f"the sign-off tables have schema version {newest}, newer than this"
                 f" inspector understands ({schema.SCHEMA_VERSION}); upgrade the inspector"
@@ -122,29 +122,18 @@ class SignoffStore:
         return newest == schema.SCHEMA_VERSION
 
     def _create(self) -> None:
-        with self._engine.connect() as conn:
-            conn.execution_options(**{WRITE: True})
-            if self._family == "mysql":
-                # DDL commits at once on MariaDB: a named lock spans the creation.
-                got = conn.exec_driver_sql(f"SELECT GET_LOCK('{_MARIADB_LOCK}', 30)").scalar()
-                conn.commit()
-                if got != 1:
-                    raise JournalError("another inspector is creating the sign-off tables")
-                try:
-                    schema.with_mariadb_options(conn.dialect.name)
-                    with conn.begin():
-                        self._create_tables(conn)
-                finally:
-                    conn.exec_driver_sql(f"SELECT RELEASE_LOCK('{_MARIADB_LOCK}')")
-                    conn.commit()
-                return
-            with conn.begin():
-                if self._family == "postgresql":
-                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_POSTGRES_LOCK})")
-                self._create_tables(conn)
+        under_schema_lock(
+            self._engine,
+            self._create_tables,
+            postgres_lock=_POSTGRES_LOCK,
+            mariadb_lock=_MARIADB_LOCK,
+            busy="another inspector is creating the sign-off tables",
+        )
 
     @staticmethod
     def _create_tables(conn: Connection) -> None:
+        if family(conn.dialect.name) == "mysql":
+            for_mariadb(conn.dialect.name, schema.metadata)
         schema.metadata.create_all(conn, checkfirst=True)
         if conn.execute(select(func.count()).select_from(versions)).scalar_one() == 0:
             conn.execute(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 
 import pytest
 from sqlalchemy import text
@@ -236,9 +237,40 @@ def test_the_tables_are_created_once_and_reopened(desks: Callable[..., Desk]) ->
         again.close()
 
 
+def test_the_tables_record_their_version_once_and_refuse_a_newer_one(
+    desks: Callable[..., Desk], dialect: str
+) -> None:
+    from inspector.journal import JournalError
+
+    ana = desks("ana")
+    SignoffStore.open(ana.settings).close()  # already there: nothing created again
+    with ana.db.engine.begin() as conn:
+        assert conn.execute(text("SELECT version FROM signoff_schema")).scalars().all() == [1]
+        if dialect == "mariadb":
+            where = "table_schema = DATABASE() AND table_name LIKE 'signoff%'"
+            options = conn.execute(
+                text(f"SELECT engine, table_collation FROM information_schema.tables WHERE {where}")
+            ).all()
+            assert len(options) == 5
+            assert set(options) == {("InnoDB", "utf8mb4_bin")}
+            precisions = conn.execute(
+                text(
+                    "SELECT DISTINCT datetime_precision FROM information_schema.columns"
+                    f" WHERE {where} AND data_type = 'datetime'"
+                )
+            ).scalars()
+            assert list(precisions) == [6]  # microseconds kept, as in the journal
+        conn.execute(
+            text("INSERT INTO signoff_schema (version, applied_at) VALUES (2, :at)"),
+            {"at": datetime(2030, 1, 1)},
+        )
+    with pytest.raises(JournalError, match="sign-off tables have schema version 2, newer than"):
+        SignoffStore.open(ana.settings)
+
+
 def test_the_records_json_keeps_its_keys_order_and_value_forms() -> None:
     """The command line's JSON of plans, proofs and requests is a contract (README)."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, timedelta
     from typing import Any
 
     from inspector.signoff.records import (
