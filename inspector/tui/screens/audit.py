@@ -23,6 +23,7 @@ from inspector.errors import describe_error
 from inspector.journal.records import OUTCOME_UNKNOWN, AuditEntry, VerifyResult
 from inspector.safetext import clip, escape
 from inspector.timefmt import stamp
+from inspector.tui.plain_inputs import PlainInput
 
 if TYPE_CHECKING:
     from inspector.journal import Journal
@@ -139,7 +140,7 @@ class AuditScreen(Screen[None]):
         scope = f" of {escape(self.installation_id)}" if self.installation_id else ""
         # The journal's label is terminal-safe where it is made (config.describe_url).
         yield Static(Text(f"Audit journal{scope} · {self.journal.label}"), id="audit-title")
-        yield Input(placeholder=FILTER_HELP, id="audit-filter")
+        yield PlainInput(placeholder=FILTER_HELP, id="audit-filter")
         table: DataTable[Text] = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table

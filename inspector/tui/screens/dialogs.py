@@ -21,6 +21,7 @@ from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from inspector.safetext import escape, has_unsafe
+from inspector.tui.plain_inputs import PlainInput
 
 # A test-device label: the journal's column is String(200) and it refuses longer ones.
 LABEL_LIMIT = 200
@@ -106,10 +107,10 @@ class PromptScreen(ModalScreen[str | None]):
             if line := profile_line(self.profile):
                 yield line
             yield Static(Text(escape(self.title_text)), classes="dialog-title")
-            # An Input draws its value raw: a stored label with control characters (the
-            # journal refuses them, another writer may not) starts out escaped.
+            # A stored label with control characters (the journal refuses them, another
+            # writer may not) starts out escaped; what is typed or pasted, made visible.
             value = escape(self.initial) if has_unsafe(self.initial) else self.initial
-            yield Input(
+            yield PlainInput(
                 value, placeholder=self.placeholder, max_length=LABEL_LIMIT, id="prompt-input"
             )
             yield Static(f"Enter {self.accept} · Esc cancel", classes="dialog-hint")

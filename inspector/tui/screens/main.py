@@ -45,6 +45,7 @@ from inspector.tui.messages import (
     ServicesOpened,
     TestDeviceLoaded,
 )
+from inspector.tui.plain_inputs import PlainInput
 from inspector.tui.present import (
     SafeLine,
     overview_fields,
@@ -115,7 +116,8 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield EnvironmentBanner(self.settings)
-        yield Input(placeholder=SEARCH_PLACEHOLDER, id="search", max_length=600)
+        # What is typed or pasted: a control character is written visible (its escape).
+        yield PlainInput(placeholder=SEARCH_PLACEHOLDER, id="search", max_length=600)
         yield Static(START_HINT, id="status")
         table: DataTable[Text] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
         table.add_columns(*result_columns(self.settings.regional))
@@ -231,7 +233,10 @@ class MainScreen(Screen[None]):
 
     @on(Input.Submitted, "#search")
     def _on_search_submitted(self, event: Input.Submitted) -> None:
-        self.search(event.value)
+        # The box shows a pasted control character as its escape; the lookup is given
+        # the character itself, and refuses it in words.
+        box = event.input
+        self.search(box.typed if isinstance(box, PlainInput) else event.value)
 
     @on(Input.Changed, "#search")
     def _on_search_changed(self, event: Input.Changed) -> None:

@@ -23,8 +23,8 @@ from textual.widgets.option_list import Option
 
 from inspector.config import Environment
 from inspector.safetext import escape
+from inspector.tui.plain_inputs import PlainInput
 from inspector.tui.screens.dialogs import DIALOG_CSS
-from inspector.tui.screens.signoff_dialogs import PlainInput
 
 if TYPE_CHECKING:
     from inspector.config import Settings

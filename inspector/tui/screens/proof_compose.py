@@ -25,7 +25,7 @@ from textual.widgets import Button, Input, Label, Select, Static, Switch, TextAr
 from inspector.push import Compose, PushRefused
 from inspector.push.payload import TEST_PREFIX, parse_data, validate
 from inspector.safetext import escape, has_unsafe
-from inspector.tui.screens.signoff_dialogs import PlainInput, PlainTextArea
+from inspector.tui.plain_inputs import PlainInput, PlainTextArea
 from inspector.tui.signoff_desk import AppChoice
 
 # inspector.config's INSPECTOR_PROOF_CAP range (signoff.proofs.MAX_CAP), said to the user.
@@ -125,7 +125,7 @@ class ProofComposeScreen(ModalScreen[ProofDraft | None]):
                     markup=False,  # "[TEST]" is text, not a style tag
                 )
                 yield Label(f"Device cap (1-{CAP_MAX})")
-                yield Input(str(self.cap), id="proof-cap", type="integer", max_length=3)
+                yield PlainInput(str(self.cap), id="proof-cap", type="integer", max_length=3)
             with Vertical(id="proof-footer"):
                 yield Static("", id="proof-problem")
                 with Horizontal(id="proof-buttons"):

@@ -29,8 +29,9 @@ from inspector import facts
 from inspector.push import Compose, PushRefused, PushService
 from inspector.push.model import PAYLOAD_LIMIT
 from inspector.push.payload import TEST_PREFIX, parse_data
-from inspector.safetext import escape
+from inspector.safetext import escape, has_unsafe
 from inspector.store.records import Installation
+from inspector.tui.plain_inputs import PlainInput, PlainTextArea
 
 
 class PushComposeScreen(ModalScreen[Compose | None]):
@@ -97,17 +98,21 @@ class PushComposeScreen(ModalScreen[Compose | None]):
         with VerticalScroll(id="compose-dialog"):
             yield Static(Text(title), classes="dialog-title")
             yield Label("Title", classes="field-label")
-            yield Input(self.initial.title, id="title", placeholder="Title")
+            # What is typed or pasted: a control character is written visible (its escape).
+            yield PlainInput(self.initial.title, id="title", placeholder="Title")
             yield Label("Body", classes="field-label")
-            yield TextArea(self.initial.body, id="body", soft_wrap=True)
+            yield PlainTextArea(self.initial.body, id="body", soft_wrap=True)
             yield Label("Data (JSON object of strings, optional)", classes="field-label")
             initial_data = (
                 json.dumps(self.initial.data, ensure_ascii=False) if self.initial.data else ""
             )
-            yield Input(initial_data, id="data", placeholder='{"screen": "cart"}')
+            if has_unsafe(initial_data):
+                # What JSON leaves raw (C1, bidi) as \u escapes: the same data, visible.
+                initial_data = json.dumps(self.initial.data)
+            yield PlainInput(initial_data, id="data", placeholder='{"screen": "cart"}')
             yield Label("Deep link (optional)", classes="field-label")
-            yield Input(self.initial.deep_link or "", id="deep-link",
-                        placeholder="shop://cart/42")  # fmt: skip
+            yield PlainInput(self.initial.deep_link or "", id="deep-link",
+                             placeholder="shop://cart/42")  # fmt: skip
             with Horizontal(id="mark-row"):
                 yield Switch(self.initial.mark_as_test, id="mark")
                 yield Label(

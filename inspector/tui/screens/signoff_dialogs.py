@@ -1,70 +1,26 @@
-"""The comment of a sign-off: approving takes one if given, rejecting needs one; and the
-text boxes of the sign-off and profile dialogs.
+"""The comment of a sign-off: approving takes one if given, rejecting needs one.
 
 Dismisses with the comment ("" for none), or None when cancelled. The question names
-what is signed off and the profile; both are escaped and shown as Text.
-
-Input and TextArea draw their text raw: a control character typed or pasted into one
-(an escape sequence in a paste) would reach the terminal. PlainInput and PlainTextArea
-write each as its visible escape (`\\x1b`) in the text itself, so what is shown is what
-is kept and sent.
+what is signed off and the profile; both are escaped and shown as Text. The comment box
+is a PlainInput: what is pasted into it is shown, kept and sent with its control
+characters written visible.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static, TextArea
-from textual.widgets.text_area import Edit, EditResult
+from textual.widgets import Input, Static
 
-from inspector.safetext import escape, has_unsafe
+from inspector.safetext import escape
 from inspector.signoff.common import COMMENT_MAX
+from inspector.tui.plain_inputs import PlainInput
 from inspector.tui.screens.dialogs import DIALOG_CSS, profile_line
-
-
-def visible(text: str, keep: str = "") -> str:
-    """`text` with each character a terminal acts on (control, format, separator) written
-    as its escape; backslashes, and the characters of `keep`, as they are (escaping a
-    backslash would double it at each edit)."""
-    if not has_unsafe(text):
-        return text
-    return "".join(ch if ch in keep or not has_unsafe(ch) else escape(ch) for ch in text)
-
-
-class PlainInput(Input):
-    """An Input whose value holds no character the terminal would act on."""
-
-    def validate_value(self, value: str) -> str:
-        # Every value set, typed or not (Textual calls it for the `value` reactive).
-        return visible(value)
-
-    def replace(self, text: str, start: int, end: int) -> None:
-        # Typing and pasting: made visible before it goes in, so the cursor lands after it.
-        super().replace(visible(text), start, end)
-
-
-# Line breaks stay line breaks in a text area; a tab is drawn as spaces.
-_AREA_KEEPS = "\r\n\t"
-
-
-class PlainTextArea(TextArea):
-    """A TextArea whose text holds no character the terminal would act on."""
-
-    def __init__(self, text: str = "", **kwargs: Any) -> None:
-        super().__init__(visible(text, _AREA_KEEPS), **kwargs)
-
-    def edit(self, edit: Edit) -> EditResult:
-        # Typing, pasting and every API edit (insert, replace) come here.
-        edit.text = visible(edit.text, _AREA_KEEPS)
-        return super().edit(edit)
-
-    def load_text(self, text: str) -> None:
-        super().load_text(visible(text, _AREA_KEEPS))
 
 
 class CommentScreen(ModalScreen[str | None]):

@@ -1,0 +1,148 @@
+"""Every text box of the inspector takes a paste as text: markup stays as typed, and a
+control character (an escape sequence, a C1 CSI, a bidi override) is written as its
+visible escape in the box, never drawn raw.
+
+A terminal's bracketed paste is posted to the app, which hands it to the focused box;
+what reaches the terminal is read from the composed strips (test_hostile_ui).
+"""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Static, TextArea
+
+from inspector.fixtures.demo import ANA_IPHONE, CUSTOMER_ANA
+from inspector.push import PushService
+from inspector.safetext import escape
+from inspector.tui.app import InspectorApp
+from inspector.tui.screens.audit import AuditScreen
+from inspector.tui.screens.dialogs import PromptScreen
+from inspector.tui.screens.push_compose import PushComposeScreen
+from inspector.tui.screens.push_confirm import PushConfirmScreen
+from tests.tui.conftest import AppFactory, results, search, settle, status_text
+from tests.tui.test_hostile_signoff_ui import paste
+from tests.tui.test_hostile_ui import assert_safe
+from tests.tui.test_signoff import until
+
+SIZE = (160, 50)
+# A clear screen, an OSC title, a C1 CSI, a bidi override and markup.
+PASTED = "[bold]x[/]\x1b[2J\x1b]0;x\x07\x9b\u202e!"
+# What the box shows and keeps: each control character as its escape.
+SHOWN = "[bold]x[/]\\x1b[2J\\x1b]0;x\\x07\\x9b\\u202e!"
+REFUSED = "Cannot search: the query contains control or invisible characters; paste it again."
+
+
+def test_what_the_box_shows_is_the_paste_escaped() -> None:
+    assert escape(PASTED) == SHOWN
+
+
+async def test_a_paste_into_the_search_box_is_shown_visible_and_refused_in_words(
+    make_app: AppFactory,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        box = app.main.query_one("#search", Input)
+        await paste(pilot, box, PASTED)
+        text = assert_safe(app)  # nothing raw reaches the terminal
+        assert box.value == SHOWN and SHOWN in text
+        await pilot.press("enter")
+        await settle(pilot)
+        assert status_text(app) == REFUSED
+        assert_safe(app)
+
+        # Its escape deleted, what is left is searched.
+        box.value = ""
+        await paste(pilot, box, CUSTOMER_ANA + "\x07")
+        assert box.value == CUSTOMER_ANA + "\\x07"
+        await pilot.press(*["backspace"] * 4, "enter")
+        await settle(pilot)
+        assert status_text(app) == "3 installations of customer cust-42"
+        assert results(app)[0]["customer"] == CUSTOMER_ANA
+        assert_safe(app)
+
+        # The same escape typed, not pasted, is text: searched as a Customer ID.
+        await search(pilot, CUSTOMER_ANA + "\\x07")
+        assert status_text(app).startswith("No installation has Customer ID cust-42\\\\x07")
+        assert_safe(app)
+
+
+def with_push(make_app: AppFactory) -> InspectorApp:
+    app = make_app(journal=True)
+    app.services.push = PushService.from_settings(
+        app.settings, app.services.store_if_open(), app.services.journal
+    )
+    return app
+
+
+async def test_a_paste_into_each_box_of_the_push_compose_is_shown_visible(
+    make_app: AppFactory,
+) -> None:
+    app = with_push(make_app)
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, CUSTOMER_ANA)
+        await pilot.press("p")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, PushComposeScreen) and bool(app.screen.query("#review")),
+            "the compose",
+        )
+        compose = app.screen
+        title = compose.query_one("#title", Input)
+        await paste(pilot, title, PASTED)
+        body = compose.query_one("#body", TextArea)
+        await paste(pilot, body, f"{PASTED}\nline two\t{PASTED}")
+        link = compose.query_one("#deep-link", Input)
+        await paste(pilot, link, f"shop://cart/{PASTED}")
+        data = compose.query_one("#data", Input)
+        await paste(pilot, data, f'{{"k": "{PASTED}"}}')
+        assert SHOWN in assert_safe(app)  # nothing raw reaches the terminal
+        assert title.value == SHOWN
+        assert body.text == f"{SHOWN}\nline two\t{SHOWN}"  # its line break and tab kept
+        assert link.value == f"shop://cart/{SHOWN}"
+        assert data.value == f'{{"k": "{SHOWN}"}}'
+        # The data as pasted is no JSON (\x is no JSON escape): said in one line.
+        problem = str(compose.query_one("#problem", Static).render())
+        assert problem.startswith("data is not") and "\n" not in problem.strip(), problem
+
+        data.value = '{"k": "v"}'
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, PushConfirmScreen), "the confirm")
+        await pilot.pause()
+        text = assert_safe(app)
+        assert "[bold]x[/]" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert_safe(app)
+    app.services.push.close()
+
+
+async def test_a_paste_into_the_test_device_label_is_kept_as_shown(
+    make_app: AppFactory,
+) -> None:
+    app = make_app(journal=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, CUSTOMER_ANA)
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen), "the label dialog")
+        box = app.screen.query_one("#prompt-input", Input)
+        await paste(pilot, box, PASTED)
+        text = assert_safe(app)  # nothing raw reaches the terminal
+        assert box.value == SHOWN and SHOWN in text
+        await pilot.press("enter")
+        await settle(pilot)
+        device = app.services.journal.test_device(ANA_IPHONE)
+        assert device is not None and device.label == SHOWN
+        assert_safe(app)
+
+
+async def test_a_paste_into_the_audit_filter_is_shown_visible(make_app: AppFactory) -> None:
+    app = make_app(journal=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, CUSTOMER_ANA)
+        await pilot.press("A")
+        await until(pilot, lambda: isinstance(app.screen, AuditScreen), "the audit screen")
+        await settle(pilot)
+        box = app.screen.query_one("#audit-filter", Input)
+        await paste(pilot, box, PASTED)
+        text = assert_safe(app)  # nothing raw reaches the terminal
+        assert box.value == SHOWN and SHOWN in text
