@@ -212,7 +212,8 @@ async def test_profile_labels_are_text_in_the_switcher_the_name_check_and_the_ba
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, TypeNameScreen)
-        assert "is not the name of this profile: not switched." in text_of(app, "#refusal")
+        refusal = text_of(app, "#refusal")
+        assert f"'{escape(PASTED)}' is not the name of this profile: not switched." in refusal
         shown(app)
         assert app.settings.profile == "staging"
 
@@ -237,6 +238,9 @@ async def test_profile_labels_are_text_in_the_switcher_the_name_check_and_the_ba
         await until(pilot, lambda: app.settings.profile == "dev", "the switch")
         await settle(pilot)
         assert escape(DEV_LABEL) in static_text(app, "#banner")
+        # The switch's notification names it escaped once: a backslash shows as two.
+        said = [n for n in notes(app) if n.startswith("Profile ")]
+        assert said and said[-1].startswith(f"Profile {escape(DEV_LABEL)} · DEVELOPMENT"), said
         shown(app)
 
 

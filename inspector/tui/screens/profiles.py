@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 
 from inspector.config import Environment
 from inspector.safetext import escape
-from inspector.tui.plain_inputs import PlainInput
+from inspector.tui.plain_inputs import PlainInput, visible
 from inspector.tui.screens.dialogs import DIALOG_CSS
 
 if TYPE_CHECKING:
@@ -189,7 +189,8 @@ class TypeNameScreen(ModalScreen[bool]):
         if typed == self.summary.name:
             self.dismiss(True)
             return
-        said = f"{escape(typed)!r} is not" if typed else "Nothing typed: that is not"
+        # Quoted as the box shows it: a pasted control character as its escape, once.
+        said = f"'{visible(typed)}' is not" if typed else "Nothing typed: that is not"
         self.query_one("#refusal", Static).update(
             Text(f"{said} the name of this profile: not switched.")
         )
