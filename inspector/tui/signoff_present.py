@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
@@ -44,6 +45,10 @@ LIVE_COLUMNS = (
     ("verdict", "verdict"),
     ("detail", "detail"),
 )
+# The live table's verdict column: as wide as the longest verdict it can show, so that
+# "✔ accepted" is not cut to the width of the "… sending" every row starts with.
+VERDICT_COLUMN = [key for key, _ in LIVE_COLUMNS].index("verdict")
+VERDICT_WIDTH = max(cell_len(word) for word, _ in STATUS_WORDS.values())
 
 
 def t(value: object, style: str = "") -> Text:

@@ -255,6 +255,7 @@ async def test_proof_compose_confirm_then_a_live_row_per_device(desk: Desk, fake
         assert {iid: rows[iid][VERDICT] for iid in (IPHONE, IPAD, PIXEL)} == {
             IPHONE: "✔ accepted", IPAD: "✔ accepted", PIXEL: "✔ accepted",
         }  # fmt: skip
+        assert rendered(app.screen.query_one("#proof-live-table")).count("✔ accepted  ") == 3
         assert rows[IPHONE][0] == "[b]Ana[/b]'s iPhone"
         assert rows[DEAD][VERDICT] == rows[MUTED][VERDICT] == "– skipped"
         status = text_of(app, "#proof-live-status")

@@ -27,6 +27,8 @@ from inspector.signoff import DeviceVerdict, Proof, ProofPlan
 from inspector.tui.present import SafeLine, message_lines
 from inspector.tui.signoff_present import (
     LIVE_COLUMNS,
+    VERDICT_COLUMN,
+    VERDICT_WIDTH,
     device_key,
     skip_cells,
     target_cells,
@@ -75,11 +77,13 @@ def line(cells: list[Text], widths: tuple[int, ...]) -> Text:
 
 
 def column_widths(rows: list[list[Text]]) -> tuple[int, ...]:
-    """The width of each column but the last: its longest cell or header, within a cap."""
+    """The width of each column but the last: its longest cell or header, within a cap;
+    the verdict's, its longest verdict (the rows start as "… sending")."""
     caps = (28, 12, 8, 20, 34, 11)
     widths = []
     for n, cap in enumerate(caps):
-        longest = max([len(LIVE_COLUMNS[n][1]), *(row[n].cell_len for row in rows)])
+        least = VERDICT_WIDTH if n == VERDICT_COLUMN else 0
+        longest = max([least, len(LIVE_COLUMNS[n][1]), *(row[n].cell_len for row in rows)])
         widths.append(min(cap, longest))
     return tuple(widths)
 
