@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ from inspector.tui.screens.signoff_dialogs import CommentScreen
 from tests import hostile
 from tests.conftest import DEMO_NOW
 from tests.push.fakes import apns_server, fcm_server
+from tests.tui import test_signoff
 from tests.tui.conftest import search, settle, static_text
 from tests.tui.signoff_team import (
     APP,
@@ -59,9 +61,9 @@ from tests.tui.signoff_team import (
     register_team,
 )
 from tests.tui.test_hostile_ui import assert_safe, screen_lines
+from tests.tui.test_signoff import VERDICT, Desk, until
 
 SIZE = (160, 50)
-VERDICT = 5  # the verdict column of the live table
 
 # What a paste may hold: markup, an OSC title, a clear screen, a C1 CSI, a bidi override.
 PASTED = f"{hostile.STYLED}{hostile.OSC_TITLE}{hostile.CLEAR}{hostile.C1_CSI}{hostile.BIDI}!"
@@ -84,15 +86,6 @@ FCM_MESSAGE = f"{hostile.ACTION} token{hostile.C1_CSI}"
 def shown(app: InspectorApp) -> str:
     """The screen's text, checked safe."""
     return assert_safe(app)
-
-
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
-    """Let the app work until the condition holds (threads finish in real time)."""
-    for _ in range(1500):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError(f"never happened: {what}")
 
 
 async def paste(pilot: Pilot[Any], widget: Input | TextArea, pasted: str) -> None:
@@ -266,15 +259,14 @@ async def test_a_label_with_an_escape_sequence_is_refused_in_one_line(
 # -- proofs: the team, the fakes, a hostile store and journal -------------------------------
 
 
-@pytest.fixture(scope="module")
-def fakes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fakes]:
-    made = Fakes(tmp_path_factory.mktemp("hostile-signoff-credentials"))
-    yield made
-    made.stop()
+# The fakes and the desks are test_signoff's, over this module's store (team_store_url);
+# pytest finds a fixture by the name it is bound to here.
+fakes = test_signoff.fakes
+team_desk = test_signoff.desk
 
 
 @pytest.fixture(scope="module")
-def store_url(make_database: Callable[[str], URL]) -> URL:
+def team_store_url(make_database: Callable[[str], URL]) -> URL:
     """The team's store, its shop app named with markup and escapes, and an app whose
     bundle id holds them."""
     url = make_database("sqlite")
@@ -290,43 +282,15 @@ def store_url(make_database: Callable[[str], URL]) -> URL:
 
 
 @pytest.fixture
-def hostile_providers(fakes: Fakes, monkeypatch: pytest.MonkeyPatch) -> Fakes:
-    """APNs answers the iPhone with a hostile reason; FCM the Pixel with a hostile error."""
-    fakes.reset()
+def desk(team_desk: Desk, fakes: Fakes, monkeypatch: pytest.MonkeyPatch) -> Desk:
+    """`desk("bob")`: one operator's inspector over the test's journal database, where
+    APNs answers the iPhone with a hostile reason and FCM the Pixel with a hostile error
+    (set once the desk has reset the fakes)."""
     monkeypatch.setitem(apns_server.APNS_ERRORS, APNS_REASON, 400)
     monkeypatch.setitem(fcm_server.FCM_ERRORS, FCM_CODE, (400, "INVALID_ARGUMENT", FCM_MESSAGE))
     fakes.apns["production"].token_modes[TOKENS[IPHONE]] = APNS_REASON
     fakes.fcm.token_modes[TOKENS[PIXEL]] = FCM_CODE
-    return fakes
-
-
-Desk = Callable[..., InspectorApp]
-
-
-@pytest.fixture
-def desk(hostile_providers: Fakes, store_url: URL, tmp_path: Path) -> Iterator[Desk]:
-    """`desk("bob")`: one operator's inspector over the test's journal database."""
-    opened: list[Any] = []
-
-    def settings_of(operator: str = "ana", **overrides: str) -> Settings:
-        journal_path = tmp_path / "journal.db"
-        return load_settings(
-            hostile_providers.env(store_url, journal_path, operator=operator, **overrides)
-        )
-
-    def make(operator: str = "ana", **overrides: str) -> InspectorApp:
-        settings = settings_of(operator, **overrides)
-        store = StoreRepository.open(settings.store_url)
-        journal = Journal.open(settings)
-        push = PushService(settings, store, journal)
-        opened.extend([push, journal, store])
-        services = Services(settings, store=store, journal=journal, push=push)
-        return InspectorApp(settings, services, clock=lambda: DEMO_NOW, export_dir=tmp_path)
-
-    make.settings = settings_of  # type: ignore[attr-defined]
-    yield make
-    for thing in opened:
-        thing.close()
+    return team_desk
 
 
 def journal_url(settings: Settings) -> str:
@@ -492,29 +456,35 @@ HOSTILE_PAYLOAD = json.dumps(
 STORED_COMMENT = f"{hostile.ACTION}{hostile.OSC_TITLE}{hostile.CLEAR}"
 
 
+Opened = tuple[ExitStack, StoreRepository | None, Journal, SignoffStore]
+
+
+@contextmanager
+def as_the_cli(settings: Settings, *, store: bool = True) -> Iterator[Opened]:
+    """What the command line opens for a sign-off step: the store (if the step reads it),
+    the journal and the sign-off tables; closed after, last opened first, with whatever
+    the step puts on the stack."""
+    with ExitStack() as stack:
+        the_store = None
+        if store:
+            the_store = stack.enter_context(closing(StoreRepository.open(settings.store_url)))
+        journal = stack.enter_context(closing(Journal.open(settings)))
+        db = stack.enter_context(closing(SignoffStore.open(settings)))
+        yield stack, the_store, journal, db
+
+
 def send_proof(settings: Settings) -> str:
     """A proof sent as the command line sends it, to the hostile team: its id."""
-    store = StoreRepository.open(settings.store_url)
-    journal = Journal.open(settings)
-    db = SignoffStore.open(settings)
-    proofs = ProofService(settings, store, journal, db)
-    try:
+    with as_the_cli(settings) as (stack, store, journal, db):
+        proofs = stack.enter_context(closing(ProofService(settings, store, journal, db)))
         compose = Compose(title=hostile.STYLED, body=hostile.ACTION, mark_as_test=False)
         return proofs.send(proofs.plan(APP, compose)).id
-    finally:
-        for thing in (proofs, db, journal, store):
-            thing.close()
 
 
 def approve_proof(settings: Settings, proof_id: str, comment: str) -> None:
-    journal = Journal.open(settings)
-    db = SignoffStore.open(settings)
-    proofs = ProofService(settings, None, journal, db)
-    try:
+    with as_the_cli(settings, store=False) as (stack, _, journal, db):
+        proofs = stack.enter_context(closing(ProofService(settings, None, journal, db)))
         proofs.approve(proof_id, comment)
-    finally:
-        for thing in (proofs, db, journal):
-            thing.close()
 
 
 async def open_screen(pilot: Pilot[Any], key: str, kind: type) -> None:
@@ -603,25 +573,15 @@ async def test_the_proofs_screen_shows_hostile_proofs_and_sign_offs_as_text(
 
 def ask(settings: Settings, compose: Compose) -> str:
     """An approval request for the customer's iPhone, asked as the command line asks."""
-    store = StoreRepository.open(settings.store_url)
-    journal = Journal.open(settings)
-    db = SignoffStore.open(settings)
-    push = PushService(settings, store, journal)
-    try:
+    with as_the_cli(settings) as (stack, store, journal, db):
+        assert store is not None
+        push = stack.enter_context(closing(PushService(settings, store, journal)))
         return ApprovalService(settings, journal, db).request(push, CUSTOMER_IPHONE, compose).id
-    finally:
-        for thing in (push, db, journal, store):
-            thing.close()
 
 
 def approve_request(settings: Settings, request_id: str, comment: str) -> None:
-    journal = Journal.open(settings)
-    db = SignoffStore.open(settings)
-    try:
+    with as_the_cli(settings, store=False) as (_, _, journal, db):
         ApprovalService(settings, journal, db).approve(request_id, comment)
-    finally:
-        db.close()
-        journal.close()
 
 
 async def test_the_approvals_screen_shows_hostile_requests_as_text(desk: Desk) -> None:

@@ -18,6 +18,7 @@ from textual.widgets import Input, Static, TextArea
 from inspector.fixtures.demo import ANA_IPHONE, CUSTOMER_ANA
 from inspector.push import PushService
 from inspector.safetext import escape
+from inspector.tui.app import InspectorApp
 from inspector.tui.screens.audit import AuditScreen
 from inspector.tui.screens.dialogs import PromptScreen
 from inspector.tui.screens.push_compose import PushComposeScreen
@@ -41,8 +42,9 @@ def test_what_the_box_shows_is_the_paste_escaped() -> None:
 
 async def paste_into(pilot: Pilot[Any], box: Input) -> None:
     """PASTED pasted into the box: nothing raw reaches the terminal, the box shows SHOWN."""
+    app: InspectorApp = pilot.app  # type: ignore[assignment]
     await paste(pilot, box, PASTED)
-    text = assert_safe(pilot.app)
+    text = assert_safe(app)
     assert box.value == SHOWN and SHOWN in text
 
 
@@ -128,6 +130,7 @@ async def test_a_paste_into_the_test_device_label_is_kept_as_shown(
         await paste_into(pilot, dialog.query_one("#prompt-input", Input))
         await pilot.press("enter")
         await settle(pilot)
+        assert app.services.journal is not None
         device = app.services.journal.test_device(ANA_IPHONE)
         assert device is not None and device.label == SHOWN
         assert_safe(app)
