@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.pilot import Pilot
@@ -247,6 +248,13 @@ async def test_production_confirmation_needs_the_last_four_characters(
         assert isinstance(app.screen, PushConfirmScreen) and fcm.requests == []
         typed = screen.query_one("#typed", Input)
         typed.focus()
+        await pilot.pause()
+        # A pasted C1 CSI is its visible escape, never raw (the box holds 4 characters).
+        app.post_message(events.Paste("\x9b"))
+        await pilot.pause()
+        assert typed.value == "\\x9b"
+        assert send.disabled
+        typed.value = ""
         await pilot.press(*"0000")
         assert send.disabled
         typed.value = ""

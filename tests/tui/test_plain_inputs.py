@@ -141,3 +141,12 @@ async def test_a_paste_into_the_audit_filter_is_shown_visible(make_app: AppFacto
     async with app.run_test(size=SIZE) as pilot:
         audit = await open_on_ana(pilot, "A", AuditScreen)
         await paste_into(pilot, audit.query_one("#audit-filter", Input))
+
+
+async def test_a_paste_into_the_attributes_filter_is_shown_visible(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, CUSTOMER_ANA)
+        await pilot.press("3")
+        await settle(pilot)
+        await paste_into(pilot, app.screen.query_one("#attributes-filter", Input))

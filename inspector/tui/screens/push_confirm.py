@@ -22,6 +22,7 @@ from inspector.push import PreparedPush, PushResult
 from inspector.push.model import PAYLOAD_LIMIT
 from inspector.push.verdict import headline, severity
 from inspector.safetext import escape
+from inspector.tui.plain_inputs import PlainInput
 from inspector.tui.present import message_lines, visible_json
 
 
@@ -89,7 +90,7 @@ class PushConfirmScreen(ModalScreen[bool]):
                 if self.production and not self.request:
                     with Horizontal(id="typed-row"):
                         yield Label("Type the last 4 characters of the installation id:")
-                        yield Input(id="typed", max_length=4, placeholder="····")
+                        yield PlainInput(id="typed", max_length=4, placeholder="····")
                 with Horizontal(id="buttons"):
                     yield Button("Cancel", id="cancel")
                     yield Button(

@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
 from inspector.safetext import clip, escape
+from inspector.tui.plain_inputs import PlainInput
 from inspector.tui.present import flatten
 
 
@@ -19,7 +20,7 @@ class AttributesView(Vertical):
         self.pairs: list[tuple[str, str]] = []
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter attributes (key or value)", id="attributes-filter")
+        yield PlainInput(placeholder="filter attributes (key or value)", id="attributes-filter")
         table: DataTable[Text] = DataTable(id="attributes-table", cursor_type="row")
         table.add_columns("attribute", "value")
         yield table
