@@ -149,15 +149,7 @@ class ProofComposeScreen(ModalScreen[ProofDraft | None]):
             deep_link=self.query_one("#proof-link", Input).value.strip() or None,
             mark_as_test=self.query_one("#proof-mark", Switch).value,
         )
-        try:
-            validate(compose)
-        except ValueError:
-            # urlsplit's, for a deep link whose [host] is no IP address ("shop://[b]"):
-            # said like any link that is not a URL, not a crash of the screen.
-            link = (compose.deep_link or "").strip()
-            raise PushRefused(
-                f"the deep link {link!r} is not a URL (e.g. shop://cart/42)"
-            ) from None
+        validate(compose)
         text = self.query_one("#proof-cap", Input).value.strip()
         cap = int(text) if text.isdigit() else 0
         if not 1 <= cap <= CAP_MAX:
