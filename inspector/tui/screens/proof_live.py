@@ -99,7 +99,7 @@ class ProofLiveScreen(Screen[None]):
     ProofLiveScreen #proof-live-rows { height: 1fr; }
     /* One line a device, cut: a long detail (a provider's words) wrapped would start a
        line of its own under the device column, a row it could forge. */
-    ProofLiveScreen #proof-live-table { text-wrap: nowrap; text-overflow: ellipsis; }
+    ProofLiveScreen #proof-live-table { padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     ProofLiveScreen #proof-live-status { padding: 0 1; height: auto; }
     ProofLiveScreen #proof-live-status.bad { color: $error; text-style: bold; }
     ProofLiveScreen #proof-live-status.good { color: $success; }
