@@ -427,9 +427,10 @@ async def test_a_proof_composed_confirmed_and_sent_with_hostile_text(desk: Desk)
         drawn = [line for line in lines[top + 1 : end] if line.strip()]
         assert len(drawn) == len(rows), "\n".join(drawn)
         for line, cells in zip(drawn, rows.values(), strict=True):
-            assert line.startswith(cells[0][:20]), line
+            # Under the header's first column (both padded by one).
+            assert line.startswith(" " + cells[0][:20]), line
         # Cut to the column's width (28), escaped before it is cut.
-        assert drawn[0].startswith(escape(LABELS[IPHONE][0])[:27] + "…")
+        assert drawn[0].startswith(" " + escape(LABELS[IPHONE][0])[:27] + "…")
         assert "✘ reject" in drawn[0] and drawn[0].rstrip().endswith("…")
         shown(app)
 
