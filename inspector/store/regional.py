@@ -46,6 +46,7 @@ from inspector.store.errors import (
     UnknownStore,
 )
 from inspector.store.records import (
+    App,
     DayActivity,
     FindResult,
     HistoryCursor,
@@ -351,6 +352,19 @@ class RegionalStore(StoreRepository):
                 more[kind] = None if n is None or before is None else before + n
         self._remember(m.installation for m in matches)
         return FindResult(tuple(matches), more, _warnings(outcomes))
+
+    def apps(self, *, limit: int = 500) -> list[App]:
+        """Every store's apps, asked at once, by app id (an app id two stores hold, the
+        first store's); the stores that answered when one did not."""
+        outcomes = self._ask(lambda repo: repo.apps(limit=limit))
+        answered = [o.value for o in outcomes if o.error is None and o.value is not None]
+        if not answered:
+            raise _none_answered(outcomes)
+        found: dict[str, App] = {}
+        for store_apps in answered:
+            for app in store_apps:
+                found.setdefault(app.app_id, app)
+        return [found[app_id] for app_id in sorted(found)][:limit]
 
     def get(self, installation_id: str, *, store: str | None = None) -> Installation | None:
         """The installation from the one store that holds it (`store`: from that store

@@ -37,6 +37,7 @@ from inspector.store.engine import open_readonly_engine, translated
 from inspector.store.errors import UnknownStore
 from inspector.store.records import EVENT_KINDS as EVENT_KINDS  # re-exported
 from inspector.store.records import (
+    App,
     DayActivity,
     FindResult,
     HistoryCursor,
@@ -334,6 +335,25 @@ class StoreRepository:
                     entry[1].append(probe.kind)
         matches = tuple(Match(inst, tuple(kinds)) for inst, kinds in found.values())
         return FindResult(matches, more)
+
+    def apps(self, *, limit: int = 500) -> list[App]:
+        """The store's apps by app id, at most `limit` of them, read as defensively as an
+        installation's app."""
+        self.check_schema()
+        stmt = select(apps).order_by(apps.c.app_id).limit(limit)
+        with translated(self.url), self._engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return [
+            App(
+                app_id=values.required_text(r.app_id),
+                name=values.required_text(r.name),
+                platform=values.required_text(r.platform),
+                bundle_id=values.required_text(r.bundle_id),
+                fcm_project_id=values.text(r.fcm_project_id),
+                apns_topic=values.text(r.apns_topic),
+            )
+            for r in rows
+        ]
 
     def get(self, installation_id: str, *, store: str | None = None) -> Installation | None:
         """The installation stored under this id: the exact spelling first; for a UUID,

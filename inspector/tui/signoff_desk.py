@@ -103,24 +103,7 @@ def store_apps(store: StoreRepository) -> tuple[AppChoice, ...]:
     """Blocking: the apps of the store (each regional store's), as a proof's choices: a
     bundle id first (the same app on iOS and Android), then each app id of a bundle
     that has several."""
-    from sqlalchemy import select
-
-    from inspector.store.engine import translated
-    from inspector.store.tables import apps
-
-    members = getattr(store, "members", None) or (store,)
-    found: dict[str, tuple[str, str, str]] = {}
-    for member in members:
-        stmt = (
-            select(apps.c.app_id, apps.c.name, apps.c.platform, apps.c.bundle_id)
-            .order_by(apps.c.app_id)
-            .limit(APPS_MAX)
-        )
-        with translated(member.url), member.engine.connect() as conn:
-            for row in conn.execute(stmt):
-                found.setdefault(
-                    str(row.app_id), (str(row.name), str(row.platform), str(row.bundle_id))
-                )
+    found = {a.app_id: (a.name, a.platform, a.bundle_id) for a in store.apps(limit=APPS_MAX)}
     by_bundle: dict[str, list[tuple[str, str, str]]] = {}
     for app_id, (name, platform, bundle) in sorted(found.items()):
         by_bundle.setdefault(bundle, []).append((app_id, name, platform))

@@ -406,3 +406,18 @@ def test_one_store_refuses_a_store_name(sqlite_demo_url: URL) -> None:
                 call()
     finally:
         store.close()
+
+
+def test_apps_come_from_every_store_once_and_from_those_that_answer(
+    sqlite_demo_url: URL, us_server_url: URL
+) -> None:
+    eu = StoreRepository.open(sqlite_demo_url)
+    store = regional(sqlite_demo_url, us_server_url)
+    stopped = regional(sqlite_demo_url, on_port("postgresql", closed_port()))
+    try:
+        assert store.apps() == eu.apps()  # the same apps in both: each once
+        assert stopped.apps() == eu.apps()
+        assert len(store.apps(limit=1)) == 1
+    finally:
+        for s in (eu, store, stopped):
+            s.close()

@@ -138,3 +138,14 @@ def test_activity_per_day_over_90_days(store: StoreRepository) -> None:
     assert sum(d.pushes_received for d in days) > 200
     quiet = store.activity(demo.ANA_PIXEL, now=DEMO_NOW)
     assert sum(d.sessions + d.pushes_received for d in quiet[-30:]) == 0
+
+
+def test_apps_are_the_stores_apps_by_id_as_an_installation_reads_them(
+    store: StoreRepository,
+) -> None:
+    apps = store.apps()
+    ids = [a.app_id for a in apps]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    ipad = store.get(demo.ANA_IPAD)
+    assert ipad is not None and ipad.app in apps
+    assert [a.app_id for a in store.apps(limit=2)] == ids[:2]
